@@ -1,0 +1,131 @@
+import envSchema from 'env-schema';
+import { Type, type Static } from '@sinclair/typebox';
+
+// The one module that reads process.env. Everything else receives a typed Config.
+
+const HOUR_MS = 60 * 60 * 1000;
+const SECRET_LENGTH_MIN = 32;
+
+/** Stands in for SERVICE_API_KEY outside production; printed loudly at start-up. */
+export const DEVELOPMENT_API_KEY = 'dev-service-api-key-do-not-use-in-production';
+
+const EnvironmentSchema = Type.Object({
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ENVIRONMENT: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  SERVICE_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  BROKER_URL: Type.String({ default: 'amqp://guest:guest@127.0.0.1:5672' }),
+  OUTBOX_EXCHANGE: Type.String({ minLength: 1, default: 'wallet.events' }),
+  OUTBOX_EXCHANGE_TYPE: Type.Union(
+    [Type.Literal('topic'), Type.Literal('direct'), Type.Literal('fanout'), Type.Literal('headers')],
+    { default: 'topic' },
+  ),
+  OUTBOX_ROUTING_KEY_PREFIX: Type.String({ minLength: 1, default: 'ledger' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  IDEMPOTENCY_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 24 }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  EMBEDDED_POSTGRES_DIR: Type.String({ minLength: 1, default: '.data/postgres' }),
+  EMBEDDED_POSTGRES_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 54329 }),
+  PARTITIONS: Type.Integer({ minimum: 1, maximum: 256, default: 2 }),
+  PARTITION_MODE: Type.Union([Type.Literal('worker'), Type.Literal('inline')], { default: 'inline' }),
+  BATCH_MAX: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
+  QUEUE_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
+});
+
+type Environment = Static<typeof EnvironmentSchema>;
+
+export interface Config {
+  environment: Environment['ENVIRONMENT'];
+  /** Undefined means: start an embedded PostgreSQL (development only). */
+  databaseUrl: string | undefined;
+  serviceApiKey: string;
+  /** True when serviceApiKey is the fixed development key. */
+  serviceApiKeyIsDevelopmentDefault: boolean;
+  secretKey: string | undefined;
+  brokerUrl: string;
+  outboxExchange: string;
+  outboxExchangeType: Environment['OUTBOX_EXCHANGE_TYPE'];
+  outboxRoutingKeyPrefix: string;
+  port: number;
+  host: string;
+  logLevel: string;
+  idempotencyTtlMs: number;
+  databasePoolMax: number;
+  embeddedPostgresDir: string;
+  embeddedPostgresPort: number;
+  partitions: number;
+  partitionMode: Environment['PARTITION_MODE'];
+  batchMax: number;
+  queueMax: number;
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown for a bad environment; its message is one line naming the variable. */
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = parseEnvironment(env);
+  const production = raw.ENVIRONMENT === 'production';
+  if (production) requireProductionSettings(raw);
+  return {
+    environment: raw.ENVIRONMENT,
+    databaseUrl: raw.DATABASE_URL,
+    serviceApiKey: raw.SERVICE_API_KEY ?? DEVELOPMENT_API_KEY,
+    serviceApiKeyIsDevelopmentDefault: raw.SERVICE_API_KEY === undefined,
+    secretKey: raw.SECRET_KEY,
+    brokerUrl: raw.BROKER_URL,
+    outboxExchange: raw.OUTBOX_EXCHANGE,
+    outboxExchangeType: raw.OUTBOX_EXCHANGE_TYPE,
+    outboxRoutingKeyPrefix: raw.OUTBOX_ROUTING_KEY_PREFIX,
+    port: raw.PORT,
+    host: raw.HOST,
+    logLevel: raw.LOG_LEVEL,
+    idempotencyTtlMs: raw.IDEMPOTENCY_TTL_HOURS * HOUR_MS,
+    databasePoolMax: raw.DATABASE_POOL_MAX,
+    embeddedPostgresDir: raw.EMBEDDED_POSTGRES_DIR,
+    embeddedPostgresPort: raw.EMBEDDED_POSTGRES_PORT,
+    partitions: raw.PARTITIONS,
+    partitionMode: raw.PARTITION_MODE,
+    batchMax: raw.BATCH_MAX,
+    queueMax: raw.QUEUE_MAX,
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
+  // Empty strings count as unset, as most deployment tools write them for "no value".
+  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  try {
+    return envSchema<Environment>({ schema: EnvironmentSchema, data, env: false, dotenv: false });
+  } catch (error) {
+    throw new ConfigError(describeSchemaError(error));
+  }
+}
+
+function describeSchemaError(error: unknown): string {
+  const errors = (error as { errors?: Array<{ instancePath: string; params: Record<string, unknown>; message?: string }> })
+    .errors;
+  const first = errors?.[0];
+  if (!first) return `invalid configuration: ${(error as Error).message}`;
+  const name = first.instancePath.replace(/^\//, '') || String(first.params.missingProperty ?? 'environment');
+  return `invalid configuration: ${name} ${first.message ?? 'is invalid'}`;
+}
+
+function requireProductionSettings(raw: Environment): void {
+  if (!raw.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when ENVIRONMENT=production');
+  for (const name of ['SERVICE_API_KEY', 'SECRET_KEY'] as const) {
+    const value = raw[name];
+    if (!value) throw new ConfigError(`${name} is required when ENVIRONMENT=production`);
+    if (value.length < SECRET_LENGTH_MIN) {
+      throw new ConfigError(`${name} must be at least ${SECRET_LENGTH_MIN} characters when ENVIRONMENT=production`);
+    }
+  }
+}

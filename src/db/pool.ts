@@ -1,0 +1,44 @@
+import pg from 'pg';
+
+const CONNECT_TIMEOUT_MS = 5_000;
+const IDLE_TIMEOUT_MS = 30_000;
+/** A statement running longer than this is cancelled rather than left to pile up locks. */
+const STATEMENT_TIMEOUT_MS = 30_000;
+
+export function createPool(databaseUrl: string, max: number, applicationName = 'wallet-ledger'): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: IDLE_TIMEOUT_MS,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    application_name: applicationName,
+  });
+  // An idle client that loses its connection emits here; without a listener the process would crash.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: unknown;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    broken = error;
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    // A client whose connection may be broken must not go back to the pool.
+    client.release(broken !== undefined && !isServerError(broken) ? (broken as Error) : undefined);
+  }
+}
+
+/** An error the server reported (it has a SQLSTATE), which leaves the connection usable. */
+function isServerError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}

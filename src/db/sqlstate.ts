@@ -1,0 +1,29 @@
+// The one place that reads SQLSTATE codes and decides what a database error means to us.
+
+export type DatabaseFailure =
+  | { kind: 'unique_violation'; constraint: string | undefined }
+  | { kind: 'serialization_failure' }
+  | { kind: 'deadlock' }
+  | { kind: 'connection_lost' }
+  | { kind: 'other' };
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export function classifyDatabaseError(error: unknown): DatabaseFailure {
+  const { code, constraint, message } = (error ?? {}) as { code?: string; constraint?: string; message?: string };
+  if (code === '23505') return { kind: 'unique_violation', constraint };
+  if (code === '40001') return { kind: 'serialization_failure' };
+  if (code === '40P01') return { kind: 'deadlock' };
+  // Class 08 (connection exception), 57P01..57P03 (admin shutdown, crash shutdown, cannot connect now).
+  if (code?.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return { kind: 'connection_lost' };
+  if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return { kind: 'connection_lost' };
+  if (message && /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) {
+    return { kind: 'connection_lost' };
+  }
+  return { kind: 'other' };
+}
+
+/** Failures after which running the same work again can succeed. */
+export function isTransient(failure: DatabaseFailure): boolean {
+  return failure.kind === 'serialization_failure' || failure.kind === 'deadlock' || failure.kind === 'connection_lost';
+}
