@@ -38,6 +38,13 @@ const EnvironmentSchema = Type.Object({
   BATCH_MAX: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
   QUEUE_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
+  OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  OUTBOX_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  OUTBOX_BACKOFF_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 500 }),
+  OUTBOX_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 5 * 60_000 }),
+  OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5_000 }),
+  OUTBOX_PUBLISH_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 10_000 }),
+  OUTBOX_RETENTION_DAYS: Type.Number({ minimum: 0, maximum: 3650, default: 7 }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -66,6 +73,15 @@ export interface Config {
   batchMax: number;
   queueMax: number;
   shutdownTimeoutMs: number;
+  outbox: {
+    batchSize: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    pollIntervalMs: number;
+    publishTimeoutMs: number;
+    retentionMs: number;
+  };
 }
 
 /** Thrown for a bad environment; its message is one line naming the variable. */
@@ -97,6 +113,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchMax: raw.BATCH_MAX,
     queueMax: raw.QUEUE_MAX,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    outbox: {
+      batchSize: raw.OUTBOX_BATCH_SIZE,
+      maxAttempts: raw.OUTBOX_MAX_ATTEMPTS,
+      backoffBaseMs: raw.OUTBOX_BACKOFF_BASE_MS,
+      backoffMaxMs: raw.OUTBOX_BACKOFF_MAX_MS,
+      pollIntervalMs: raw.OUTBOX_POLL_INTERVAL_MS,
+      publishTimeoutMs: raw.OUTBOX_PUBLISH_TIMEOUT_MS,
+      retentionMs: raw.OUTBOX_RETENTION_DAYS * 24 * HOUR_MS,
+    },
   };
 }
 
