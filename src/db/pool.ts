@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isServerError } from './sqlstate.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const IDLE_TIMEOUT_MS = 30_000;
@@ -35,10 +36,4 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     // A client whose connection may be broken must not go back to the pool.
     client.release(broken !== undefined && !isServerError(broken) ? (broken as Error) : undefined);
   }
-}
-
-/** An error the server reported (it has a SQLSTATE), which leaves the connection usable. */
-function isServerError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }

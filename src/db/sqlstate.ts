@@ -27,3 +27,9 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
 export function isTransient(failure: DatabaseFailure): boolean {
   return failure.kind === 'serialization_failure' || failure.kind === 'deadlock' || failure.kind === 'connection_lost';
 }
+
+/** An error the server reported (it has a SQLSTATE): the connection itself is still good. */
+export function isServerError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}

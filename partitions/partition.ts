@@ -1,0 +1,67 @@
+import { commitBatch } from '../src/ledger/commitBatch.js';
+import type { LedgerContext } from '../src/ledger/ledgerContext.js';
+import type { LedgerOperation, OperationResult } from '../src/ledger/operations.js';
+import { rejected } from '../src/ledger/results.js';
+
+// One partition: a single writer that queues its operations in arrival order and commits them in
+// batches, one database transaction each. Group commit without timers: an idle partition commits
+// a lone operation at once; while a batch commits, new operations queue for the next one.
+
+interface Queued {
+  operation: LedgerOperation;
+  resolve: (result: OperationResult) => void;
+}
+
+export class Partition {
+  private queue: Queued[] = [];
+  private committing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly context: LedgerContext,
+    private readonly batchMax: number,
+    private readonly queueMax: number,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  submit(operation: LedgerOperation): Promise<OperationResult> {
+    if (this.closed) return Promise.resolve(rejected('service_unavailable', 'The service is shutting down; retry with the same Idempotency-Key'));
+    if (this.queue.length >= this.queueMax) {
+      return Promise.resolve(rejected('overloaded', 'Too many operations are queued; retry shortly with the same Idempotency-Key'));
+    }
+    const result = new Promise<OperationResult>((resolve) => this.queue.push({ operation, resolve }));
+    this.committing ??= this.drain();
+    return result;
+  }
+
+  /** Takes no more operations; resolves when every queued one has its answer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.committing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.batchMax);
+        const results = await this.commit(batch);
+        batch.forEach((queued, index) => queued.resolve(results[index]!));
+      }
+    } finally {
+      this.committing = undefined;
+    }
+  }
+
+  private async commit(batch: Queued[]): Promise<OperationResult[]> {
+    try {
+      return await commitBatch(this.context, batch.map((queued) => queued.operation));
+    } catch (error) {
+      // commitBatch answers every failure it knows; this is a bug, but callers still get an answer.
+      this.context.logger.error({ err: error }, 'batch failed unexpectedly');
+      return batch.map(() => rejected('internal_error', 'The operation failed and was not applied'));
+    }
+  }
+}

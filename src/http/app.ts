@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type pg from 'pg';
+import type { LedgerWriter } from '../ledger/ledgerWriter.js';
+import { requireApiKey } from './auth.js';
+import { InFlightKeys } from './idempotency.js';
+import { registerProblemHandlers } from './problemHandler.js';
+import { accountRoutes } from './routes/accounts.js';
+import { healthRoutes } from './routes/health.js';
+import { transactionRoutes } from './routes/transactions.js';
+import { validatorCompiler } from './validation.js';
+
+// The HTTP service, assembled in one readable place.
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface AppOptions {
+  pool: pg.Pool;
+  writer: LedgerWriter;
+  serviceApiKey: string;
+  logger: FastifyBaseLogger;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // The caller's X-Request-Id when it is sane, otherwise a fresh one; echoed on every response.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: true } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Only JSON bodies are accepted: anything else is answered 415.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerProblemHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Wallet Ledger Service', version: '1.0.0', description: 'Double-entry wallet ledger' },
+      components: {
+        securitySchemes: { serviceApiKey: { type: 'apiKey', in: 'header', name: 'X-Service-Api-Key' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { pool: options.pool });
+  const inFlight = new InFlightKeys();
+  await app.register(async (v1) => {
+    requireApiKey(v1, options.serviceApiKey);
+    v1.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ serviceApiKey: [] }] };
+    });
+    await v1.register(accountRoutes, { pool: options.pool, writer: options.writer, inFlight });
+    await v1.register(transactionRoutes, { pool: options.pool, writer: options.writer, inFlight });
+  });
+  return app;
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { ProblemError } from '../errors.js';
+import type { IdempotencyClaim, OperationResult } from '../ledger/operations.js';
+import { rejected } from '../ledger/results.js';
+
+// Idempotency-Key handling at the edge: the header's rules, the request fingerprint, and the
+// requests of this process still executing (a repeat waits for the first and replays it). The
+// database stores outcomes and settles races between processes.
+
+const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+
+/**
+ * The request's Idempotency-Key with the request's fingerprint. `canonicalBody` is the body with
+ * equivalent spellings made equal (an amount sent as 1050 or "1050").
+ */
+export function readIdempotencyClaim(
+  request: FastifyRequest,
+  required: boolean,
+  canonicalBody: unknown = request.body,
+): IdempotencyClaim | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) {
+    if (required) throw ProblemError.of('idempotency_key_missing', 'Send an Idempotency-Key header with every write');
+    return undefined;
+  }
+  if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
+    throw ProblemError.of('validation_error', 'Idempotency-Key must be 1 to 255 printable ASCII characters', {
+      errors: [{ in: 'header', field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }],
+    });
+  }
+  return { key: header, fingerprint: fingerprint(request, canonicalBody) };
+}
+
+/** Method, path and body with its keys sorted: equal requests hash equal, however they were spelt. */
+function fingerprint(request: FastifyRequest, body: unknown): string {
+  const path = request.url.split('?')[0];
+  return createHash('sha256').update(`${request.method} ${path}\n${canonicalJson(body)}`).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Requests with a key that this process is executing right now. */
+export class InFlightKeys {
+  private readonly running = new Map<string, { fingerprint: string; result: Promise<OperationResult> }>();
+
+  /** Runs `execute` unless the same key is executing; a repeat shares the first one's result. */
+  async run(claim: IdempotencyClaim | undefined, execute: () => Promise<OperationResult>): Promise<OperationResult> {
+    if (!claim) return execute();
+    const current = this.running.get(claim.key);
+    if (current) {
+      if (current.fingerprint !== claim.fingerprint) {
+        return rejected('idempotency_key_reused', 'This Idempotency-Key is in use for a different request');
+      }
+      const result = await current.result;
+      // Only stored outcomes replay; a failure the first caller saw (503, 500) is not one.
+      if (result.statusCode >= 500) return result;
+      return { ...result, replayed: true };
+    }
+    const result = execute();
+    this.running.set(claim.key, { fingerprint: claim.fingerprint, result });
+    try {
+      return await result;
+    } finally {
+      this.running.delete(claim.key);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { ProblemError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
+import { accountResource, entryResource } from '../../ledger/resources.js';
+import { listEntries } from '../../ledger/sql/listEntries.js';
+import { readAccount } from '../../ledger/sql/readAccount.js';
+import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { checkMetadataSize } from '../metadata.js';
+import { sendJson, sendResult } from '../reply.js';
+import { Account, CreateAccountBody, EntriesQuery, EntryPage, IdParams, ProblemSchema } from '../schemas.js';
+
+export interface AccountRoutesOptions {
+  pool: pg.Pool;
+  writer: LedgerWriter;
+  inFlight: InFlightKeys;
+}
+
+export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, { pool, writer, inFlight }) => {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  typed.post('/v1/accounts', {
+    schema: {
+      summary: 'Open an account',
+      description: 'Idempotency-Key is optional and honoured.',
+      tags: ['accounts'],
+      body: CreateAccountBody,
+      response: { 201: Account, 400: ProblemSchema, 409: ProblemSchema },
+    },
+  }, async (request, reply) => {
+    const claim = readIdempotencyClaim(request, false);
+    const { currency, external_ref, metadata } = request.body;
+    checkMetadataSize(metadata);
+    const result = await inFlight.run(claim, () =>
+      writer.submit({
+        kind: 'open_account',
+        accountId: newId(),
+        currency,
+        externalRef: external_ref ?? null,
+        metadata: metadata ?? {},
+        idempotency: claim,
+      }),
+    );
+    return sendResult(reply, result);
+  });
+
+  typed.get('/v1/accounts/:id', {
+    schema: { summary: 'Read an account', tags: ['accounts'], params: IdParams, response: { 200: Account, 404: ProblemSchema } },
+  }, async (request, reply) => {
+    const account = await readAccount(pool, request.params.id);
+    if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
+    return sendJson(reply, 200, accountResource(account));
+  });
+
+  typed.get('/v1/accounts/:id/entries', {
+    schema: {
+      summary: "List an account's entries, newest first",
+      tags: ['accounts'],
+      params: IdParams,
+      querystring: EntriesQuery,
+      response: { 200: EntryPage, 404: ProblemSchema },
+    },
+  }, async (request, reply) => {
+    const limit = request.query.limit ?? 50;
+    const before = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
+    const account = await readAccount(pool, request.params.id);
+    if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
+    const rows = await listEntries(pool, account.id, limit, before);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > limit && last ? encodeCursor(last.sequence) : null;
+    return sendJson(reply, 200, { data: page.map(entryResource), next_cursor: nextCursor });
+  });
+};
+
+// Cursors are opaque to callers: the sequence to continue below, wrapped so that it is not guessed at.
+function encodeCursor(sequence: bigint): string {
+  return Buffer.from(`seq:${sequence}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): bigint {
+  const match = /^seq:([1-9][0-9]{0,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    throw ProblemError.of('validation_error', 'cursor is not a cursor this API returned', {
+      errors: [{ in: 'query', field: 'cursor', message: 'is not a cursor this API returned' }],
+    });
+  }
+  return BigInt(match[1]!);
+}

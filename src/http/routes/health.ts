@@ -1,0 +1,41 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type pg from 'pg';
+import { appliedMigrationName, latestMigrationName } from '../../db/migrations.js';
+import { problem } from '../../errors.js';
+import { sendProblem } from '../problemHandler.js';
+import { sendJson } from '../reply.js';
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (app, { pool }) => {
+  const latest = await latestMigrationName();
+
+  app.get('/healthz', { schema: { summary: 'The process is alive', tags: ['health'] } }, async (_request, reply) =>
+    sendJson(reply, 200, { status: 'ok' }),
+  );
+
+  app.get('/readyz', { schema: { summary: 'The database is reachable and migrated', tags: ['health'] } }, async (_request, reply) => {
+    const reason = await readinessProblem(pool, latest);
+    if (reason) return sendProblem(reply, problem('service_unavailable', reason), { 'retry-after': '1' });
+    return sendJson(reply, 200, { status: 'ready', migration: latest });
+  });
+};
+
+async function readinessProblem(pool: pg.Pool, latest: string): Promise<string | undefined> {
+  let applied: string | undefined;
+  try {
+    applied = await withTimeout(appliedMigrationName(pool), READINESS_TIMEOUT_MS);
+  } catch (error) {
+    return `database unreachable: ${(error as Error).message}`;
+  }
+  if (applied !== latest) return `database schema is at ${applied ?? 'no migration'}, expected ${latest}: run npm run migrate`;
+  return undefined;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { ProblemError } from '../../errors.js';
+import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
+import type { LedgerOperation } from '../../ledger/operations.js';
+import { transactionResource } from '../../ledger/resources.js';
+import { readTransaction } from '../../ledger/sql/readTransaction.js';
+import { parseAmount } from '../../money.js';
+import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { checkMetadataSize } from '../metadata.js';
+import { sendJson, sendResult } from '../reply.js';
+import { DepositBody, IdParams, ProblemSchema, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
+
+export interface TransactionRoutesOptions {
+  pool: pg.Pool;
+  writer: LedgerWriter;
+  inFlight: InFlightKeys;
+}
+
+const WRITE_RESPONSES = { 201: Transaction, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
+
+export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = async (app, { pool, writer, inFlight }) => {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  for (const [path, kind, summary] of [
+    ['/v1/transactions/deposit', 'deposit', 'Deposit into a wallet (from the currency\'s settlement account)'],
+    ['/v1/transactions/withdraw', 'withdrawal', 'Withdraw from a wallet (to the currency\'s settlement account)'],
+  ] as const) {
+    typed.post(path, {
+      schema: { summary, tags: ['transactions'], body: kind === 'deposit' ? DepositBody : WithdrawBody, response: WRITE_RESPONSES },
+    }, async (request, reply) => {
+      const body = request.body;
+      const amount = parseAmount(body.amount)!;
+      const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
+      checkMetadataSize(body.metadata);
+      const operation: LedgerOperation = {
+        kind,
+        accountId: body.account_id,
+        amount,
+        currency: body.currency,
+        description: body.description ?? null,
+        metadata: body.metadata ?? {},
+        idempotency: claim,
+      };
+      return sendResult(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    });
+  }
+
+  typed.post('/v1/transactions/transfer', {
+    schema: { summary: 'Transfer between two wallets of one currency', tags: ['transactions'], body: TransferBody, response: WRITE_RESPONSES },
+  }, async (request, reply) => {
+    const body = request.body;
+    const amount = parseAmount(body.amount)!;
+    const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
+    checkMetadataSize(body.metadata);
+    const operation: LedgerOperation = {
+      kind: 'transfer',
+      sourceAccountId: body.source_account_id,
+      destinationAccountId: body.destination_account_id,
+      amount,
+      currency: body.currency,
+      description: body.description ?? null,
+      metadata: body.metadata ?? {},
+      idempotency: claim,
+    };
+    return sendResult(reply, await inFlight.run(claim, () => writer.submit(operation)));
+  });
+
+  typed.get('/v1/transactions/:id', {
+    schema: { summary: 'Read a transaction with its entries', tags: ['transactions'], params: IdParams, response: { 200: Transaction, 404: ProblemSchema } },
+  }, async (request, reply) => {
+    const found = await readTransaction(pool, request.params.id);
+    if (!found) throw ProblemError.of('transaction_not_found', `Transaction ${request.params.id} does not exist`);
+    return sendJson(reply, 200, transactionResource(found.transaction, found.entries));
+  });
+};

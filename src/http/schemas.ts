@@ -1,0 +1,148 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AMOUNT_PATTERN } from '../money.js';
+
+// Request and response shapes. Requests are validated against these (no coercion of bodies);
+// responses are documented by them in the OpenAPI document.
+
+export const METADATA_BYTES_MAX = 4096;
+const DESCRIPTION_LENGTH_MAX = 1000;
+const EXTERNAL_REF_LENGTH_MAX = 255;
+
+export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
+
+export const Currency = Type.String({
+  pattern: '^[A-Z0-9]{3,10}$',
+  description: '3 to 10 upper-case letters or digits, e.g. USD, EUR, BTC, USDC',
+  examples: ['USD'],
+});
+
+export const AmountInput = Type.Union(
+  [
+    Type.String({ pattern: AMOUNT_PATTERN, description: 'Decimal digits, no sign, no leading zero' }),
+    Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  ],
+  {
+    description: 'Amount in minor units, 1 .. 10^38-1: a canonical decimal string ("1050" = 10.50 USD), or a safe JSON integer',
+    'x-error-message': 'must be a decimal string of minor units without sign or leading zero (e.g. "1050"), or a positive safe integer',
+  },
+);
+
+export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
+  description: `Free-form JSON object, at most ${METADATA_BYTES_MAX} bytes serialized`,
+});
+
+const Description = Type.String({ maxLength: DESCRIPTION_LENGTH_MAX });
+
+export const CreateAccountBody = Type.Object(
+  {
+    currency: Currency,
+    external_ref: Type.Optional(Type.String({ minLength: 1, maxLength: EXTERNAL_REF_LENGTH_MAX })),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+export const DepositBody = Type.Object(
+  {
+    account_id: Uuid,
+    amount: AmountInput,
+    currency: Type.Optional(Currency),
+    description: Type.Optional(Description),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+export const WithdrawBody = DepositBody;
+
+export const TransferBody = Type.Object(
+  {
+    source_account_id: Uuid,
+    destination_account_id: Uuid,
+    amount: AmountInput,
+    currency: Type.Optional(Currency),
+    description: Type.Optional(Description),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const EntriesQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export type CreateAccountBody = Static<typeof CreateAccountBody>;
+export type DepositBody = Static<typeof DepositBody>;
+export type TransferBody = Static<typeof TransferBody>;
+export type EntriesQuery = Static<typeof EntriesQuery>;
+
+const Money = Type.String({ pattern: '^-?[0-9]+$', description: 'Integer amount of minor units, as a string' });
+const Timestamp = Type.String({ format: 'date-time' });
+
+export const Account = Type.Object({
+  id: Uuid,
+  kind: Type.Union([Type.Literal('user'), Type.Literal('settlement')]),
+  currency: Currency,
+  balance: Money,
+  available_balance: Money,
+  status: Type.Literal('active'),
+  external_ref: Type.Union([Type.String(), Type.Null()]),
+  metadata: Metadata,
+  version: Type.Integer({ description: 'Sequence number of the account\'s last entry (0 when none)' }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const Entry = Type.Object({
+  id: Uuid,
+  transaction_id: Uuid,
+  account_id: Uuid,
+  direction: Type.Union([Type.Literal('debit'), Type.Literal('credit')]),
+  amount: Money,
+  balance_after: Money,
+  sequence: Type.Integer({ minimum: 1 }),
+  created_at: Timestamp,
+});
+
+export const Transaction = Type.Object({
+  id: Uuid,
+  type: Type.Union([Type.Literal('deposit'), Type.Literal('withdrawal'), Type.Literal('transfer')]),
+  status: Type.Literal('posted'),
+  amount: Money,
+  currency: Currency,
+  source_account_id: Uuid,
+  destination_account_id: Uuid,
+  description: Type.Union([Type.String(), Type.Null()]),
+  metadata: Metadata,
+  created_at: Timestamp,
+  entries: Type.Array(Entry),
+});
+
+export const EntryPage = Type.Object({
+  data: Type.Array(Entry),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ in: Type.String(), field: Type.String(), message: Type.String() })),
+    ),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' },
+);
+
+export const IdempotencyKeyHeader = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: '1-255 printable ASCII characters' })),
+});

@@ -1,0 +1,33 @@
+import type pg from 'pg';
+import type { Clock } from '../clock.js';
+import type { PlanSettings } from './planBatch.js';
+import type { AccountKind } from './sql/readAccountKinds.js';
+
+/** Cached account kinds: enough for hot sets, small enough to never matter for memory. */
+const KNOWN_ACCOUNTS_MAX = 100_000;
+
+export interface Logger {
+  error(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+/** What the write path needs, created once per process (or per partition worker). */
+export interface LedgerContext {
+  pool: pg.Pool;
+  clock: Clock;
+  settings: PlanSettings;
+  logger: Logger;
+  /** Account id to kind and currency, which never change once an account exists. */
+  knownAccounts: Map<string, AccountKind>;
+  /** Currencies whose settlement account is known to exist. */
+  settledCurrencies: Set<string>;
+}
+
+export function createLedgerContext(pool: pg.Pool, clock: Clock, settings: PlanSettings, logger: Logger): LedgerContext {
+  return { pool, clock, settings, logger, knownAccounts: new Map(), settledCurrencies: new Set() };
+}
+
+export function rememberAccounts(context: LedgerContext, found: Map<string, AccountKind>): void {
+  if (context.knownAccounts.size + found.size > KNOWN_ACCOUNTS_MAX) context.knownAccounts.clear();
+  for (const [id, kind] of found) context.knownAccounts.set(id, kind);
+}

@@ -1,0 +1,17 @@
+import { problem, type ProblemCode } from '../errors.js';
+import type { OperationResult } from './operations.js';
+
+// Outcomes rendered once, as the exact status and body the caller receives (and a replay repeats).
+
+export function created(resource: unknown): OperationResult {
+  return { statusCode: 201, body: JSON.stringify(resource), replayed: false };
+}
+
+export function rejected(code: ProblemCode, detail: string, extensions?: Record<string, unknown>): OperationResult {
+  const body = problem(code, detail, extensions);
+  return { statusCode: body.status, body: JSON.stringify(body), replayed: false };
+}
+
+export function replayOf(result: OperationResult): OperationResult {
+  return { ...result, replayed: true };
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { pino, type Logger } from 'pino';
+import { PartitionedWriter } from '../partitions/partitionedWriter.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createPool } from './db/pool.js';
+import { buildApp } from './http/app.js';
+import { startIdempotencyPurge } from './ledger/idempotencyPurge.js';
+import { createLedgerContext } from './ledger/ledgerContext.js';
+import type { LedgerWriter } from './ledger/ledgerWriter.js';
+
+// The service's parts wired together: logger, pool, write path, HTTP app, housekeeping.
+
+/** Header values that must never reach a log line (secrets are never logged in the first place). */
+export const REDACTED_PATHS = ['req.headers["x-service-api-key"]', 'req.headers.authorization', 'req.headers.cookie'];
+
+export interface Service {
+  app: FastifyInstance;
+  pool: pg.Pool;
+  writer: LedgerWriter;
+  logger: Logger;
+  /** Stops accepting, answers what is queued, closes the pool. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+}
+
+export async function createService(
+  config: Config,
+  databaseUrl: string,
+  logger: Logger = createLogger(config),
+  clock: Clock = systemClock,
+): Promise<Service> {
+  const pool = createPool(databaseUrl, config.databasePoolMax);
+  const context = createLedgerContext(
+    pool,
+    clock,
+    { idempotencyTtlMs: config.idempotencyTtlMs, routingKeyPrefix: config.outboxRoutingKeyPrefix },
+    logger,
+  );
+  const writer = new PartitionedWriter(context, {
+    partitions: config.partitions,
+    batchMax: config.batchMax,
+    queueMax: config.queueMax,
+  });
+  const app = await buildApp({ pool, writer, serviceApiKey: config.serviceApiKey, logger });
+  const stopPurge = startIdempotencyPurge(pool, clock, logger);
+  return {
+    app,
+    pool,
+    writer,
+    logger,
+    async close() {
+      stopPurge();
+      await app.close();
+      await writer.close();
+      await pool.end();
+    },
+  };
+}
