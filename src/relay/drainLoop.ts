@@ -1,0 +1,111 @@
+import { classifyDatabaseError } from '../db/sqlstate.js';
+import { retryDelayMs } from './backoff.js';
+import type { BatchOutcome } from './drainBatch.js';
+import { describeError, type Logger } from './logger.js';
+import type { WakeSignal } from './wakeSignal.js';
+
+// The relay's one loop. Every wake-up source (notification, reconnect, poll, retry timer) only
+// sets the signal; this loop alone claims and publishes, so batches never race each other inside
+// one relay and shutdown has exactly one batch in flight to wait for.
+//
+// After each drain it sleeps until the earliest of: the next wake-up, the backstop poll, the next
+// scheduled retry. A missed notification therefore delays an event by at most one poll interval.
+
+const DATABASE_RETRY_BASE_MS = 100;
+const DATABASE_RETRY_MAX_MS = 5_000;
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+export interface DrainLoopSteps {
+  drainBatch(): Promise<BatchOutcome>;
+  publisherReady(): boolean;
+  findNextDueDelay(): Promise<number | undefined>;
+  purgePublished(): Promise<number>;
+}
+
+export interface DrainLoopSettings {
+  batchSize: number;
+  pollIntervalMs: number;
+  purgeBatchSize: number;
+}
+
+export class DrainLoop {
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private failureStreak = 0;
+  private nextPurgeAtMs = 0;
+
+  constructor(
+    private readonly steps: DrainLoopSteps,
+    private readonly settings: DrainLoopSettings,
+    private readonly signal: WakeSignal,
+    private readonly log: Logger,
+    private readonly onBatch: (outcome: BatchOutcome) => void = () => {},
+  ) {}
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** Lets the batch in flight finish (publish, mark, commit: its claims are released), then returns. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.signal.wake();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      const sleepMs = await this.cycle();
+      if (this.stopping) return;
+      await this.signal.wait(sleepMs);
+    }
+  }
+
+  /** Drains what is due and returns how long to sleep. Never throws: outages are waited out. */
+  private async cycle(): Promise<number> {
+    try {
+      // While the broker is away nothing is claimed, so an outage does not burn publish attempts;
+      // the publisher's reconnect wakes the loop.
+      if (!this.steps.publisherReady()) return this.settings.pollIntervalMs;
+      await this.drainUntilIdle();
+      await this.purgeWhenDue();
+      const nextDueMs = await this.steps.findNextDueDelay();
+      this.failureStreak = 0;
+      return Math.min(this.settings.pollIntervalMs, nextDueMs ?? Infinity);
+    } catch (error) {
+      this.failureStreak += 1;
+      const retryMs = retryDelayMs(this.failureStreak, { baseMs: DATABASE_RETRY_BASE_MS, maxMs: DATABASE_RETRY_MAX_MS });
+      this.log.warn('outbox drain failed, retrying', {
+        error: describeError(error),
+        failure: classifyDatabaseError(error).kind,
+        retry_in_ms: retryMs,
+      });
+      return Math.min(this.settings.pollIntervalMs, retryMs);
+    }
+  }
+
+  private async drainUntilIdle(): Promise<void> {
+    while (!this.stopping && this.steps.publisherReady()) {
+      const outcome = await this.steps.drainBatch();
+      if (outcome.claimed > 0) this.report(outcome);
+      // A short batch means nothing else is due (or other relays hold it): stop until woken.
+      if (outcome.claimed < this.settings.batchSize) return;
+    }
+  }
+
+  private report(outcome: BatchOutcome): void {
+    const counts = { claimed: outcome.claimed, published: outcome.published.length, retried: outcome.retried.length };
+    if (outcome.retried.length > 0) this.log.warn('outbox batch had failed publishes', counts);
+    else this.log.debug('outbox batch published', counts);
+    if (outcome.deadLettered.length > 0) this.log.error('outbox events moved to dead_letter', { event_ids: outcome.deadLettered });
+    this.onBatch(outcome);
+  }
+
+  private async purgeWhenDue(): Promise<void> {
+    if (Date.now() < this.nextPurgeAtMs) return;
+    const purged = await this.steps.purgePublished();
+    if (purged > 0) this.log.info('purged published outbox events', { purged });
+    // A full purge batch means more are waiting: continue on the next cycle instead of in one burst.
+    this.nextPurgeAtMs = purged >= this.settings.purgeBatchSize ? 0 : Date.now() + PURGE_INTERVAL_MS;
+  }
+}

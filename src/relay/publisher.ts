@@ -1,0 +1,180 @@
+import { connect, type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
+import { describeError, type Logger } from './logger.js';
+import type { OutgoingMessage } from './message.js';
+import { declareTopology, type TopologySettings } from './topology.js';
+
+// Publishes batches on one confirm channel and reports, per message, whether the broker took
+// responsibility for it (confirm) or not (nack, closed channel, no confirm in time). amqplib's
+// connection recovery reconnects forever; `setup` opens the channel and declares the topology on
+// every connection. Any unexpected channel close resets the whole connection, so one recovery
+// path rebuilds everything instead of two half-recovered states.
+
+const RECONNECT_DELAY_MIN_MS = 200;
+const RECONNECT_DELAY_MAX_MS = 5_000;
+const CONNECTION_NAME = 'wallet-ledger-outbox-relay';
+
+export interface PublisherSettings extends TopologySettings {
+  brokerUrl: string;
+  publishTimeoutMs: number;
+}
+
+export type PublishResult = { ok: true } | { ok: false; error: string };
+
+export class Publisher {
+  private connection: RecoveringChannelModel | undefined;
+  private channel: ConfirmChannel | undefined;
+  private blocked = false;
+  private closing = false;
+
+  /** `onReady` runs after every (re)connect, when publishing can (re)start. */
+  constructor(
+    private readonly settings: PublisherSettings,
+    private readonly log: Logger,
+    private readonly onReady: () => void,
+  ) {}
+
+  /** Starts connecting in the background: a broker that is down at start is retried, not fatal. */
+  async start(): Promise<void> {
+    const connection = await connect(this.settings.brokerUrl, {
+      clientProperties: { connection_name: CONNECTION_NAME },
+      recovery: {
+        waitForConnect: false,
+        maxRetries: Infinity,
+        initialDelay: RECONNECT_DELAY_MIN_MS,
+        maxDelay: RECONNECT_DELAY_MAX_MS,
+        setup: (model: ChannelModel) => this.setup(model),
+      },
+    });
+    this.watch(connection);
+    this.connection = connection;
+  }
+
+  /** True while a confirm channel is open and the broker is not throttling us. */
+  isReady(): boolean {
+    return this.channel !== undefined && !this.blocked;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.channel = undefined;
+    await this.connection?.close().catch(() => {});
+  }
+
+  /** One result per message, in order. Never throws: failures are data the caller records. */
+  async publishBatch(messages: OutgoingMessage[]): Promise<PublishResult[]> {
+    const channel = this.channel;
+    if (!channel || this.blocked) return messages.map(() => failed(this.blocked ? 'broker is blocking publishers' : 'broker not connected'));
+    const deadline = startDeadline(this.settings.publishTimeoutMs);
+    try {
+      const confirmations = await this.sendAll(channel, messages, deadline);
+      const timedOut = deadline.expired.then(() => failed(`no broker confirm within ${this.settings.publishTimeoutMs} ms`));
+      return await Promise.all(confirmations.map((confirmation) => Promise.race([confirmation, timedOut])));
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  private async sendAll(channel: ConfirmChannel, messages: OutgoingMessage[], deadline: Deadline): Promise<Array<Promise<PublishResult>>> {
+    const confirmations: Array<Promise<PublishResult>> = [];
+    for (const message of messages) {
+      if (deadline.passed()) {
+        confirmations.push(Promise.resolve(failed('not sent: publish timeout reached before its turn')));
+        continue;
+      }
+      const { confirmation, written } = sendOne(channel, this.settings.exchange, message);
+      confirmations.push(confirmation);
+      // The socket buffer is full: wait for it to drain rather than buffer a whole batch in memory.
+      if (!written) await waitForDrain(channel, deadline);
+    }
+    return confirmations;
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (error: Error) => this.log.warn('broker channel error', { error: describeError(error) }));
+    await declareTopology(channel, this.settings);
+    channel.on('close', () => this.onChannelClosed(model, channel));
+    this.channel = channel;
+    this.blocked = false;
+  }
+
+  private onChannelClosed(model: ChannelModel, channel: ConfirmChannel): void {
+    if (this.channel !== channel) return;
+    this.channel = undefined;
+    if (this.closing) return;
+    // Closing the connection hands the recovery to amqplib, which reconnects and runs setup again.
+    model.close().catch(() => {});
+  }
+
+  private watch(connection: RecoveringChannelModel): void {
+    connection.on('connect', () => {
+      this.log.info('broker connected');
+      this.onReady();
+    });
+    connection.on('disconnect', (error: Error) => {
+      this.channel = undefined;
+      if (!this.closing) this.log.warn('broker connection lost', { error: describeError(error) });
+    });
+    connection.on('connect-failed', (error: Error) => this.log.warn('broker connect failed', { error: describeError(error) }));
+    connection.on('error', (error: Error) => this.log.warn('broker connection error', { error: describeError(error) }));
+    connection.on('blocked', (reason: string) => {
+      this.blocked = true;
+      this.log.warn('broker blocked publishers', { reason });
+    });
+    connection.on('unblocked', () => {
+      this.blocked = false;
+      this.log.info('broker unblocked publishers');
+      this.onReady();
+    });
+  }
+}
+
+function failed(error: string): PublishResult {
+  return { ok: false, error };
+}
+
+function sendOne(channel: ConfirmChannel, exchange: string, message: OutgoingMessage): { confirmation: Promise<PublishResult>; written: boolean } {
+  let written = true;
+  const confirmation = new Promise<PublishResult>((resolve) => {
+    try {
+      written = channel.publish(exchange, message.routingKey, message.content, message.options, (error: unknown) => {
+        resolve(error ? failed(`broker did not confirm: ${describeError(error)}`) : { ok: true });
+      });
+    } catch (error) {
+      // A channel that closed a moment ago throws here instead of calling back.
+      resolve(failed(`publish failed: ${describeError(error)}`));
+    }
+  });
+  return { confirmation, written };
+}
+
+interface Deadline {
+  expired: Promise<void>;
+  passed(): boolean;
+  cancel(): void;
+}
+
+function startDeadline(timeoutMs: number): Deadline {
+  let passed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      passed = true;
+      resolve();
+    }, timeoutMs);
+  });
+  return { expired, passed: () => passed, cancel: () => clearTimeout(timer) };
+}
+
+function waitForDrain(channel: ConfirmChannel, deadline: Deadline): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      channel.removeListener('drain', done);
+      channel.removeListener('close', done);
+      resolve();
+    };
+    channel.once('drain', done);
+    channel.once('close', done);
+    void deadline.expired.then(done);
+  });
+}

@@ -1,0 +1,86 @@
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { createPool } from '../db/pool.js';
+import { drainBatch, type BatchOutcome, type DrainSettings } from './drainBatch.js';
+import { DrainLoop } from './drainLoop.js';
+import type { Logger } from './logger.js';
+import { NotificationListener } from './notificationListener.js';
+import { Publisher, type PublisherSettings } from './publisher.js';
+import { findNextDueDelay } from './sql/findNextDueDelay.js';
+import { purgePublished } from './sql/purgePublished.js';
+import { WakeSignal } from './wakeSignal.js';
+
+// The outbox relay: publishes every outbox row to the exchange, at least once.
+//   wake-ups (LISTEN outbox, reconnects, poll, retry timer) → WakeSignal → DrainLoop
+//   → drainBatch (claim with SKIP LOCKED, publish with confirms, mark or back off) → exchange
+
+/** The drain transaction, plus one connection for the loop's between-batch queries. */
+const POOL_SIZE = 2;
+const POOL_APPLICATION_NAME = 'wallet-ledger-outbox-relay';
+const PURGE_BATCH_SIZE = 5_000;
+
+export interface RelaySettings extends DrainSettings, PublisherSettings {
+  databaseUrl: string;
+  pollIntervalMs: number;
+  retentionMs: number;
+}
+
+export function relaySettingsFromConfig(config: Config, databaseUrl: string): RelaySettings {
+  const { outbox } = config;
+  return {
+    databaseUrl,
+    brokerUrl: config.brokerUrl,
+    exchange: config.outboxExchange,
+    exchangeType: config.outboxExchangeType,
+    secretKey: config.secretKey,
+    batchSize: outbox.batchSize,
+    maxAttempts: outbox.maxAttempts,
+    backoff: { baseMs: outbox.backoffBaseMs, maxMs: outbox.backoffMaxMs },
+    pollIntervalMs: outbox.pollIntervalMs,
+    publishTimeoutMs: outbox.publishTimeoutMs,
+    retentionMs: outbox.retentionMs,
+  };
+}
+
+export interface RelayHooks {
+  /** Called after every batch that claimed rows; tests and metrics watch the relay here. */
+  onBatch?(outcome: BatchOutcome): void;
+}
+
+export class OutboxRelay {
+  private readonly signal = new WakeSignal();
+  private readonly pool: pg.Pool;
+  private readonly publisher: Publisher;
+  private readonly listener: NotificationListener;
+  private readonly loop: DrainLoop;
+
+  constructor(settings: RelaySettings, log: Logger, hooks: RelayHooks = {}) {
+    const wake = () => this.signal.wake();
+    this.pool = createPool(settings.databaseUrl, POOL_SIZE, POOL_APPLICATION_NAME);
+    this.publisher = new Publisher(settings, log, wake);
+    this.listener = new NotificationListener(settings.databaseUrl, log, wake);
+    const steps = {
+      drainBatch: () => drainBatch(this.pool, this.publisher, settings),
+      publisherReady: () => this.publisher.isReady(),
+      findNextDueDelay: () => findNextDueDelay(this.pool),
+      purgePublished: () => purgePublished(this.pool, settings.retentionMs, PURGE_BATCH_SIZE),
+    };
+    const loopSettings = { batchSize: settings.batchSize, pollIntervalMs: settings.pollIntervalMs, purgeBatchSize: PURGE_BATCH_SIZE };
+    this.loop = new DrainLoop(steps, loopSettings, this.signal, log, hooks.onBatch);
+  }
+
+  /** Returns at once: the broker and the database are connected (and reconnected) in the background. */
+  async start(): Promise<void> {
+    await this.publisher.start();
+    this.listener.start();
+    this.loop.start();
+  }
+
+  /** Finishes the batch in flight (its claims are released at its commit), then disconnects. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.listener.stop();
+    await this.publisher.close();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,39 @@
+import type pg from 'pg';
+import type { OutboxRow } from './outboxRow.js';
+
+// Claims up to `limit` unpublished events whose next attempt is due. The row locks are the claim:
+// they last until the caller's database transaction ends, so they are held while the events are
+// published and vanish with the connection if the relay dies. SKIP LOCKED lets any number of
+// relays claim side by side, each taking rows no live relay holds. The order follows the
+// outbox_due index (next_attempt_at, id), so the scan reads only due rows.
+
+const CLAIM_DUE_EVENTS_SQL = `
+SELECT id::text, event_id::text, event_type, routing_key, payload::text AS body, attempts, created_at
+FROM outbox
+WHERE published_at IS NULL AND next_attempt_at <= now()
+ORDER BY next_attempt_at, id
+LIMIT $1
+FOR UPDATE SKIP LOCKED`;
+
+interface ClaimedRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  routing_key: string;
+  body: string;
+  attempts: number;
+  created_at: Date;
+}
+
+export async function claimDueEvents(client: pg.PoolClient, limit: number): Promise<OutboxRow[]> {
+  const result = await client.query<ClaimedRow>({ name: 'outbox_claim_due_events', text: CLAIM_DUE_EVENTS_SQL, values: [limit] });
+  return result.rows.map((row) => ({
+    id: row.id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    routingKey: row.routing_key,
+    body: row.body,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+  }));
+}

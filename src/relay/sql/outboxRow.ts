@@ -1,0 +1,12 @@
+/** An outbox row as the relay handles it: the body is the stored envelope's text, sent as is. */
+export interface OutboxRow {
+  /** outbox.id, a bigint, kept as a string so no precision is lost. */
+  id: string;
+  eventId: string;
+  eventType: string;
+  routingKey: string;
+  body: string;
+  /** Failed publish attempts so far. */
+  attempts: number;
+  createdAt: Date;
+}
