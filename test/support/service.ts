@@ -1,0 +1,96 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createService, type Service } from '../../src/service.js';
+import type { Clock } from '../../src/clock.js';
+import { pino } from 'pino';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+// The real service (real PostgreSQL, real write path) on its own test database, driven through
+// Fastify's inject (the full HTTP stack without a socket).
+
+export const TEST_API_KEY = 'test-service-api-key-0123456789abcdef';
+
+export interface TestService {
+  service: Service;
+  database: TestDatabase;
+  config: Config;
+  request(method: string, url: string, options?: RequestOptions): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  idempotencyKey?: string;
+  headers?: Record<string, string>;
+  /** Send no X-Service-Api-Key header. */
+  anonymous?: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: LightMyRequestResponse['headers'];
+  body: any;
+  raw: string;
+}
+
+export async function startTestService(env: Record<string, string> = {}, clock?: Clock): Promise<TestService> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    ENVIRONMENT: 'test',
+    SERVICE_API_KEY: TEST_API_KEY,
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const service = await createService(config, database.url, pino({ level: config.logLevel }), clock);
+  return {
+    service,
+    database,
+    config,
+    request: (method, url, options = {}) => inject(service, method, url, options),
+    async close() {
+      await service.close();
+      await database.drop();
+    },
+  };
+}
+
+async function inject(service: Service, method: string, url: string, options: RequestOptions): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (!options.anonymous) headers['x-service-api-key'] ??= TEST_API_KEY;
+  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+  let payload: string | undefined;
+  if (options.body !== undefined) {
+    payload = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await service.app.inject({ method: method as 'GET', url, headers, payload });
+  let body: unknown;
+  try {
+    body = response.body ? JSON.parse(response.body) : undefined;
+  } catch {
+    body = response.body;
+  }
+  return { status: response.statusCode, headers: response.headers, body, raw: response.body };
+}
+
+let keyCounter = 0;
+/** A fresh Idempotency-Key. */
+export function newKey(): string {
+  keyCounter += 1;
+  return `test-${process.pid}-${Date.now()}-${keyCounter}`;
+}
+
+/** Opens an account and deposits `funds` into it; returns its id. */
+export async function fundedAccount(api: TestService, currency: string, funds: bigint): Promise<string> {
+  const opened = await api.request('POST', '/v1/accounts', { body: { currency } });
+  if (opened.status !== 201) throw new Error(`open account: ${opened.status} ${opened.raw}`);
+  if (funds > 0n) {
+    const deposit = await api.request('POST', '/v1/transactions/deposit', {
+      body: { account_id: opened.body.id, amount: funds.toString() },
+      idempotencyKey: newKey(),
+    });
+    if (deposit.status !== 201) throw new Error(`deposit: ${deposit.status} ${deposit.raw}`);
+  }
+  return opened.body.id;
+}
