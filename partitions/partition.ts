@@ -1,11 +1,12 @@
-import { commitBatch } from '../src/ledger/commitBatch.js';
-import type { LedgerContext } from '../src/ledger/ledgerContext.js';
 import type { LedgerOperation, OperationResult } from '../src/ledger/operations.js';
 import { rejected } from '../src/ledger/results.js';
 
 // One partition: a single writer that queues its operations in arrival order and commits them in
 // batches, one database transaction each. Group commit without timers: an idle partition commits
 // a lone operation at once; while a batch commits, new operations queue for the next one.
+
+/** Commits one batch (on this thread or in a worker); one result per operation, in order. */
+export type CommitBatchFunction = (operations: LedgerOperation[]) => Promise<OperationResult[]>;
 
 interface Queued {
   operation: LedgerOperation;
@@ -18,9 +19,10 @@ export class Partition {
   private closed = false;
 
   constructor(
-    private readonly context: LedgerContext,
+    private readonly commitBatch: CommitBatchFunction,
     private readonly batchMax: number,
     private readonly queueMax: number,
+    private readonly onUnexpectedError: (error: unknown) => void,
   ) {}
 
   get queued(): number {
@@ -57,10 +59,10 @@ export class Partition {
 
   private async commit(batch: Queued[]): Promise<OperationResult[]> {
     try {
-      return await commitBatch(this.context, batch.map((queued) => queued.operation));
+      return await this.commitBatch(batch.map((queued) => queued.operation));
     } catch (error) {
-      // commitBatch answers every failure it knows; this is a bug, but callers still get an answer.
-      this.context.logger.error({ err: error }, 'batch failed unexpectedly');
+      // commitBatch answers every failure it knows (a dead worker is one it cannot); callers still get an answer.
+      this.onUnexpectedError(error);
       return batch.map(() => rejected('internal_error', 'The operation failed and was not applied'));
     }
   }

@@ -1,21 +1,42 @@
 import { createHash } from 'node:crypto';
+import { Piscina } from 'piscina';
+import { commitBatch } from '../src/ledger/commitBatch.js';
 import type { LedgerContext } from '../src/ledger/ledgerContext.js';
 import type { LedgerWriter } from '../src/ledger/ledgerWriter.js';
 import { routingAccountId, type LedgerOperation, type OperationResult } from '../src/ledger/operations.js';
-import { Partition } from './partition.js';
+import { Partition, type CommitBatchFunction } from './partition.js';
+import type { PartitionTask, PartitionWorkerData } from './partitionWorker.js';
 
 // Routes each operation by a hash of its account to one partition, so that one account's
-// operations are always serialized by the same writer, in arrival order.
+// operations are always serialized by the same writer, in arrival order. Partitions commit on
+// this thread ('inline') or each in its own worker thread ('worker').
+
+/** Connections per worker: one for the batch's transaction, one for its reads before it. */
+const WORKER_POOL_MAX = 2;
 
 export function partitionOf(accountId: string, partitions: number): number {
   return createHash('sha1').update(accountId).digest().readUInt32BE(0) % partitions;
 }
 
+export interface PartitionedWriterOptions {
+  mode: 'inline' | 'worker';
+  partitions: number;
+  batchMax: number;
+  queueMax: number;
+  databaseUrl: string;
+  logLevel: string;
+}
+
 export class PartitionedWriter implements LedgerWriter {
   private readonly partitions: Partition[];
+  private readonly threads: Piscina[] = [];
 
-  constructor(context: LedgerContext, options: { partitions: number; batchMax: number; queueMax: number }) {
-    this.partitions = Array.from({ length: options.partitions }, () => new Partition(context, options.batchMax, options.queueMax));
+  constructor(context: LedgerContext, options: PartitionedWriterOptions) {
+    const onError = (error: unknown) => context.logger.error({ err: error }, 'batch failed unexpectedly');
+    this.partitions = Array.from({ length: options.partitions }, () => {
+      const commit = options.mode === 'worker' ? this.startThread(context, options) : (operations: LedgerOperation[]) => commitBatch(context, operations);
+      return new Partition(commit, options.batchMax, options.queueMax, onError);
+    });
   }
 
   submit(operation: LedgerOperation): Promise<OperationResult> {
@@ -24,5 +45,32 @@ export class PartitionedWriter implements LedgerWriter {
 
   async close(): Promise<void> {
     await Promise.all(this.partitions.map((partition) => partition.close()));
+    await Promise.all(this.threads.map(async (thread) => {
+      await thread.run({ type: 'close' } satisfies PartitionTask);
+      await thread.destroy();
+    }));
+  }
+
+  /** One Piscina per partition with exactly one thread: piscina has no task-to-thread affinity. */
+  private startThread(context: LedgerContext, options: PartitionedWriterOptions): CommitBatchFunction {
+    const workerData: PartitionWorkerData = {
+      databaseUrl: options.databaseUrl,
+      poolMax: WORKER_POOL_MAX,
+      settings: context.settings,
+      logLevel: options.logLevel,
+    };
+    // Under tsx (tests, development) the worker is the .ts source; compiled, it is the .js beside this file.
+    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const thread = new Piscina({
+      filename: new URL(`./partitionWorker${extension}`, import.meta.url).href,
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // The worker keeps a pool and timers between tasks: 'async' lets its event loop run meanwhile.
+      atomics: 'async',
+      workerData,
+    });
+    this.threads.push(thread);
+    return (operations) => thread.run({ type: 'commit', operations } satisfies PartitionTask);
   }
 }

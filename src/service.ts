@@ -42,6 +42,9 @@ export async function createService(
     logger,
   );
   const writer = new PartitionedWriter(context, {
+    mode: config.partitionMode,
+    databaseUrl,
+    logLevel: config.logLevel,
     partitions: config.partitions,
     batchMax: config.batchMax,
     queueMax: config.queueMax,

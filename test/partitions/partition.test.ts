@@ -1,0 +1,74 @@
+// Proves a partition's group commit: a lone operation commits at once, operations arriving during a
+// commit share the next batch (up to BATCH_MAX), a full queue answers overloaded at once, and
+// closing answers every queued operation.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { systemClock } from '../../src/clock.js';
+import { newId } from '../../src/ids.js';
+import { commitBatch } from '../../src/ledger/commitBatch.js';
+import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
+import type { LedgerOperation, OperationResult } from '../../src/ledger/operations.js';
+import { Partition } from '../../partitions/partition.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let database: TestDatabase;
+let context: LedgerContext;
+
+before(async () => {
+  database = await createTestDatabase();
+  context = createLedgerContext(database.pool, systemClock, { idempotencyTtlMs: 3_600_000, routingKeyPrefix: 'ledger' }, pino({ level: 'silent' }));
+});
+after(() => database.drop());
+
+function open(): LedgerOperation {
+  return { kind: 'open_account', accountId: newId(), currency: 'USD', externalRef: null, metadata: {}, idempotency: undefined };
+}
+
+/** The real commit, recording the size of every batch it is given. */
+function recordingCommit(sizes: number[]) {
+  return async (operations: LedgerOperation[]): Promise<OperationResult[]> => {
+    sizes.push(operations.length);
+    return commitBatch(context, operations);
+  };
+}
+
+const failOnError = (error: unknown) => assert.fail(String(error));
+
+test('a lone operation is committed at once, in a batch of one', async () => {
+  const sizes: number[] = [];
+  const partition = new Partition(recordingCommit(sizes), 100, 1000, failOnError);
+  const result = await partition.submit(open());
+  assert.equal(result.statusCode, 201);
+  assert.deepEqual(sizes, [1]);
+});
+
+test('operations that arrive while a batch commits share the next batches, at most BATCH_MAX each', async () => {
+  const sizes: number[] = [];
+  const partition = new Partition(recordingCommit(sizes), 10, 1000, failOnError);
+  const results = await Promise.all(Array.from({ length: 31 }, () => partition.submit(open())));
+  assert.ok(results.every((result) => result.statusCode === 201));
+  // The first arrives alone and commits at once; the other 30 queue behind it in batches of 10.
+  assert.deepEqual(sizes, [1, 10, 10, 10]);
+});
+
+test('a full queue answers 503 overloaded at once instead of growing', async () => {
+  const partition = new Partition(recordingCommit([]), 5, 8, failOnError);
+  const results = await Promise.all(Array.from({ length: 20 }, () => partition.submit(open())));
+  const overloaded = results.filter((result) => result.statusCode === 503);
+  // One commits at once (dequeued), 8 wait in the queue, the other 11 are turned away.
+  assert.equal(results.filter((result) => result.statusCode === 201).length, 9);
+  assert.equal(overloaded.length, 11);
+  assert.equal(JSON.parse(overloaded[0]!.body).code, 'overloaded');
+});
+
+test('closing answers every queued operation, then refuses new ones', async () => {
+  const partition = new Partition(recordingCommit([]), 4, 1000, failOnError);
+  const pending = Array.from({ length: 12 }, () => partition.submit(open()));
+  await partition.close();
+  const results = await Promise.all(pending);
+  assert.ok(results.every((result) => result.statusCode === 201));
+  const late = await partition.submit(open());
+  assert.equal(late.statusCode, 503);
+  assert.equal(JSON.parse(late.body).code, 'service_unavailable');
+});
