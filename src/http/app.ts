@@ -42,6 +42,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  requireApiKey(app, options.serviceApiKey);
   registerProblemHandlers(app);
 
   await app.register(swagger, {
@@ -58,7 +59,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { pool: options.pool });
   const inFlight = new InFlightKeys();
   await app.register(async (v1) => {
-    requireApiKey(v1, options.serviceApiKey);
     v1.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ serviceApiKey: [] }] };
     });

@@ -1,9 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemError } from '../errors.js';
 
-// Every /v1 call carries X-Service-Api-Key. Both sides are hashed first so that the comparison
-// takes the same time whatever the lengths, and runs in constant time.
+// Every /v1 call carries X-Service-Api-Key, including calls to paths that name no route, so that
+// the API's shape is not visible without the key. Both sides are hashed first so that the
+// comparison takes the same time whatever the lengths, and runs in constant time.
+
+const PROTECTED_PREFIX = '/v1/';
+const PROTECTED_PATH = /^\/v1(\/|\?|$)/;
+
+/** A matched route is judged by its pattern (the raw URL may be percent-encoded), any other request by its URL. */
+function isProtected(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route === undefined ? PROTECTED_PATH.test(request.url) : route.startsWith(PROTECTED_PREFIX);
+}
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -12,6 +22,7 @@ function digest(value: string): Buffer {
 export function requireApiKey(app: FastifyInstance, apiKey: string): void {
   const expected = digest(apiKey);
   app.addHook('onRequest', async (request) => {
+    if (!isProtected(request)) return;
     const given = request.headers['x-service-api-key'];
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
       throw ProblemError.of('unauthorized', 'Send a valid X-Service-Api-Key header');
