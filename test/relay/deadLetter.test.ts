@@ -1,0 +1,91 @@
+// Proves that an event the broker keeps refusing (a real nack, from a full queue with
+// x-overflow=reject-publish) lands in dead_letter with its last error after OUTBOX_MAX_ATTEMPTS,
+// without holding up other events, and that replay (the CLI and the SQL) publishes it.
+import { execFile } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../../src/paths.js';
+import { replayDeadLetters } from '../../src/relay/sql/replayDeadLetters.js';
+import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
+import { insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor } from './relayFixture.js';
+
+const MAX_ATTEMPTS = 3;
+const run = promisify(execFile);
+
+let database: TestDatabase;
+
+before(async () => {
+  database = await createTestDatabase();
+});
+
+after(async () => {
+  await database.drop();
+});
+
+async function deadLetters(): Promise<Array<{ event_id: string; attempts: number; last_error: string }>> {
+  const result = await database.pool.query('SELECT event_id::text, attempts, last_error FROM dead_letter ORDER BY id');
+  return result.rows;
+}
+
+test('refused events are dead-lettered after max attempts, then replayed and published', async () => {
+  const environment = relayEnvironment(database, {
+    OUTBOX_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    OUTBOX_BACKOFF_BASE_MS: '20',
+    OUTBOX_BACKOFF_MAX_MS: '100',
+    OUTBOX_POLL_INTERVAL_MS: '60000',
+  });
+  const settings = settingsFrom(environment);
+  const collector = await QueueCollector.start(brokerUrl(), settings, ['ledger.deposit.posted']);
+  // A queue that can never accept a message: the broker nacks every publish routed to it.
+  const refusing = `${settings.exchange}.refusing`;
+  await collector.withChannel(async (channel) => {
+    await channel.assertQueue(refusing, { durable: false, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+    await channel.bindQueue(refusing, settings.exchange, 'ledger.withdrawal.posted');
+  });
+  const relay = await startRelay(settings);
+  try {
+    const refused = await insertEvents(database.pool, 3, 'withdrawal.posted');
+    const accepted = await insertEvents(database.pool, 5, 'deposit.posted');
+    await waitFor('the accepted events delivered', () => collector.hasAll(accepted), 10_000);
+    await waitFor('the refused events dead-lettered', async () => (await deadLetters()).length === refused.length, 10_000);
+
+    const dead = await deadLetters();
+    assert.deepEqual(dead.map((row) => row.event_id).sort(), [...refused].sort());
+    for (const row of dead) {
+      assert.equal(row.attempts, MAX_ATTEMPTS);
+      assert.match(row.last_error, /nack/i);
+    }
+    const stillInOutbox = await database.pool.query('SELECT 1 FROM outbox WHERE event_id = ANY($1::uuid[])', [refused]);
+    assert.equal(stillInOutbox.rowCount, 0, 'a dead letter is no longer in the outbox');
+
+    // The cause is fixed: the refusing queue goes, a consumer binds for withdrawals.
+    await collector.withChannel(async (channel) => {
+      await channel.deleteQueue(refusing);
+      await channel.bindQueue(collector.queue, settings.exchange, 'ledger.withdrawal.posted');
+    });
+
+    const [firstId, ...rest] = refused;
+    const cli = await run(process.execPath, ['--import', 'tsx', 'src/main/outboxReplay.ts', '--id', firstId!], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...environment },
+    });
+    assert.equal(cli.stdout.trim(), 'moved 1 dead letter back to the outbox');
+    await waitFor('the event replayed by id published', () => collector.hasAll([firstId!]), 10_000);
+
+    assert.equal(await replayDeadLetters(database.pool, { all: false, eventIds: [], eventTypes: ['withdrawal.posted'] }), rest.length);
+    await waitFor('the events replayed by type published', () => collector.hasAll(rest), 10_000);
+    assert.equal((await deadLetters()).length, 0);
+    const unpublished = await database.pool.query('SELECT 1 FROM outbox WHERE published_at IS NULL');
+    assert.equal(unpublished.rowCount, 0);
+    assert.equal(collector.messages.length, accepted.length + refused.length, 'each event delivered once to the consumer');
+  } finally {
+    await relay.stop();
+    await collector.close();
+  }
+});
+
+test('replay with nothing selected, or nothing matching, moves nothing', async () => {
+  assert.equal(await replayDeadLetters(database.pool, { all: false, eventIds: [], eventTypes: [] }), 0);
+  assert.equal(await replayDeadLetters(database.pool, { all: true }), 0);
+});
