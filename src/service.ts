@@ -59,7 +59,9 @@ export async function createService(
     async close() {
       stopPurge();
       await app.close();
+      logger.info('HTTP server closed');
       await writer.close();
+      logger.info('write path drained');
       await pool.end();
     },
   };

