@@ -1,0 +1,108 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embeddedPostgres.js';
+import { migrateToLatest } from '../src/db/migrations.js';
+import { freePort } from '../test/support/freePort.js';
+
+// The benchmark's database: an embedded PostgreSQL of its own (or BENCH_DATABASE_URL's server),
+// with a fresh database migrated by the project's own migrations.
+
+/**
+ * Durability stays on (fsync, synchronous_commit, full_page_writes): a ledger is measured the way
+ * it runs. Enough connections for 64 pgbench clients beside the service's pool.
+ */
+export const EMBEDDED_POSTGRES_FLAGS = ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB'];
+
+export interface BenchDatabase {
+  url: string;
+  description: string;
+  /** Pid of the postmaster when this run started the server (for CPU accounting), else undefined. */
+  postmasterPid: number | undefined;
+  serverVersion: string;
+  settings: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function openBenchDatabase(givenUrl: string | undefined, extraFlags: string[]): Promise<BenchDatabase> {
+  const server = givenUrl ? { serverUrl: givenUrl, stop: async () => {}, dataDir: undefined } : await startServer(extraFlags);
+  const url = await ensureDatabase(server.serverUrl, `ledger_bench_${Date.now()}`);
+  await migrateToLatest(url);
+  const postmasterPid = server.dataDir ? await readPostmasterPid(server.dataDir) : undefined;
+  const { serverVersion, settings } = await readServerSettings(url);
+  return {
+    url,
+    description: givenUrl ? 'BENCH_DATABASE_URL' : `embedded PostgreSQL ${serverVersion}`,
+    postmasterPid,
+    serverVersion,
+    settings,
+    stop: server.stop,
+  };
+}
+
+async function startServer(extraFlags: string[]) {
+  const dataRoot = await mkdtemp(path.join(os.tmpdir(), 'ledger-bench-pg-'));
+  // Run as root, the server runs as the `postgres` user, which must be able to enter this folder.
+  await chmod(dataRoot, 0o755);
+  const dataDir = path.join(dataRoot, 'data');
+  const port = await freePort();
+  const server = await startEmbeddedPostgres(dataDir, port, {
+    persistent: false,
+    postgresFlags: [...EMBEDDED_POSTGRES_FLAGS, ...extraFlags],
+  });
+  return {
+    serverUrl: server.serverUrl,
+    dataDir,
+    stop: async () => {
+      await server.stop().catch(() => {});
+      await rm(dataRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
+  const content = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(content?.split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+const REPORTED_SETTINGS = ['fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_connections', 'wal_level'];
+
+async function readServerSettings(url: string) {
+  return withClient(url, async (client) => {
+    const version = await client.query<{ server_version: string }>('SHOW server_version');
+    const rows = await client.query<{ name: string; setting: string; unit: string | null }>(
+      'SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)',
+      [REPORTED_SETTINGS],
+    );
+    const settings = Object.fromEntries(rows.rows.map((row) => [row.name, row.unit ? `${row.setting} ${row.unit}` : row.setting]));
+    return { serverVersion: version.rows[0]!.server_version, settings };
+  });
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: 'wallet-ledger-bench' });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Between runs: dead row versions of the hot rows cleaned and dirty pages flushed, so no run pays for the last. */
+export async function settleDatabase(url: string): Promise<void> {
+  await withClient(url, async (client) => {
+    await client.query('VACUUM (ANALYZE) accounts, idempotency_keys, outbox');
+    // CHECKPOINT needs a superuser (or pg_checkpoint): on a given server without one, runs go without.
+    await client.query('CHECKPOINT').catch(() => {});
+  });
+}
+
+export async function countLedgerTransactions(url: string): Promise<number> {
+  return withClient(url, async (client) => {
+    const result = await client.query<{ count: string }>('SELECT count(*) AS count FROM ledger_transactions');
+    return Number(result.rows[0]!.count);
+  });
+}

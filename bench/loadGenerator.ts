@@ -1,0 +1,132 @@
+import autocannon from 'autocannon';
+import { nextRequest, requestHeaders, type HttpScenarioKind } from './loadScenarios.js';
+
+// The load generator, run as its own process (forked by loadClient.ts) so that it never shares an
+// event loop with the service or the orchestrator. It receives one job over IPC, reports progress
+// each second and sends its result back.
+
+export interface LoadJob {
+  url: string;
+  apiKey: string;
+  kind: HttpScenarioKind;
+  accounts: number;
+  connections: number;
+  durationSeconds: number;
+  /** Requests per second over all connections; unset means as fast as the service answers. */
+  overallRate?: number;
+}
+
+export interface LoadResult {
+  durationSeconds: number;
+  responses: number;
+  succeeded: number;
+  /** Responses by HTTP status, e.g. { "201": 4000, "200": 16000 }. */
+  statusCounts: Record<string, number>;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Successful responses per second. */
+  requestsPerSecond: number;
+  /** Latency of successful responses, in milliseconds, from the raw samples (µs precision). */
+  latencyMs: { mean: number; p50: number; p90: number; p99: number; p99_9: number; max: number };
+  firstFailure?: string;
+}
+
+export interface LoadTick {
+  type: 'tick';
+  second: number;
+  succeeded: number;
+  failed: number;
+}
+
+const REQUEST_TIMEOUT_SECONDS = 10;
+const FAILURE_BODY_KEPT_CHARS = 300;
+
+function run(job: LoadJob): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let firstFailure: string | undefined;
+  let second = 0;
+  let tickSucceeded = 0;
+  let tickFailed = 0;
+  let finish: (error: Error | null, result: autocannon.Result) => void = () => {};
+  const done = new Promise<LoadResult>((resolve, reject) => {
+    finish = (error, result) => (error ? reject(error) : resolve(summarize(result, latencies, firstFailure)));
+  });
+  const instance = autocannon({
+    url: job.url,
+    connections: job.connections,
+    duration: job.durationSeconds,
+    timeout: REQUEST_TIMEOUT_SECONDS,
+    ...(job.overallRate ? { overallRate: job.overallRate, ignoreCoordinatedOmission: true } : {}),
+    requests: [
+      {
+        setupRequest: (request: autocannon.Request): autocannon.Request => {
+          const next = nextRequest(job.kind, job.accounts);
+          return { ...request, ...next, body: next.body ?? '', headers: requestHeaders(next, job.apiKey) };
+        },
+        onResponse: (status: number, body: string) => {
+          if (status >= 300 && firstFailure === undefined) firstFailure = `${status} ${body.slice(0, FAILURE_BODY_KEPT_CHARS)}`;
+        },
+      },
+    ],
+  }, (error, result) => finish(error, result));
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode >= 200 && statusCode < 300) {
+      latencies.push(responseTime);
+      tickSucceeded++;
+    } else tickFailed++;
+  });
+  instance.on('reqError', (error: Error) => {
+    tickFailed++;
+    firstFailure ??= `request error: ${error.message}`;
+  });
+  instance.on('tick', () => {
+    process.send!({ type: 'tick', second: ++second, succeeded: tickSucceeded, failed: tickFailed } satisfies LoadTick);
+    tickSucceeded = 0;
+    tickFailed = 0;
+  });
+  return done;
+}
+
+function summarize(result: autocannon.Result, latencies: number[], firstFailure: string | undefined): LoadResult {
+  const statusCounts: Record<string, number> = {};
+  for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) statusCounts[status] = (stats as { count: number }).count;
+  const succeeded = Object.entries(statusCounts).reduce((sum, [status, count]) => sum + (status.startsWith('2') ? count : 0), 0);
+  const responses = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
+  return {
+    durationSeconds: result.duration,
+    responses,
+    succeeded,
+    statusCounts,
+    non2xx: responses - succeeded,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    requestsPerSecond: Math.round(succeeded / result.duration),
+    latencyMs: percentiles(latencies),
+    ...(firstFailure ? { firstFailure } : {}),
+  };
+}
+
+function percentiles(samples: number[]): LoadResult['latencyMs'] {
+  const sorted = Float64Array.from(samples).sort();
+  const at = (quantile: number) => round3(sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))] ?? 0);
+  const mean = sorted.length ? sorted.reduce((sum, value) => sum + value, 0) / sorted.length : 0;
+  return { mean: round3(mean), p50: at(0.5), p90: at(0.9), p99: at(0.99), p99_9: at(0.999), max: round3(sorted.at(-1) ?? 0) };
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+// The job arrives first; the load starts on 'go', once the parent has started measuring CPU.
+process.once('message', (job: LoadJob) => {
+  process.send!({ type: 'ready' });
+  process.once('message', () => void start(job));
+});
+
+function start(job: LoadJob): void {
+  run(job).then(
+    (result) => process.send!({ type: 'result', result }, () => process.exit(0)),
+    (error: Error) => process.send!({ type: 'error', message: error.message }, () => process.exit(1)),
+  );
+}

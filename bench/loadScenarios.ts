@@ -1,0 +1,58 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { accountId, AMOUNT_MAX, CURRENCY, MERCHANT_NUMBER } from './accounts.js';
+
+// What each HTTP scenario sends: one request at a time, every write with a fresh Idempotency-Key,
+// between seeded accounts that can always pay (so every request should get a 2xx).
+
+export type HttpScenarioKind = 'uniform' | 'hot' | 'deposit_withdraw' | 'mixed';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+/** Share of the mixed scenario's requests that are reads. */
+export const MIXED_READ_SHARE = 0.8;
+
+export function nextRequest(kind: HttpScenarioKind, accounts: number): HttpRequest {
+  switch (kind) {
+    case 'uniform': {
+      const source = randomInt(1, accounts + 1);
+      return transfer(source, otherAccount(source, accounts));
+    }
+    case 'hot':
+      return transfer(randomInt(MERCHANT_NUMBER + 1, accounts + 1), MERCHANT_NUMBER);
+    case 'deposit_withdraw':
+      return depositOrWithdrawal(randomInt(1, accounts + 1), Math.random() < 0.5 ? 'deposit' : 'withdraw');
+    case 'mixed':
+      if (Math.random() < MIXED_READ_SHARE) return { method: 'GET', path: `/v1/accounts/${accountId(randomInt(1, accounts + 1))}` };
+      return nextRequest('uniform', accounts);
+  }
+}
+
+/** The headers of a request; writes carry a fresh Idempotency-Key. */
+export function requestHeaders(request: HttpRequest, apiKey: string): Record<string, string> {
+  if (request.method === 'GET') return { 'x-service-api-key': apiKey };
+  return { 'x-service-api-key': apiKey, 'content-type': 'application/json', 'idempotency-key': randomUUID() };
+}
+
+function otherAccount(number: number, accounts: number): number {
+  const other = randomInt(1, accounts);
+  return other >= number ? other + 1 : other;
+}
+
+function transfer(source: number, destination: number): HttpRequest {
+  const body = {
+    source_account_id: accountId(source),
+    destination_account_id: accountId(destination),
+    amount: String(randomInt(1, AMOUNT_MAX + 1)),
+    currency: CURRENCY,
+  };
+  return { method: 'POST', path: '/v1/transactions/transfer', body: JSON.stringify(body) };
+}
+
+function depositOrWithdrawal(number: number, verb: 'deposit' | 'withdraw'): HttpRequest {
+  const body = { account_id: accountId(number), amount: String(randomInt(1, AMOUNT_MAX + 1)), currency: CURRENCY };
+  return { method: 'POST', path: `/v1/transactions/${verb}`, body: JSON.stringify(body) };
+}

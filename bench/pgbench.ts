@@ -1,0 +1,160 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CURRENCY, MERCHANT_NUMBER, AMOUNT_MAX } from './accounts.js';
+import { Progress, note } from './progress.js';
+
+// The baseline: the same transfer the service writes (row locks in id order, two balance updates,
+// the transaction row, two entries, an outbox row, an idempotency row) as one plain SQL database
+// transaction per transfer, driven by pgbench against the same database.
+
+export type BaselineKind = 'uniform' | 'hot';
+
+export interface BaselineSamples {
+  /** An outbox payload and an idempotent response body the service wrote, so the baseline writes as many bytes. */
+  payload: string;
+  responseBody: string;
+  fingerprint: string;
+}
+
+export interface BaselineResult {
+  transactions: number;
+  failed: number;
+  transactionsPerSecond: number;
+  latencyAverageMs: number;
+  /** pgbench -r: average latency of each statement of the script, in milliseconds. */
+  statementLatencyMs: Array<{ ms: number; statement: string }>;
+}
+
+function sourceAndDestination(kind: BaselineKind, accounts: number): string {
+  if (kind === 'hot') return `\\set src random(${MERCHANT_NUMBER + 1}, ${accounts})\n\\set dst ${MERCHANT_NUMBER}`;
+  return `\\set src random(1, ${accounts})\n\\set dst random(1, ${accounts - 1})\n\\set dst CASE WHEN :dst >= :src THEN :dst + 1 ELSE :dst END`;
+}
+
+export function transferScript(kind: BaselineKind, accounts: number): string {
+  return `${sourceAndDestination(kind, accounts)}
+\\set amount random(1, ${AMOUNT_MAX})
+BEGIN;
+SELECT id FROM accounts WHERE id IN (bench.account_id(:src), bench.account_id(:dst)) ORDER BY id FOR UPDATE;
+UPDATE accounts SET balance = balance - :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:src) RETURNING balance AS src_balance, version AS src_sequence \\gset
+UPDATE accounts SET balance = balance + :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:dst) RETURNING balance AS dst_balance, version AS dst_sequence \\gset
+INSERT INTO ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, metadata, created_at) VALUES (bench.uuid_v7(), 'transfer', :amount, '${CURRENCY}', bench.account_id(:src), bench.account_id(:dst), '{}', now()) RETURNING id AS transaction_id \\gset
+INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at) VALUES (bench.uuid_v7(), :transaction_id, bench.account_id(:src), 'debit', :amount, :src_balance, :src_sequence, now()), (bench.uuid_v7(), :transaction_id, bench.account_id(:dst), 'credit', :amount, :dst_balance, :dst_sequence, now());
+INSERT INTO outbox (event_id, event_type, routing_key, payload, created_at) VALUES (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :payload, now());
+INSERT INTO idempotency_keys (key, fingerprint, status_code, response_body, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :response_body, now(), now() + interval '24 hours');
+COMMIT;
+`;
+}
+
+export interface RunningBaseline {
+  pid: number;
+  result: Promise<BaselineResult>;
+}
+
+export async function startBaseline(options: {
+  binary: string;
+  databaseUrl: string;
+  kind: BaselineKind;
+  accounts: number;
+  clients: number;
+  durationSeconds: number;
+  samples: BaselineSamples;
+  label: string;
+}): Promise<RunningBaseline> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'ledger-bench-pgbench-'));
+  const scriptPath = path.join(folder, `transfer-${options.kind}.sql`);
+  await writeFile(scriptPath, transferScript(options.kind, options.accounts));
+  const child = spawn(options.binary, [
+    '--no-vacuum', '--protocol=prepared', '--report-per-command', '--progress=1',
+    `--client=${options.clients}`, `--jobs=${Math.min(options.clients, os.cpus().length)}`, `--time=${options.durationSeconds}`,
+    `--file=${scriptPath}`,
+    '-D', `payload=${options.samples.payload}`, '-D', `response_body=${options.samples.responseBody}`,
+    '-D', `fingerprint=${options.samples.fingerprint}`,
+  ], { env: { ...process.env, ...libpqEnvironment(options.databaseUrl) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = collect(child, new Progress(options.label, options.durationSeconds)).finally(() => rm(folder, { recursive: true, force: true }));
+  return { pid: child.pid!, result };
+}
+
+function collect(child: ReturnType<typeof spawn>, progress: Progress): Promise<BaselineResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const match of chunk.toString().matchAll(/progress: ([\d.]+) s, ([\d.]+) tps.*?(\d+) failed/g)) {
+      progress.update(Math.round(Number(match[1])), Math.round(Number(match[2])), Number(match[3]), 'tps');
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`pgbench exited with code ${code}:\n${stderr.slice(-2000)}`));
+      const parsed = parseReport(stdout);
+      progress.finish(`${parsed.transactionsPerSecond.toLocaleString('en-US')} tps${parsed.failed ? `, ${parsed.failed} FAILED` : ''}`);
+      resolve(parsed);
+    });
+  });
+}
+
+export function parseReport(stdout: string): BaselineResult {
+  const number = (pattern: RegExp) => Number(stdout.match(pattern)?.[1] ?? Number.NaN);
+  const statementLatencyMs = [...stdout.matchAll(/^\s+([\d.]+)\s+\d+\s+(.+)$/gm)].map((match) => ({
+    ms: Number(match[1]),
+    statement: match[2]!.trim().slice(0, 80),
+  }));
+  return {
+    transactions: number(/number of transactions actually processed: (\d+)/),
+    failed: number(/number of failed transactions: (\d+)/) || 0,
+    transactionsPerSecond: Math.round(number(/tps = ([\d.]+)/)),
+    latencyAverageMs: number(/latency average = ([\d.]+) ms/),
+    statementLatencyMs,
+  };
+}
+
+function libpqEnvironment(databaseUrl: string): Record<string, string> {
+  const url = new URL(databaseUrl);
+  return {
+    PGHOST: url.hostname,
+    PGPORT: url.port || '5432',
+    PGUSER: decodeURIComponent(url.username),
+    PGPASSWORD: decodeURIComponent(url.password),
+    PGDATABASE: url.pathname.slice(1),
+  };
+}
+
+/** The pgbench binary: PostgreSQL's own folder first, then PATH, then an apt-get install where allowed. */
+export function findPgbench(): string {
+  const found = locate();
+  if (found) return found;
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    note('pgbench is missing: installing it with apt-get (Debian ships it in the postgresql-NN server package)');
+    spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+    const depends = spawnSync('apt-cache', ['depends', 'postgresql'], { encoding: 'utf8' }).stdout ?? '';
+    const versioned = depends.match(/Depends: (postgresql-\d+)\b/)?.[1] ?? 'postgresql';
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', versioned], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    const installed = locate();
+    if (installed) return installed;
+  }
+  throw new Error(
+    'pgbench was not found. Install it (Debian/Ubuntu: apt-get install postgresql-15, or the postgresql-NN of your ' +
+      'release; macOS: brew install postgresql) and run the benchmark again.',
+  );
+}
+
+function locate(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+    for (const version of versions) {
+      const candidate = path.join(root, version, 'bin', 'pgbench');
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  const which = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' });
+  const onPath = which.stdout?.trim();
+  return which.status === 0 && onPath ? onPath : undefined;
+}

@@ -1,0 +1,62 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { HttpScenarioKind } from './loadScenarios.js';
+import type { BaselineKind } from './pgbench.js';
+
+// What one run measures: the five scenarios, and the service configurations they run in.
+
+export type ScenarioName = 'uniform' | 'hot account' | 'deposit/withdraw' | 'mixed 80% reads' | 'latency at half peak';
+
+export interface Scenario {
+  number: number;
+  kind: HttpScenarioKind;
+  /** The pgbench baseline whose throughput this scenario's is compared with. */
+  baseline?: BaselineKind;
+  /** Runs at half the throughput this scenario reached in the same configuration. */
+  halfOfPeakOf?: ScenarioName;
+}
+
+export const SCENARIOS: Record<ScenarioName, Scenario> = {
+  uniform: { number: 1, kind: 'uniform', baseline: 'uniform' },
+  'hot account': { number: 2, kind: 'hot', baseline: 'hot' },
+  // One hot row (the settlement account) and one random row per transaction: the hot transfer is its nearest baseline.
+  'deposit/withdraw': { number: 3, kind: 'deposit_withdraw', baseline: 'hot' },
+  'mixed 80% reads': { number: 4, kind: 'mixed' },
+  'latency at half peak': { number: 5, kind: 'uniform', halfOfPeakOf: 'uniform' },
+};
+
+export interface ServiceConfiguration {
+  name: string;
+  environment: Record<string, string>;
+  scenarios: ScenarioName[];
+  needsWorkerMode?: boolean;
+}
+
+export const SERVICE_CONFIGURATIONS: ServiceConfiguration[] = [
+  {
+    name: 'inline',
+    environment: { PARTITION_MODE: 'inline' },
+    scenarios: ['uniform', 'hot account', 'deposit/withdraw', 'mixed 80% reads', 'latency at half peak'],
+  },
+  { name: 'BATCH_MAX=1', environment: { PARTITION_MODE: 'inline', BATCH_MAX: '1' }, scenarios: ['uniform', 'hot account'] },
+  { name: 'worker', environment: { PARTITION_MODE: 'worker' }, scenarios: ['uniform', 'hot account'], needsWorkerMode: true },
+];
+
+/**
+ * Whether anything but the config module reads the partition mode: until something does, a
+ * service started with PARTITION_MODE=worker runs inline, and measuring it would mislabel figures.
+ */
+export async function workerModeIsWired(repository: string): Promise<boolean> {
+  for (const folder of ['src', 'partitions']) {
+    for (const file of await typescriptFiles(path.join(repository, folder))) {
+      if (file.endsWith(path.join('src', 'config.ts'))) continue;
+      if ((await readFile(file, 'utf8')).includes('partitionMode')) return true;
+    }
+  }
+  return false;
+}
+
+async function typescriptFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile() && entry.name.endsWith('.ts')).map((entry) => path.join(entry.parentPath, entry.name));
+}

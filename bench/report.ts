@@ -1,0 +1,102 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import type { BenchReport, Measurement } from './results.js';
+
+// The run's outputs: a table on stdout, the full figures as JSON and a bar chart as SVG.
+
+const MEGABYTE = 1024 * 1024;
+
+export async function writeReport(report: BenchReport, folder: string): Promise<{ jsonPath: string; svgPath: string }> {
+  await mkdir(folder, { recursive: true });
+  const stamp = report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const jsonPath = path.join(folder, `${stamp}.json`);
+  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  const svgPath = path.join(folder, 'latest.svg');
+  await writeFile(svgPath, await renderChart(report));
+  return { jsonPath, svgPath };
+}
+
+export function formatTable(report: BenchReport): string {
+  const header = ['#', 'scenario', 'system', 'req/s', 'vs base', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'CPU % svc/pg/load/other of busy'];
+  const rows = report.measurements.map((m) => [
+    String(m.scenario),
+    m.name,
+    m.system === 'pgbench' ? 'pgbench' : `service ${m.serviceConfiguration}`,
+    m.throughput.toLocaleString('en-US'),
+    m.ratioToBaseline === undefined ? '' : `${m.ratioToBaseline.toFixed(2)}x ${m.baseline}`,
+    latency(m, 'p50'),
+    latency(m, 'p99'),
+    latency(m, 'p99_9'),
+    m.http ? String(m.http.non2xx + m.http.errors + m.http.timeouts) : String(m.pgbench?.failed ?? ''),
+    cpu(m),
+  ]);
+  const lines = [...aligned([header, ...rows])];
+  lines.push('');
+  for (const service of report.services) {
+    const rss = service.peakRssBytes === undefined ? 'n/a' : `${(service.peakRssBytes / MEGABYTE).toFixed(0)} MB`;
+    lines.push(`service ${service.configuration}: peak RSS (VmHWM) ${rss}, ${service.threads ?? '?'} threads, exit code ${service.exitCode}`);
+  }
+  lines.push(`ledger check after the run: ${report.ledgerCheck.passed ? 'all invariants hold' : report.ledgerCheck.problems.join('; ')}` +
+    ` (${report.ledgerCheck.transactions.toLocaleString('en-US')} ledger transactions)`);
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+function latency(m: Measurement, key: 'p50' | 'p99' | 'p99_9'): string {
+  if (m.http) return m.http.latencyMs[key].toFixed(2);
+  if (m.pgbench && key === 'p50') return `avg ${m.pgbench.latencyAverageMs.toFixed(2)}`;
+  return '';
+}
+
+function cpu(m: Measurement): string {
+  const c = m.cpuPercent;
+  const load = m.system === 'pgbench' ? c.pgbench : c.load;
+  return `${fixed(c.service)}/${fixed(c.postgres)}/${fixed(load)}/${fixed(c.other)} of ${fixed(c.machine)}`;
+}
+
+function fixed(value: number | undefined): string {
+  return value === undefined ? '?' : value.toFixed(0);
+}
+
+function aligned(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => (column >= 3 && column <= 8 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+}
+
+/** Throughput per scenario, service beside its pgbench baseline. */
+async function renderChart(report: BenchReport): Promise<string> {
+  const baselines = new Map(report.measurements.filter((m) => m.system === 'pgbench').map((m) => [m.name, m.throughput]));
+  const values = report.measurements
+    .filter((m) => m.system === 'service' && m.targetRate === undefined)
+    .flatMap((m) => {
+      const label = `${m.scenario} ${m.name}${m.serviceConfiguration === 'inline' ? '' : ` (${m.serviceConfiguration})`}`;
+      const bars = [{ scenario: label, system: 'service over HTTP', throughput: m.throughput }];
+      const baseline = m.baseline && baselines.get(`${m.baseline} transfer`);
+      if (baseline !== undefined) bars.push({ scenario: label, system: `pgbench ${m.baseline} transfer`, throughput: baseline });
+      return bars;
+    });
+  const spec: vegaLite.TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'Wallet ledger: writes per second, service vs pgbench baseline',
+      subtitle: `baseline: pgbench, one SQL transaction per transfer; ${report.settings.connections} clients, ${report.settings.durationSeconds} s each, ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.startedAt.slice(0, 10)}`,
+    },
+    width: { step: 26 },
+    height: 300,
+    data: { values },
+    encoding: {
+      x: { field: 'scenario', type: 'nominal', sort: null, title: null, axis: { labelAngle: -25, labelLimit: 220 } },
+      xOffset: { field: 'system' },
+      y: { field: 'throughput', type: 'quantitative', title: 'successful requests (or transactions) per second' },
+      color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
+    },
+    layer: [
+      { mark: 'bar' },
+      { mark: { type: 'text', dy: -4, fontSize: 9 }, encoding: { text: { field: 'throughput', type: 'quantitative', format: ',' } } },
+    ],
+  };
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  return view.toSVG();
+}

@@ -1,0 +1,49 @@
+import type { LoadResult } from './loadGenerator.js';
+import type { BaselineKind, BaselineResult } from './pgbench.js';
+
+// The shape of one benchmark run, as written to bench/results/<date>.json.
+
+export interface Measurement {
+  /** Scenario number of the issue: 1 uniform, 2 hot account, 3 deposits/withdrawals, 4 mixed, 5 latency. */
+  scenario: number;
+  name: string;
+  system: 'service' | 'pgbench';
+  /** The service's settings for this measurement (PARTITION_MODE, BATCH_MAX, ...); empty for pgbench. */
+  serviceConfiguration: string;
+  connections: number;
+  durationSeconds: number;
+  /** Requests per second asked of the load generator (scenario 5); unset means as fast as possible. */
+  targetRate?: number;
+  /** Successful requests (service) or committed transactions (pgbench) per second. */
+  throughput: number;
+  /** The baseline this measurement compares with, and the ratio throughput / baseline throughput. */
+  baseline?: BaselineKind;
+  ratioToBaseline?: number;
+  http?: LoadResult;
+  pgbench?: BaselineResult;
+  /** CPU use during the measurement, in percent of one core: service, postgres, load generator, pgbench, machine. */
+  cpuPercent: Record<string, number>;
+  /** Ledger transactions the database gained during the measurement, and how many the responses promised. */
+  ledgerTransactionsWritten: number;
+  ledgerTransactionsExpected: number;
+}
+
+export interface ServiceRun {
+  configuration: string;
+  environment: Record<string, string>;
+  peakRssBytes?: number;
+  threads?: number;
+  exitCode: number | null;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; cpuModel: string; memoryBytes: number; os: string; node: string; loadAverageAtStart: number[] };
+  settings: { durationSeconds: number; quick: boolean; connections: number; accounts: number; serviceLogLevel: string };
+  database: { description: string; serverVersion: string; settings: Record<string, string>; pgbench: string };
+  measurements: Measurement[];
+  services: ServiceRun[];
+  ledgerCheck: { passed: boolean; problems: string[]; transactions: number };
+  notes: string[];
+}

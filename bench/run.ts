@@ -1,0 +1,203 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CpuMeter, processTree, type ProcessGroups } from './cpu.js';
+import { countLedgerTransactions, openBenchDatabase, settleDatabase, withClient, type BenchDatabase } from './database.js';
+import { runLoad } from './loadClient.js';
+import { findPgbench, startBaseline, type BaselineKind, type BaselineSamples } from './pgbench.js';
+import { note } from './progress.js';
+import { formatTable, writeReport } from './report.js';
+import type { BenchReport, Measurement, ServiceRun } from './results.js';
+import { checkLedger, seedAccounts } from './seed.js';
+import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
+import { loadBenchSettings, type BenchSettings } from './settings.js';
+import { SCENARIOS, SERVICE_CONFIGURATIONS, workerModeIsWired, type ScenarioName } from './plan.js';
+
+// `npm run bench`: the service over HTTP against pgbench's one-SQL-transaction-per-transfer
+// baseline, on one database, in one run. See bench/README.md.
+
+const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
+/** Smoke-test figures (BENCH_QUICK=1) are not results: they go to an ignored folder. */
+const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
+
+interface RunContext {
+  settings: BenchSettings;
+  database: BenchDatabase;
+  pgbench: string;
+  measurements: Measurement[];
+  notes: string[];
+  loadAverageAtStart: number[];
+}
+
+async function main(): Promise<void> {
+  process.chdir(REPOSITORY);
+  const startedAt = new Date().toISOString();
+  const settings = loadBenchSettings();
+  note(`wallet ledger bench: ${settings.durationSeconds} s per scenario, ${settings.connections} clients, ${settings.accounts} accounts`);
+  buildService();
+  const pgbench = findPgbench();
+  const database = await openBenchDatabase(settings.databaseUrl, settings.postgresFlags);
+  const context: RunContext = { settings, database, pgbench, measurements: [], notes: [], loadAverageAtStart: os.loadavg() };
+  try {
+    note(`database: ${database.description}; seeding ${settings.accounts} accounts`);
+    await seedAccounts(database.url, settings.accounts);
+    const services = await runServiceConfigurations(context);
+    const ledgerCheck = await checkLedger(database.url);
+    const report = assembleReport(context, services, ledgerCheck, startedAt);
+    const { jsonPath, svgPath } = await writeReport(report, settings.quick ? QUICK_RESULTS_FOLDER : RESULTS_FOLDER);
+    process.stdout.write(`${formatTable(report)}\n\nwrote ${path.relative(REPOSITORY, jsonPath)} and ${path.relative(REPOSITORY, svgPath)}\n`);
+    if (!ledgerCheck.passed || hasFailures(context.measurements)) process.exitCode = 1;
+  } finally {
+    await database.stop();
+  }
+}
+
+function buildService(): void {
+  note('building the service (tsc -p tsconfig.build.json)');
+  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`the service does not build:\n${build.stdout}${build.stderr}`);
+}
+
+async function runServiceConfigurations(context: RunContext): Promise<ServiceRun[]> {
+  const runs: ServiceRun[] = [];
+  const workerWired = await workerModeIsWired(REPOSITORY);
+  for (const configuration of SERVICE_CONFIGURATIONS) {
+    if (configuration.needsWorkerMode && !workerWired) {
+      context.notes.push('PARTITION_MODE=worker is parsed by src/config.ts but nothing reads it yet: the worker configuration was not run.');
+      continue;
+    }
+    const environment = { LOG_LEVEL: context.settings.serviceLogLevel, ...configuration.environment, ...context.settings.serviceEnvironment };
+    note(`\nservice ${configuration.name} (${Object.entries(environment).map(([k, v]) => `${k}=${v}`).join(' ')})`);
+    const service = await startService(context.database.url, environment);
+    try {
+      await warmUp(context, service);
+      if (runs.length === 0) await runBaselines(context, await readBaselineSamples(context.database.url));
+      await runScenarios(context, service, configuration.name, configuration.scenarios);
+      runs.push({ configuration: configuration.name, environment, peakRssBytes: await service.peakRssBytes(), threads: await service.threads(), exitCode: null });
+    } finally {
+      const exitCode = await service.stop();
+      if (runs.at(-1)?.configuration === configuration.name) runs.at(-1)!.exitCode = exitCode;
+    }
+  }
+  return runs;
+}
+
+async function warmUp(context: RunContext, service: ServiceProcess): Promise<void> {
+  const job = { url: service.url, apiKey: BENCH_API_KEY, kind: 'mixed' as const, accounts: context.settings.accounts, connections: context.settings.connections, durationSeconds: context.settings.warmupSeconds };
+  const result = await runLoad(job, 'warm-up (not measured)', async () => {});
+  if (result.succeeded === 0) throw new Error(`the warm-up got no successful answer: ${result.firstFailure ?? 'no response'}\n${service.output()}`);
+}
+
+async function runScenarios(context: RunContext, service: ServiceProcess, configuration: string, names: ScenarioName[]): Promise<void> {
+  for (const name of names) {
+    const scenario = SCENARIOS[name];
+    let targetRate: number | undefined;
+    if (scenario.halfOfPeakOf) {
+      const peak = context.measurements.find((m) => m.system === 'service' && m.serviceConfiguration === configuration && m.name === scenario.halfOfPeakOf);
+      if (!peak) throw new Error(`scenario ${name} needs ${scenario.halfOfPeakOf} measured first`);
+      targetRate = Math.max(1, Math.round(peak.throughput / 2));
+    }
+    context.measurements.push(await measureHttp(context, service, configuration, name, targetRate));
+  }
+}
+
+async function measureHttp(context: RunContext, service: ServiceProcess, configuration: string, name: ScenarioName, targetRate?: number): Promise<Measurement> {
+  const scenario = SCENARIOS[name];
+  const { settings, database } = context;
+  await settleDatabase(database.url);
+  const before = await countLedgerTransactions(database.url);
+  let meter: CpuMeter | undefined;
+  const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds: settings.durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
+  const label = `${scenario.number} ${name}${configuration === 'inline' ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
+  const http = await runLoad(job, label, async (loadPid) => {
+    meter = await CpuMeter.start(processGroups(database, { service: service.pid, load: loadPid }));
+  });
+  const cpuPercent = await meter!.stop();
+  const written = (await countLedgerTransactions(database.url)) - before;
+  return {
+    scenario: scenario.number, name, system: 'service', serviceConfiguration: configuration,
+    connections: settings.connections, durationSeconds: http.durationSeconds,
+    ...(targetRate ? { targetRate } : {}),
+    throughput: http.requestsPerSecond, ...(scenario.baseline ? { baseline: scenario.baseline } : {}),
+    http, cpuPercent, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
+  };
+}
+
+async function runBaselines(context: RunContext, samples: BaselineSamples): Promise<void> {
+  for (const kind of ['uniform', 'hot'] as BaselineKind[]) {
+    const { settings, database } = context;
+    await settleDatabase(database.url);
+    const before = await countLedgerTransactions(database.url);
+    const meter = await CpuMeter.start(processGroups(database, {}));
+    const running = await startBaseline({
+      binary: context.pgbench, databaseUrl: database.url, kind, accounts: settings.accounts, clients: settings.connections,
+      durationSeconds: settings.durationSeconds, samples, label: `baseline pgbench ${kind} transfer`,
+    });
+    meter.addGroup('pgbench', running.pid);
+    const pgbench = await running.result;
+    const cpuPercent = await meter.stop();
+    const written = (await countLedgerTransactions(database.url)) - before;
+    context.measurements.push({
+      scenario: kind === 'uniform' ? 1 : 2, name: `${kind} transfer`, system: 'pgbench', serviceConfiguration: '',
+      connections: settings.connections, durationSeconds: settings.durationSeconds, throughput: pgbench.transactionsPerSecond,
+      pgbench, cpuPercent, ledgerTransactionsWritten: written, ledgerTransactionsExpected: pgbench.transactions,
+    });
+  }
+}
+
+function processGroups(database: BenchDatabase, pids: Record<string, number>): ProcessGroups {
+  const groups: ProcessGroups = {};
+  for (const [name, pid] of Object.entries(pids)) groups[name] = async () => [pid];
+  const postmaster = database.postmasterPid;
+  if (postmaster !== undefined) groups.postgres = () => processTree(postmaster);
+  return groups;
+}
+
+/** An outbox payload and a stored response the service wrote during the warm-up. */
+async function readBaselineSamples(url: string): Promise<BaselineSamples> {
+  return withClient(url, async (client) => {
+    const event = await client.query<{ payload: string }>("SELECT payload::text AS payload FROM outbox WHERE event_type = 'transfer.posted' ORDER BY id DESC LIMIT 1");
+    const stored = await client.query<{ response_body: string; fingerprint: string }>(
+      "SELECT response_body, fingerprint FROM idempotency_keys WHERE status_code = 201 ORDER BY created_at DESC LIMIT 1",
+    );
+    if (!event.rows[0] || !stored.rows[0]) throw new Error('the warm-up wrote no outbox event or idempotency row to copy for the baseline');
+    return { payload: event.rows[0].payload, responseBody: stored.rows[0].response_body, fingerprint: stored.rows[0].fingerprint };
+  });
+}
+
+function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck: BenchReport['ledgerCheck'], startedAt: string): BenchReport {
+  const baselines = new Map(context.measurements.filter((m) => m.system === 'pgbench').map((m) => [m.name, m.throughput]));
+  for (const m of context.measurements) {
+    const base = m.baseline && m.targetRate === undefined ? baselines.get(`${m.baseline} transfer`) : undefined;
+    if (base) m.ratioToBaseline = Math.round((m.throughput / base) * 100) / 100;
+    // Requests still in flight when the load stops commit without being counted: at most one per connection.
+    const unaccounted = m.ledgerTransactionsWritten - m.ledgerTransactionsExpected;
+    if (unaccounted < 0 || unaccounted > m.connections) {
+      context.notes.push(`${m.system} ${m.serviceConfiguration} ${m.name}: the database gained ${m.ledgerTransactionsWritten} ledger transactions, the responses promised ${m.ledgerTransactionsExpected}`);
+    }
+  }
+  const cpus = os.cpus();
+  const { settings, database } = context;
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryBytes: os.totalmem(), os: `${os.type()} ${os.release()}`, node: process.version, loadAverageAtStart: context.loadAverageAtStart },
+    settings: { durationSeconds: settings.durationSeconds, quick: settings.quick, connections: settings.connections, accounts: settings.accounts, serviceLogLevel: settings.serviceLogLevel },
+    database: { description: database.description, serverVersion: database.serverVersion, settings: database.settings, pgbench: context.pgbench },
+    measurements: context.measurements,
+    services,
+    ledgerCheck,
+    notes: context.notes,
+  };
+}
+
+function hasFailures(measurements: Measurement[]): boolean {
+  return measurements.some((m) => (m.http ? m.http.non2xx + m.http.errors + m.http.timeouts > 0 : (m.pgbench?.failed ?? 0) > 0));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+// The benchmark's settings, read from the environment in this one module and nowhere else.
+
+export interface BenchSettings {
+  /** Seconds each measured scenario runs (BENCH_DURATION_S, default 10; BENCH_QUICK=1 makes it 2). */
+  durationSeconds: number;
+  quick: boolean;
+  /** Unmeasured load sent to a freshly started service so that V8 has compiled the hot path. */
+  warmupSeconds: number;
+  /** Concurrent HTTP connections (and pgbench clients) of the throughput scenarios. */
+  connections: number;
+  accounts: number;
+  /** A database server to use instead of starting an embedded one; a fresh database is created on it. */
+  databaseUrl: string | undefined;
+  /** Extra `-c name=value` settings for the embedded PostgreSQL. */
+  postgresFlags: string[];
+  /** LOG_LEVEL of the service under test. */
+  serviceLogLevel: string;
+  /** Extra environment for the service under test, e.g. PARTITIONS=4 (space-separated NAME=value). */
+  serviceEnvironment: Record<string, string>;
+}
+
+const DURATION_SECONDS_DEFAULT = 10;
+const DURATION_SECONDS_QUICK = 2;
+const CONNECTIONS_DEFAULT = 64;
+const ACCOUNTS_DEFAULT = 10_000;
+
+export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  return {
+    durationSeconds: positiveNumber(env, 'BENCH_DURATION_S', quick ? DURATION_SECONDS_QUICK : DURATION_SECONDS_DEFAULT),
+    quick,
+    warmupSeconds: quick ? 1 : 2,
+    connections: positiveNumber(env, 'BENCH_CONNECTIONS', CONNECTIONS_DEFAULT),
+    accounts: positiveNumber(env, 'BENCH_ACCOUNTS', ACCOUNTS_DEFAULT),
+    databaseUrl: env.BENCH_DATABASE_URL || undefined,
+    postgresFlags: (env.BENCH_POSTGRES_FLAGS ?? '').split(/\s+/).filter(Boolean).flatMap((flag) => ['-c', flag]),
+    serviceLogLevel: env.BENCH_LOG_LEVEL || 'warn',
+    serviceEnvironment: Object.fromEntries(
+      (env.BENCH_SERVICE_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => {
+        const at = pair.indexOf('=');
+        if (at < 1) throw new Error(`BENCH_SERVICE_ENV: "${pair}" is not NAME=value`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    ),
+  };
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
