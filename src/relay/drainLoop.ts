@@ -14,6 +14,8 @@ import type { WakeSignal } from './wakeSignal.js';
 const DATABASE_RETRY_BASE_MS = 100;
 const DATABASE_RETRY_MAX_MS = 5_000;
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** The shortest sleep after a cycle that claimed nothing, so that a race cannot become a hot spin. */
+const IDLE_SLEEP_MIN_MS = 10;
 
 export interface DrainLoopSteps {
   drainBatch(): Promise<BatchOutcome>;
@@ -67,11 +69,12 @@ export class DrainLoop {
       // While the broker is away nothing is claimed, so an outage does not burn publish attempts;
       // the publisher's reconnect wakes the loop.
       if (!this.steps.publisherReady()) return this.settings.pollIntervalMs;
-      await this.drainUntilIdle();
+      const claimed = await this.drainUntilIdle();
       await this.purgeWhenDue();
       const nextDueMs = await this.steps.findNextDueDelay();
       this.failureStreak = 0;
-      return Math.min(this.settings.pollIntervalMs, nextDueMs ?? Infinity);
+      const sleepMs = Math.min(this.settings.pollIntervalMs, nextDueMs ?? Infinity);
+      return claimed > 0 ? sleepMs : Math.max(IDLE_SLEEP_MIN_MS, sleepMs);
     } catch (error) {
       this.failureStreak += 1;
       const retryMs = retryDelayMs(this.failureStreak, { baseMs: DATABASE_RETRY_BASE_MS, maxMs: DATABASE_RETRY_MAX_MS });
@@ -84,13 +87,17 @@ export class DrainLoop {
     }
   }
 
-  private async drainUntilIdle(): Promise<void> {
+  /** Returns how many rows it claimed in all. */
+  private async drainUntilIdle(): Promise<number> {
+    let claimed = 0;
     while (!this.stopping && this.steps.publisherReady()) {
       const outcome = await this.steps.drainBatch();
+      claimed += outcome.claimed;
       if (outcome.claimed > 0) this.report(outcome);
       // A short batch means nothing else is due (or other relays hold it): stop until woken.
-      if (outcome.claimed < this.settings.batchSize) return;
+      if (outcome.claimed < this.settings.batchSize) break;
     }
+    return claimed;
   }
 
   private report(outcome: BatchOutcome): void {

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { SIGNATURE_HEADER, verifyBodySignature } from '../../src/relay/signature.js';
 import { unroutedName } from '../../src/relay/topology.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, TEST_SECRET_KEY, waitFor } from './relayFixture.js';
+import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, TEST_SECRET_KEY, waitFor } from './relayFixture.js';
 
 let database: TestDatabase;
 
@@ -32,6 +32,8 @@ test('every committed event is delivered once, with the contract message propert
     // Give a duplicate time to show up before counting.
     await delay(500);
     assert.equal(collector.messages.length, eventIds.length, 'each event delivered exactly once');
+    // A consumer can see a message before its confirm reaches the relay: wait for the marks.
+    await waitFor('every row marked published', async () => (await countUnpublished(database.pool)) === 0, 5_000);
 
     const stored = await database.pool.query<{ event_id: string; payload: unknown; published: boolean; attempts: number }>(
       'SELECT event_id::text, payload, published_at IS NOT NULL AS published, attempts FROM outbox',

@@ -1,17 +1,22 @@
 import type pg from 'pg';
 
-// How long until the earliest scheduled retry, by the database's clock, so that the relay sleeps
-// exactly until then instead of waiting for the poll. Rows already due are not counted: those the
-// relay could claim it just drained, and the rest are held by another relay that is publishing them.
+// How long until the earliest unpublished event that this relay could claim is due, by the
+// database's clock, so that the relay sleeps exactly until then instead of waiting for the poll.
+// Rows another relay is publishing right now are skipped (SKIP LOCKED): waiting on them would spin.
+// The lock on the one row read lasts only this statement. A row that became due while the batch
+// that failed it was still committing gives 0, and the relay drains again at once.
 
 const FIND_NEXT_DUE_DELAY_SQL = `
-SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS delay_ms
+SELECT greatest(0, extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000)::float8 AS delay_ms
 FROM outbox
-WHERE published_at IS NULL AND next_attempt_at > now()`;
+WHERE published_at IS NULL
+ORDER BY next_attempt_at, id
+LIMIT 1
+FOR UPDATE SKIP LOCKED`;
 
-/** Milliseconds until the next retry is due, or undefined when no retry is scheduled. */
+/** Milliseconds until the next claimable event is due (0: now), or undefined when there is none. */
 export async function findNextDueDelay(queryable: pg.Pool | pg.PoolClient): Promise<number | undefined> {
-  const result = await queryable.query<{ delay_ms: number | null }>({ name: 'outbox_find_next_due_delay', text: FIND_NEXT_DUE_DELAY_SQL });
+  const result = await queryable.query<{ delay_ms: number }>({ name: 'outbox_find_next_due_delay', text: FIND_NEXT_DUE_DELAY_SQL });
   const delayMs = result.rows[0]?.delay_ms;
-  return delayMs === null || delayMs === undefined ? undefined : Math.max(0, Math.ceil(delayMs));
+  return delayMs === undefined ? undefined : Math.ceil(delayMs);
 }
