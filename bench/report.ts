@@ -38,6 +38,12 @@ export function formatTable(report: BenchReport): string {
     const rss = service.peakRssBytes === undefined ? 'n/a' : `${(service.peakRssBytes / MEGABYTE).toFixed(0)} MB`;
     lines.push(`service ${service.configuration}: peak RSS (VmHWM) ${rss}, ${service.threads ?? '?'} threads, exit code ${service.exitCode}`);
   }
+  lines.push('', 'PostgreSQL backends of the system under test, average count by wait | state | statement (top 4):');
+  for (const m of report.measurements) {
+    lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? 'pgbench' : m.serviceConfiguration}]`);
+    for (const w of m.waits.slice(0, 4)) lines.push(`    ${w.backends.toFixed(2).padStart(5)}  ${w.wait} | ${w.state} | ${w.statement}`);
+  }
+  lines.push('');
   lines.push(`ledger check after the run: ${report.ledgerCheck.passed ? 'all invariants hold' : report.ledgerCheck.problems.join('; ')}` +
     ` (${report.ledgerCheck.transactions.toLocaleString('en-US')} ledger transactions)`);
   for (const note of report.notes) lines.push(`note: ${note}`);

@@ -1,5 +1,6 @@
 import type { LoadResult } from './loadGenerator.js';
 import type { BaselineKind, BaselineResult } from './pgbench.js';
+import type { WaitShare } from './waitEvents.js';
 
 // The shape of one benchmark run, as written to bench/results/<date>.json.
 
@@ -23,6 +24,8 @@ export interface Measurement {
   pgbench?: BaselineResult;
   /** CPU use during the measurement, in percent of one core: service, postgres, load generator, pgbench, machine. */
   cpuPercent: Record<string, number>;
+  /** What PostgreSQL's backends of the system under test were doing, most frequent first. */
+  waits: WaitShare[];
   /** Ledger transactions the database gained during the measurement, and how many the responses promised. */
   ledgerTransactionsWritten: number;
   ledgerTransactionsExpected: number;

@@ -12,6 +12,7 @@ import type { BenchReport, Measurement, ServiceRun } from './results.js';
 import { checkLedger, seedAccounts } from './seed.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
+import { WaitSampler } from './waitEvents.js';
 import { SCENARIOS, SERVICE_CONFIGURATIONS, workerModeIsWired, type ScenarioName } from './plan.js';
 
 // `npm run bench`: the service over HTTP against pgbench's one-SQL-transaction-per-transfer
@@ -19,6 +20,8 @@ import { SCENARIOS, SERVICE_CONFIGURATIONS, workerModeIsWired, type ScenarioName
 
 const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
+/** Average CPU of processes outside the benchmark above which the run is flagged as noisy, in percent of one core. */
+const NOISY_OTHER_CPU_PERCENT = 20;
 /** Smoke-test figures (BENCH_QUICK=1) are not results: they go to an ignored folder. */
 const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
 
@@ -85,7 +88,7 @@ async function runServiceConfigurations(context: RunContext): Promise<ServiceRun
 }
 
 async function warmUp(context: RunContext, service: ServiceProcess): Promise<void> {
-  const job = { url: service.url, apiKey: BENCH_API_KEY, kind: 'mixed' as const, accounts: context.settings.accounts, connections: context.settings.connections, durationSeconds: context.settings.warmupSeconds };
+  const job = { url: service.url, apiKey: BENCH_API_KEY, kind: 'uniform' as const, accounts: context.settings.accounts, connections: context.settings.connections, durationSeconds: context.settings.warmupSeconds };
   const result = await runLoad(job, 'warm-up (not measured)', async () => {});
   if (result.succeeded === 0) throw new Error(`the warm-up got no successful answer: ${result.firstFailure ?? 'no response'}\n${service.output()}`);
 }
@@ -109,19 +112,22 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   await settleDatabase(database.url);
   const before = await countLedgerTransactions(database.url);
   let meter: CpuMeter | undefined;
+  let sampler: WaitSampler | undefined;
   const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds: settings.durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
   const label = `${scenario.number} ${name}${configuration === 'inline' ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
   const http = await runLoad(job, label, async (loadPid) => {
+    sampler = await WaitSampler.start(database.url, 'wallet-ledger%');
     meter = await CpuMeter.start(processGroups(database, { service: service.pid, load: loadPid }));
   });
   const cpuPercent = await meter!.stop();
+  const waits = await sampler!.stop();
   const written = (await countLedgerTransactions(database.url)) - before;
   return {
     scenario: scenario.number, name, system: 'service', serviceConfiguration: configuration,
     connections: settings.connections, durationSeconds: http.durationSeconds,
     ...(targetRate ? { targetRate } : {}),
     throughput: http.requestsPerSecond, ...(scenario.baseline ? { baseline: scenario.baseline } : {}),
-    http, cpuPercent, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
+    http, cpuPercent, waits, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
   };
 }
 
@@ -130,6 +136,7 @@ async function runBaselines(context: RunContext, samples: BaselineSamples): Prom
     const { settings, database } = context;
     await settleDatabase(database.url);
     const before = await countLedgerTransactions(database.url);
+    const sampler = await WaitSampler.start(database.url, 'pgbench');
     const meter = await CpuMeter.start(processGroups(database, {}));
     const running = await startBaseline({
       binary: context.pgbench, databaseUrl: database.url, kind, accounts: settings.accounts, clients: settings.connections,
@@ -138,11 +145,12 @@ async function runBaselines(context: RunContext, samples: BaselineSamples): Prom
     meter.addGroup('pgbench', running.pid);
     const pgbench = await running.result;
     const cpuPercent = await meter.stop();
+    const waits = await sampler.stop();
     const written = (await countLedgerTransactions(database.url)) - before;
     context.measurements.push({
       scenario: kind === 'uniform' ? 1 : 2, name: `${kind} transfer`, system: 'pgbench', serviceConfiguration: '',
       connections: settings.connections, durationSeconds: settings.durationSeconds, throughput: pgbench.transactionsPerSecond,
-      pgbench, cpuPercent, ledgerTransactionsWritten: written, ledgerTransactionsExpected: pgbench.transactions,
+      pgbench, cpuPercent, waits, ledgerTransactionsWritten: written, ledgerTransactionsExpected: pgbench.transactions,
     });
   }
 }
@@ -177,6 +185,11 @@ function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck
     if (unaccounted < 0 || unaccounted > m.connections) {
       context.notes.push(`${m.system} ${m.serviceConfiguration} ${m.name}: the database gained ${m.ledgerTransactionsWritten} ledger transactions, the responses promised ${m.ledgerTransactionsExpected}`);
     }
+  }
+  const others = context.measurements.map((m) => m.cpuPercent.other ?? 0);
+  const otherAverage = Math.round(others.reduce((sum, value) => sum + value, 0) / Math.max(1, others.length));
+  if (otherAverage > NOISY_OTHER_CPU_PERCENT) {
+    context.notes.push(`the machine was shared: other processes used ${otherAverage}% CPU (of one core) on average during the measurements, up to ${Math.max(...others)}%; treat these figures as noisy`);
   }
   const cpus = os.cpus();
   const { settings, database } = context;

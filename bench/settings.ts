@@ -4,7 +4,10 @@ export interface BenchSettings {
   /** Seconds each measured scenario runs (BENCH_DURATION_S, default 10; BENCH_QUICK=1 makes it 2). */
   durationSeconds: number;
   quick: boolean;
-  /** Unmeasured load sent to a freshly started service so that V8 has compiled the hot path. */
+  /**
+   * Unmeasured uniform transfers sent to a freshly started service, so that V8 has compiled the hot
+   * path and the service's account cache knows the seeded accounts, as a long-running one would.
+   */
   warmupSeconds: number;
   /** Concurrent HTTP connections (and pgbench clients) of the throughput scenarios. */
   connections: number;
@@ -29,7 +32,7 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
   return {
     durationSeconds: positiveNumber(env, 'BENCH_DURATION_S', quick ? DURATION_SECONDS_QUICK : DURATION_SECONDS_DEFAULT),
     quick,
-    warmupSeconds: quick ? 1 : 2,
+    warmupSeconds: quick ? 1 : 5,
     connections: positiveNumber(env, 'BENCH_CONNECTIONS', CONNECTIONS_DEFAULT),
     accounts: positiveNumber(env, 'BENCH_ACCOUNTS', ACCOUNTS_DEFAULT),
     databaseUrl: env.BENCH_DATABASE_URL || undefined,
