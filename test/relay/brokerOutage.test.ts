@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startLocalBroker, type LocalBroker } from '../support/rabbitmqServer.js';
-import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor } from './relayFixture.js';
+import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 // Long, so that only the broker's reconnect (not the backstop poll) can restart the draining.
 const POLL_INTERVAL_MS = 60_000;
@@ -20,7 +20,7 @@ after(async () => {
   await Promise.all([database.drop(), broker.stop()]);
 });
 
-test('events committed during a broker outage wait, then all arrive after it restarts', async () => {
+test('events committed during a broker outage wait, then all arrive after it restarts', { timeout: TEST_TIMEOUT_MS }, async () => {
   const settings = settingsFrom(
     relayEnvironment(database, { BROKER_URL: broker.url, OUTBOX_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS), OUTBOX_PUBLISH_TIMEOUT_MS: '2000' }),
   );

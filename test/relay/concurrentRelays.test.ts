@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { BatchOutcome } from '../../src/relay/drainBatch.js';
 import { claimDueEvents } from '../../src/relay/sql/claimDueEvents.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor } from './relayFixture.js';
+import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 let database: TestDatabase;
 
@@ -17,7 +17,7 @@ after(async () => {
   await database.drop();
 });
 
-test('claims held by one transaction are skipped by another', async () => {
+test('claims held by one transaction are skipped by another', { timeout: TEST_TIMEOUT_MS }, async () => {
   await insertEvents(database.pool, 30);
   const first = await database.pool.connect();
   const second = await database.pool.connect();
@@ -39,7 +39,7 @@ test('claims held by one transaction are skipped by another', async () => {
   }
 });
 
-test('two relays at once deliver every event once and never publish the same row', async (t) => {
+test('two relays at once deliver every event once and never publish the same row', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const settings = settingsFrom(relayEnvironment(database, { OUTBOX_BATCH_SIZE: '50', OUTBOX_POLL_INTERVAL_MS: '1000' }));
   const collector = await QueueCollector.start(brokerUrl(), settings, ['#']);
   const publishedBy: [string[], string[]] = [[], []];

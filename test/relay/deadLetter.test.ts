@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { replayDeadLetters } from '../../src/relay/sql/replayDeadLetters.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { countUnpublished, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor } from './relayFixture.js';
+import { countUnpublished, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 const MAX_ATTEMPTS = 3;
 const run = promisify(execFile);
@@ -28,7 +28,7 @@ async function deadLetters(): Promise<Array<{ event_id: string; attempts: number
   return result.rows;
 }
 
-test('refused events are dead-lettered after max attempts, then replayed and published', async () => {
+test('refused events are dead-lettered after max attempts, then replayed and published', { timeout: TEST_TIMEOUT_MS }, async () => {
   const environment = relayEnvironment(database, {
     OUTBOX_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     OUTBOX_BACKOFF_BASE_MS: '20',
@@ -86,7 +86,7 @@ test('refused events are dead-lettered after max attempts, then replayed and pub
   }
 });
 
-test('replay with nothing selected, or nothing matching, moves nothing', async () => {
+test('replay with nothing selected, or nothing matching, moves nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
   assert.equal(await replayDeadLetters(database.pool, { all: false, eventIds: [], eventTypes: [] }), 0);
   assert.equal(await replayDeadLetters(database.pool, { all: true }), 0);
 });

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { SIGNATURE_HEADER, verifyBodySignature } from '../../src/relay/signature.js';
 import { unroutedName } from '../../src/relay/topology.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, TEST_SECRET_KEY, waitFor } from './relayFixture.js';
+import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, TEST_SECRET_KEY, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 let database: TestDatabase;
 
@@ -17,7 +17,7 @@ after(async () => {
   await database.drop();
 });
 
-test('every committed event is delivered once, with the contract message properties', async () => {
+test('every committed event is delivered once, with the contract message properties', { timeout: TEST_TIMEOUT_MS }, async () => {
   const settings = settingsFrom(relayEnvironment(database, { OUTBOX_BATCH_SIZE: '100' }));
   const collector = await QueueCollector.start(brokerUrl(), settings, ['ledger.#']);
   const relay = await startRelay(settings);
@@ -60,7 +60,7 @@ test('every committed event is delivered once, with the contract message propert
   }
 });
 
-test('an event no queue is bound for waits in the unrouted queue instead of being dropped', async () => {
+test('an event no queue is bound for waits in the unrouted queue instead of being dropped', { timeout: TEST_TIMEOUT_MS }, async () => {
   const settings = settingsFrom(relayEnvironment(database));
   const collector = await QueueCollector.start(brokerUrl(), settings, ['ledger.deposit.posted']);
   const relay = await startRelay(settings);

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { LISTENER_APPLICATION_NAME } from '../../src/relay/notificationListener.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor } from './relayFixture.js';
+import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 const POLL_INTERVAL_MS = 60_000;
 
@@ -38,7 +38,7 @@ async function listeningPid(pool: pg.Pool): Promise<number | undefined> {
   return result.rows[0]?.pid;
 }
 
-test('events written while the listener backend is killed are all delivered, without the poll', async () => {
+test('events written while the listener backend is killed are all delivered, without the poll', { timeout: TEST_TIMEOUT_MS }, async () => {
   const settings = settingsFrom(relayEnvironment(database, { OUTBOX_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS) }));
   const collector = await QueueCollector.start(brokerUrl(), settings, ['#']);
   const relay = await startRelay(settings);

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor } from './relayFixture.js';
+import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 const EVENT_COUNT = 20_000;
 
@@ -65,7 +65,7 @@ async function countClaimable(pool: pg.Pool): Promise<number> {
   }
 }
 
-test('rows a SIGKILLed relay had claimed are published by another relay', async (t) => {
+test('rows a SIGKILLed relay had claimed are published by another relay', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const environment = relayEnvironment(database, { OUTBOX_BATCH_SIZE: '500', OUTBOX_POLL_INTERVAL_MS: '500' });
   const settings = settingsFrom(environment);
   const collector = await QueueCollector.start(brokerUrl(), settings, ['#']);

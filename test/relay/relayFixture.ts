@@ -13,6 +13,8 @@ import { brokerUrl, type TestDatabase } from '../support/database.js';
 // collects what the relay published.
 
 export const ROUTING_KEY_PREFIX = 'ledger';
+/** Every relay test finishes well within this, even on a slow CI machine; a hang fails instead of stalling the run. */
+export const TEST_TIMEOUT_MS = 120_000;
 export const TEST_SECRET_KEY = 'relay-test-secret-key-0123456789abcdef';
 
 /** Environment for a relay on this test's database, with its own exchange so test files never share one. */

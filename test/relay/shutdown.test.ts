@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, waitFor } from './relayFixture.js';
+import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 let database: TestDatabase;
 
@@ -18,7 +18,7 @@ after(async () => {
   await database.drop();
 });
 
-test('SIGTERM finishes the batch in flight, releases claims and exits 0', async () => {
+test('SIGTERM finishes the batch in flight, releases claims and exits 0', { timeout: TEST_TIMEOUT_MS }, async () => {
   const environment = relayEnvironment(database, { OUTBOX_BATCH_SIZE: '500' });
   const settings = settingsFrom(environment);
   const collector = await QueueCollector.start(brokerUrl(), settings, ['#']);

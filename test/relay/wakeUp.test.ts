@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor } from './relayFixture.js';
+import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 const POLL_INTERVAL_MS = 60_000;
 const WAKE_UP_LATENCY_MAX_MS = 1_000;
@@ -18,7 +18,7 @@ after(async () => {
   await database.drop();
 });
 
-test('a committed event is published without waiting for the poll timer', async () => {
+test('a committed event is published without waiting for the poll timer', { timeout: TEST_TIMEOUT_MS }, async () => {
   const settings = settingsFrom(relayEnvironment(database, { OUTBOX_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS) }));
   const collector = await QueueCollector.start(brokerUrl(), settings, ['#']);
   const relay = await startRelay(settings);
