@@ -32,9 +32,9 @@ function parseSelection(args: string[]): DeadLetterSelection {
 }
 
 async function main(): Promise<void> {
+  const selection = parseSelection(process.argv.slice(2));
   const config = loadConfig();
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is required to replay dead letters');
-  const selection = parseSelection(process.argv.slice(2));
   const pool = createPool(config.databaseUrl, 1, 'wallet-ledger-outbox-replay');
   try {
     const moved = await replayDeadLetters(pool, selection);
