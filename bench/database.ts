@@ -106,3 +106,19 @@ export async function countLedgerTransactions(url: string): Promise<number> {
     return Number(result.rows[0]!.count);
   });
 }
+
+/**
+ * Ledger transactions written since `since` and the batches they came in: the write path stamps
+ * every operation of a batch with the batch's one clock reading, so distinct created_at values
+ * count batches (two partitions stamping the same millisecond count as one: a slight undercount).
+ */
+export async function batchesSince(url: string, since: Date): Promise<{ transactions: number; batches: number }> {
+  return withClient(url, async (client) => {
+    const result = await client.query<{ transactions: string; batches: string }>(
+      `SELECT count(*) AS transactions, count(DISTINCT created_at) AS batches FROM ledger_transactions
+       WHERE created_at >= $1`,
+      [since],
+    );
+    return { transactions: Number(result.rows[0]!.transactions), batches: Number(result.rows[0]!.batches) };
+  });
+}

@@ -40,7 +40,8 @@ export function formatTable(report: BenchReport): string {
   }
   lines.push('', 'PostgreSQL backends of the system under test, average count by wait | state | statement (top 4):');
   for (const m of report.measurements) {
-    lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? 'pgbench' : m.serviceConfiguration}]`);
+    const batch = m.operationsPerBatch === undefined ? '' : `, ${m.operationsPerBatch} operations per batch`;
+    lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? 'pgbench' : m.serviceConfiguration}${batch}]`);
     for (const w of m.waits.slice(0, 4)) lines.push(`    ${w.backends.toFixed(2).padStart(5)}  ${w.wait} | ${w.state} | ${w.statement}`);
   }
   lines.push('');

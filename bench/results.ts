@@ -29,6 +29,8 @@ export interface Measurement {
   /** Ledger transactions the database gained during the measurement, and how many the responses promised. */
   ledgerTransactionsWritten: number;
   ledgerTransactionsExpected: number;
+  /** Service only: ledger transactions per database transaction (batch), on average. */
+  operationsPerBatch?: number;
 }
 
 export interface ServiceRun {

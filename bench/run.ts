@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CpuMeter, processTree, type ProcessGroups } from './cpu.js';
-import { countLedgerTransactions, openBenchDatabase, settleDatabase, withClient, type BenchDatabase } from './database.js';
+import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabase, withClient, type BenchDatabase } from './database.js';
 import { runLoad } from './loadClient.js';
 import { findPgbench, startBaseline, type BaselineKind, type BaselineSamples } from './pgbench.js';
 import { note } from './progress.js';
@@ -111,6 +111,7 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   const { settings, database } = context;
   await settleDatabase(database.url);
   const before = await countLedgerTransactions(database.url);
+  const since = new Date();
   let meter: CpuMeter | undefined;
   let sampler: WaitSampler | undefined;
   const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds: settings.durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
@@ -122,8 +123,10 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   const cpuPercent = await meter!.stop();
   const waits = await sampler!.stop();
   const written = (await countLedgerTransactions(database.url)) - before;
+  const batches = await batchesSince(database.url, since);
   return {
-    scenario: scenario.number, name, system: 'service', serviceConfiguration: configuration,
+    scenario: scenario.number, name, system: 'service',
+    operationsPerBatch: batches.batches ? Math.round((10 * batches.transactions) / batches.batches) / 10 : 0, serviceConfiguration: configuration,
     connections: settings.connections, durationSeconds: http.durationSeconds,
     ...(targetRate ? { targetRate } : {}),
     throughput: http.requestsPerSecond, ...(scenario.baseline ? { baseline: scenario.baseline } : {}),
