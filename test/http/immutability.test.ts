@@ -1,0 +1,111 @@
+// Proves that the database itself keeps the ledger immutable and double-entry: direct SQL UPDATE,
+// DELETE and TRUNCATE on ledger_entries and ledger_transactions fail, and an unbalanced insert is rejected.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { fundedAccount, startTestService, type TestService } from '../support/service.js';
+
+const RESTRICT_VIOLATION = '23001';
+const CHECK_VIOLATION = '23514';
+
+describe('ledger immutability in the database', () => {
+  let api: TestService;
+  let account: string;
+  let transactionId: string;
+  before(async () => {
+    api = await startTestService();
+    account = await fundedAccount(api, 'USD', 500n);
+    const { rows } = await api.database.pool.query(`SELECT id FROM ledger_transactions`);
+    transactionId = rows[0].id;
+  });
+  after(() => api.close());
+
+  async function assertRejected(sql: string, code: string, message: RegExp): Promise<void> {
+    await assert.rejects(api.database.pool.query(sql), (error: { code?: string; message: string }) => {
+      assert.equal(error.code, code, error.message);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+
+  async function snapshot() {
+    const { rows } = await api.database.pool.query(`SELECT
+      (SELECT json_agg(e ORDER BY id) FROM ledger_entries e) AS entries,
+      (SELECT json_agg(t ORDER BY id) FROM ledger_transactions t) AS transactions`);
+    return rows[0];
+  }
+
+  for (const table of ['ledger_entries', 'ledger_transactions']) {
+    test(`UPDATE, DELETE and TRUNCATE on ${table} fail and leave it unchanged`, async () => {
+      const before = await snapshot();
+      await assertRejected(`UPDATE ${table} SET amount = amount + 1`, RESTRICT_VIOLATION, new RegExp(`UPDATE on ${table} is not allowed`));
+      await assertRejected(`DELETE FROM ${table}`, RESTRICT_VIOLATION, new RegExp(`DELETE on ${table} is not allowed`));
+      await assertRejected(`TRUNCATE ${table} CASCADE`, RESTRICT_VIOLATION, /TRUNCATE on ledger_(entries|transactions) is not allowed/);
+      assert.deepEqual(await snapshot(), before);
+    });
+  }
+
+  test('an UPDATE of a single entry by id fails too', async () => {
+    await assertRejected(
+      `UPDATE ledger_entries SET balance_after = 0 WHERE account_id = '${account}'`,
+      RESTRICT_VIOLATION,
+      /immutable/,
+    );
+    await assertRejected(`UPDATE ledger_transactions SET description = 'edited' WHERE id = '${transactionId}'`, RESTRICT_VIOLATION, /immutable/);
+  });
+
+  test('an unbalanced insert is rejected by the double-entry trigger; a balanced one is accepted', async () => {
+    const client = await api.database.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const id = randomUUID();
+      const settlement = (await client.query(`SELECT id FROM accounts WHERE kind = 'settlement'`)).rows[0].id;
+      await client.query(
+        `INSERT INTO ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, created_at)
+         VALUES ($1, 'deposit', 10, 'USD', $2, $3, now())`,
+        [id, settlement, account],
+      );
+      await client.query('SAVEPOINT before_entries');
+      await assert.rejects(
+        client.query(
+          `INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at)
+           VALUES ($1, $3, $4, 'debit', 10, -510, 100, now()), ($2, $3, $5, 'credit', 9, 509, 100, now())`,
+          [randomUUID(), randomUUID(), id, settlement, account],
+        ),
+        (error: { code?: string; message: string }) => {
+          assert.equal(error.code, CHECK_VIOLATION);
+          assert.match(error.message, new RegExp(`ledger transaction ${id} is unbalanced`));
+          return true;
+        },
+      );
+      await client.query('ROLLBACK TO SAVEPOINT before_entries');
+      // One side alone is unbalanced as well.
+      await assert.rejects(
+        client.query(
+          `INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at)
+           VALUES ($1, $2, $3, 'credit', 10, 510, 100, now())`,
+          [randomUUID(), id, account],
+        ),
+        (error: { code?: string }) => error.code === CHECK_VIOLATION,
+      );
+      await client.query('ROLLBACK TO SAVEPOINT before_entries');
+      const balanced = await client.query(
+        `INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at)
+         VALUES ($1, $3, $4, 'debit', 10, -510, 100, now()), ($2, $3, $5, 'credit', 10, 510, 100, now())`,
+        [randomUUID(), randomUUID(), id, settlement, account],
+      );
+      assert.equal(balanced.rowCount, 2);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+    const { rows } = await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_entries`);
+    assert.equal(rows[0].n, 2);
+  });
+
+  test('the API still reads the ledger as written', async () => {
+    const response = await api.request('GET', `/v1/accounts/${account}`);
+    assert.equal(response.body.balance, '500');
+    assert.equal(response.body.version, 1);
+  });
+});
