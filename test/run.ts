@@ -12,6 +12,8 @@ import { startRabbitmqServer } from './support/rabbitmqServer.js';
 
 const TEMPLATE_DATABASE = 'ledger_template';
 const TEST_CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? 2);
+/** A test that hangs fails after this instead of holding CI until its time runs out. */
+const TEST_TIMEOUT_MS = 180_000;
 
 async function findTestFiles(folder: string): Promise<string[]> {
   const found: string[] = [];
@@ -35,8 +37,10 @@ async function prepareTemplate(adminUrl: string): Promise<void> {
 }
 
 function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const args = ['--import', 'tsx', '--test', `--test-concurrency=${TEST_CONCURRENCY}`, ...files];
+  const args = ['--import', 'tsx', '--test', `--test-concurrency=${TEST_CONCURRENCY}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
   const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
+  // Interrupted, the run still stops the test processes and the servers it started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
 
