@@ -156,6 +156,19 @@ describe('validation', () => {
     await assertUnchanged();
   });
 
+  test('text PostgreSQL cannot store unchanged (NUL, unpaired surrogates) is named, never a 500', async () => {
+    // JSON escapes let a client send both; the database would refuse NUL and mangle a lone surrogate.
+    const nul = '{"currency":"USD","external_ref":"a\\u0000b","metadata":{"k\\u0000":"v","deep":{"x":"\\ud800"}}}';
+    assertInvalidFields(await api.request('POST', '/v1/accounts', { body: nul }), ['external_ref', 'metadata.k\u0000', 'metadata.deep.x']);
+    const deposit = `{"account_id":"${account}","amount":"1","description":"\\udc00 lone"}`;
+    assertInvalidFields(await post('/v1/transactions/deposit', deposit), ['description']);
+    // A well-formed pair (an emoji) is fine.
+    const emoji = await api.request('POST', '/v1/accounts', { body: { currency: 'USD', metadata: { note: '\u{1F600}' } } });
+    assert.equal(emoji.status, 201);
+    assert.equal(emoji.body.metadata.note, '\u{1F600}');
+    await assertUnchanged();
+  });
+
   test('a body that is not JSON is 400 validation_error', async () => {
     for (const raw of ['{"currency":', 'not json', '']) {
       const response = await api.request('POST', '/v1/accounts', { body: raw, headers: { 'content-type': 'application/json' } });

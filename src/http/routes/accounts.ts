@@ -8,7 +8,7 @@ import { accountResource, entryResource } from '../../ledger/resources.js';
 import { listEntries } from '../../ledger/sql/listEntries.js';
 import { readAccount } from '../../ledger/sql/readAccount.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
-import { checkMetadataSize } from '../metadata.js';
+import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendResult } from '../reply.js';
 import { Account, CreateAccountBody, EntriesQuery, EntryPage, IdParams, ProblemSchema } from '../schemas.js';
 
@@ -32,7 +32,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   }, async (request, reply) => {
     const claim = readIdempotencyClaim(request, false);
     const { currency, external_ref, metadata } = request.body;
-    checkMetadataSize(metadata);
+    checkBodyStorable(request.body);
     const result = await inFlight.run(claim, () =>
       writer.submit({
         kind: 'open_account',

@@ -8,7 +8,7 @@ import { transactionResource } from '../../ledger/resources.js';
 import { readTransaction } from '../../ledger/sql/readTransaction.js';
 import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
-import { checkMetadataSize } from '../metadata.js';
+import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendResult } from '../reply.js';
 import { DepositBody, IdParams, ProblemSchema, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
 
@@ -33,7 +33,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
       const body = request.body;
       const amount = parseAmount(body.amount)!;
       const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
-      checkMetadataSize(body.metadata);
+      checkBodyStorable(body);
       const operation: LedgerOperation = {
         kind,
         accountId: body.account_id,
@@ -53,7 +53,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     const body = request.body;
     const amount = parseAmount(body.amount)!;
     const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
-    checkMetadataSize(body.metadata);
+    checkBodyStorable(body);
     const operation: LedgerOperation = {
       kind: 'transfer',
       sourceAccountId: body.source_account_id,
