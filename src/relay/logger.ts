@@ -1,5 +1,7 @@
-// The relay's log: one JSON object per line on stdout, filtered by LOG_LEVEL. Callers pass
-// fields, never connection strings, so that secrets (broker password, SECRET_KEY) stay out of it.
+import { pino, type DestinationStream } from 'pino';
+
+// The relay's log, written by pino like the service's. Call sites read message first, fields
+// second; callers pass fields, never connection strings, so that secrets stay out of the log.
 
 export type LogFields = Record<string, unknown>;
 
@@ -10,18 +12,17 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-const LEVEL_RANK: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: 100 };
-
-export function createLogger(level: string, name: string, write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
-  const threshold = LEVEL_RANK[level] ?? LEVEL_RANK.info!;
-  const emit = (levelName: string) => (message: string, fields: LogFields = {}) => {
-    if (LEVEL_RANK[levelName]! < threshold) return;
-    write(`${JSON.stringify({ level: levelName, time: new Date().toISOString(), name, message, ...fields })}\n`);
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+  const log = destination ? pino({ level, name }, destination) : pino({ level, name });
+  return {
+    debug: (message, fields = {}) => log.debug(fields, message),
+    info: (message, fields = {}) => log.info(fields, message),
+    warn: (message, fields = {}) => log.warn(fields, message),
+    error: (message, fields = {}) => log.error(fields, message),
   };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = createLogger('silent', 'silent');
 
 /** An error's message for a log line or a last_error column, without its stack. */
 export function describeError(error: unknown): string {

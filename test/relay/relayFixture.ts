@@ -38,7 +38,7 @@ export function settingsFrom(environment: Record<string, string>): RelaySettings
 
 export function testLogger(name: string): Logger {
   const level = process.env.TEST_RELAY_LOG_LEVEL;
-  return level ? createLogger(level, name, (line) => process.stderr.write(line)) : silentLogger;
+  return level ? createLogger(level, name, process.stderr) : silentLogger;
 }
 
 export async function startRelay(settings: RelaySettings, hooks: RelayHooks = {}, name = 'relay'): Promise<OutboxRelay> {
