@@ -9,6 +9,8 @@ import { rejected } from '../ledger/results.js';
 // database stores outcomes and settles races between processes.
 
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+/** How long a repeat waits for the first request before answering 409 idempotency_key_in_progress. */
+export const IN_FLIGHT_WAIT_MAX_MS = 5_000;
 
 /**
  * The request's Idempotency-Key with the request's fingerprint. `canonicalBody` is the body with
@@ -61,7 +63,8 @@ export class InFlightKeys {
       if (current.fingerprint !== claim.fingerprint) {
         return rejected('idempotency_key_reused', 'This Idempotency-Key is in use for a different request');
       }
-      const result = await current.result;
+      const result = await waitAtMost(current.result, IN_FLIGHT_WAIT_MAX_MS);
+      if (!result) return rejected('idempotency_key_in_progress', 'A request with this Idempotency-Key is still executing; retry shortly');
       // Only stored outcomes replay; a failure the first caller saw (503, 500) is not one.
       if (result.statusCode >= 500) return result;
       return { ...result, replayed: true };
@@ -73,5 +76,18 @@ export class InFlightKeys {
     } finally {
       this.running.delete(claim.key);
     }
+  }
+}
+
+/** The promise's value, or undefined when it takes longer than `ms`. */
+async function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
