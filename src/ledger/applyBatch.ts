@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { isServerError } from '../db/sqlstate.js';
 import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
@@ -7,14 +8,14 @@ import { planBatch, type BatchPlan } from './planBatch.js';
 import { rejected } from './results.js';
 import { ensureSettlementAccounts } from './sql/ensureSettlementAccounts.js';
 import type { CommitMarker } from './sql/findCommitMarker.js';
-import { lockAccounts } from './sql/lockAccounts.js';
+import { lockBatch, type LockedBatch } from './sql/lockBatch.js';
 import { readAccountKinds } from './sql/readAccountKinds.js';
-import { readIdempotencyKeys } from './sql/readIdempotencyKeys.js';
-import { readTakenExternalRefs } from './sql/readTakenExternalRefs.js';
 import { writeBatch } from './sql/writeBatch.js';
 
-// Applies a batch of operations in one database transaction: replays first, then locks, decides
-// and writes. Each operation gets its own result; a rejected one never aborts its batch-mates.
+// Applies a batch of operations in one database transaction of four round trips: begin, lock and
+// read, write, commit. Repeated keys replay their stored outcomes; every other operation is
+// decided in order against the locked accounts and gets its own result: a rejected one never
+// aborts its batch-mates.
 
 /** Another writer stored an outcome under one of our keys first; running the batch again replays it. */
 export class IdempotencyRaceError extends Error {}
@@ -30,41 +31,25 @@ export class CommitOutcomeUnknownError extends Error {
   }
 }
 
+// The outbox's NOTIFY is sent after COMMIT, not inside the transaction: PostgreSQL serializes the
+// commits of notifying transactions (a global lock held through the WAL flush). The relay's
+// backstop poll covers a wake-up lost to a crash between the two.
+const BEGIN_WITH_NOTIFY_AFTER_COMMIT = `BEGIN; SELECT set_config('wallet_ledger.notify_after_commit', 'on', true)`;
+const NOTIFY_OUTBOX = `SELECT pg_notify('outbox', '')`;
+
 export async function applyBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<OperationResult[]> {
   const now = context.clock.now();
-  const results: Array<OperationResult | undefined> = await replayStoredOutcomes(context, operations, now);
-  const pending = operations.filter((_, index) => results[index] === undefined);
-  if (pending.length > 0) {
-    const decided = await decideAndWrite(context, pending, now);
-    let next = 0;
-    for (let index = 0; index < results.length; index++) results[index] ??= decided[next++];
-  }
-  return results as OperationResult[];
-}
-
-async function replayStoredOutcomes(context: LedgerContext, operations: readonly LedgerOperation[], now: Date) {
-  const keys = operations.flatMap((operation) => (operation.idempotency ? [operation.idempotency.key] : []));
-  const stored = keys.length ? await readIdempotencyKeys(context.pool, keys, now) : new Map();
-  return operations.map((operation): OperationResult | undefined => {
-    const outcome = operation.idempotency && stored.get(operation.idempotency.key);
-    if (!outcome) return undefined;
-    if (outcome.fingerprint !== operation.idempotency!.fingerprint) {
-      return rejected('idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
-    }
-    return { statusCode: outcome.statusCode, body: outcome.body, replayed: true };
-  });
-}
-
-async function decideAndWrite(context: LedgerContext, operations: LedgerOperation[], now: Date): Promise<OperationResult[]> {
   const lockIds = await accountsToLock(context, operations, now);
   const client = await context.pool.connect();
-  let plan: BatchPlan | undefined;
+  let plan: BatchPlan;
+  let results: OperationResult[];
   try {
-    await client.query('BEGIN');
-    const locked = lockIds.length ? await lockAccounts(client, lockIds) : new Map();
-    const refs = operations.flatMap((operation) => (operation.kind === 'open_account' && operation.externalRef ? [operation.externalRef] : []));
-    const taken = refs.length ? await readTakenExternalRefs(client, refs) : new Set<string>();
-    plan = planBatch(operations, locked, taken, now, context.settings);
+    await client.query(BEGIN_WITH_NOTIFY_AFTER_COMMIT);
+    const locked = await lockBatch(client, lockIds, keysOf(operations), externalRefsOf(operations), now);
+    const replays = operations.map((operation) => replayOf(operation, locked));
+    const pending = operations.filter((_, index) => replays[index] === undefined);
+    plan = planBatch(pending, locked.accounts, locked.takenExternalRefs, now, context.settings);
+    results = mergeInOrder(replays, plan.results);
     const stored = await writeBatch(client, plan);
     if (stored !== plan.idempotencyRows.length) throw new IdempotencyRaceError('an idempotency key was taken concurrently');
   } catch (error) {
@@ -74,18 +59,50 @@ async function decideAndWrite(context: LedgerContext, operations: LedgerOperatio
   }
   try {
     await client.query('COMMIT');
-    client.release();
   } catch (error) {
     client.release(error as Error);
     const marker = commitMarker(plan);
-    if (marker && !isServerError(error)) throw new CommitOutcomeUnknownError(marker, plan.results, error);
+    if (marker && !isServerError(error)) throw new CommitOutcomeUnknownError(marker, results, error);
     throw error;
   }
-  return plan.results;
+  notifyThenRelease(client, plan.events.length > 0);
+  return results;
+}
+
+/** Wakes the relay without making the caller wait; a failed wake-up only delays the events. */
+function notifyThenRelease(client: pg.PoolClient, notify: boolean): void {
+  if (!notify) return client.release();
+  client.query(NOTIFY_OUTBOX).then(
+    () => client.release(),
+    (error: Error) => client.release(error),
+  );
+}
+
+function keysOf(operations: readonly LedgerOperation[]): string[] {
+  return operations.flatMap((operation) => (operation.idempotency ? [operation.idempotency.key] : []));
+}
+
+function externalRefsOf(operations: readonly LedgerOperation[]): string[] {
+  return operations.flatMap((operation) => (operation.kind === 'open_account' && operation.externalRef ? [operation.externalRef] : []));
+}
+
+/** The stored outcome of the operation's key, or undefined when the operation is to be decided. */
+function replayOf(operation: LedgerOperation, locked: LockedBatch): OperationResult | undefined {
+  const outcome = operation.idempotency && locked.storedOutcomes.get(operation.idempotency.key);
+  if (!outcome) return undefined;
+  if (outcome.fingerprint !== operation.idempotency!.fingerprint) {
+    return rejected('idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
+  }
+  return { statusCode: outcome.statusCode, body: outcome.body, replayed: true };
+}
+
+function mergeInOrder(replays: Array<OperationResult | undefined>, decided: OperationResult[]): OperationResult[] {
+  let next = 0;
+  return replays.map((replay) => replay ?? decided[next++]!);
 }
 
 /** Named accounts that exist, plus the settlement accounts their deposits and withdrawals need. */
-async function accountsToLock(context: LedgerContext, operations: LedgerOperation[], now: Date): Promise<string[]> {
+async function accountsToLock(context: LedgerContext, operations: readonly LedgerOperation[], now: Date): Promise<string[]> {
   const named = [...new Set(operations.flatMap(namedAccountIds))];
   const unknown = named.filter((id) => !context.knownAccounts.has(id));
   if (unknown.length) rememberAccounts(context, await readAccountKinds(context.pool, unknown));
