@@ -37,6 +37,7 @@ export function transferScript(kind: BaselineKind, accounts: number): string {
   return `${sourceAndDestination(kind, accounts)}
 \\set amount random(1, ${AMOUNT_MAX})
 BEGIN;
+SELECT set_config('wallet_ledger.notify_after_commit', 'on', true);
 SELECT id FROM accounts WHERE id IN (bench.account_id(:src), bench.account_id(:dst)) ORDER BY id FOR UPDATE;
 UPDATE accounts SET balance = balance - :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:src) RETURNING balance AS src_balance, version AS src_sequence \\gset
 UPDATE accounts SET balance = balance + :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:dst) RETURNING balance AS dst_balance, version AS dst_sequence \\gset
@@ -45,6 +46,7 @@ INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, b
 INSERT INTO outbox (event_id, event_type, routing_key, payload, created_at) VALUES (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :payload, now());
 INSERT INTO idempotency_keys (key, fingerprint, status_code, response_body, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :response_body, now(), now() + interval '24 hours');
 COMMIT;
+SELECT pg_notify('outbox', '');
 `;
 }
 
