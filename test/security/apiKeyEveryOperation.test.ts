@@ -1,0 +1,115 @@
+// Proves that every /v1 operation the OpenAPI document lists, now or added later, answers 401
+// unauthorized without the key and with a wrong one, writes nothing, and succeeds with the right key.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fundedAccount, newKey, startTestService, TEST_API_KEY, type TestService } from '../support/service.js';
+import { assertProblem } from '../http/helpers.js';
+
+interface Operation {
+  method: string;
+  path: string;
+  requestBody?: { content: Record<string, { schema: { required?: string[] } }> };
+  security?: Array<Record<string, string[]>>;
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+describe('the API key on every operation of the OpenAPI document', () => {
+  let api: TestService;
+  let operations: Operation[];
+  let values: Record<string, string>;
+  before(async () => {
+    api = await startTestService();
+    const source = await fundedAccount(api, 'USD', 1_000n);
+    const destination = await fundedAccount(api, 'USD', 0n);
+    const { rows } = await api.database.pool.query(`SELECT id FROM ledger_transactions LIMIT 1`);
+    // A valid value for every path parameter and required body field the document names.
+    values = {
+      id: source,
+      account_id: source,
+      source_account_id: source,
+      destination_account_id: destination,
+      amount: '1',
+      currency: 'USD',
+      transaction: rows[0].id,
+    };
+    const document = (await api.request('GET', '/openapi.json', { anonymous: true })).body;
+    operations = Object.entries(document.paths as Record<string, Record<string, Omit<Operation, 'method' | 'path'>>>)
+      .filter(([path]) => path.startsWith('/v1'))
+      .flatMap(([path, item]) =>
+        Object.entries(item)
+          .filter(([method]) => HTTP_METHODS.includes(method))
+          .map(([method, operation]) => ({ ...operation, method: method.toUpperCase(), path })),
+      );
+  });
+  after(() => api.close());
+
+  function urlOf(operation: Operation): string {
+    const id = operation.path.startsWith('/v1/transactions/') ? values.transaction! : values.id!;
+    return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'id' ? id : values[name]!));
+  }
+
+  function bodyOf(operation: Operation): Record<string, string> | undefined {
+    if (!operation.requestBody) return undefined;
+    const schema = operation.requestBody.content['application/json']!.schema;
+    const body: Record<string, string> = {};
+    for (const field of schema.required ?? []) {
+      assert.ok(field in values, `${operation.method} ${operation.path}: no test value for required field ${field}`);
+      body[field] = values[field]!;
+    }
+    return body;
+  }
+
+  async function writtenRows(): Promise<Record<string, number>> {
+    const { rows } = await api.database.pool.query(`SELECT
+      (SELECT count(*)::int FROM accounts) AS accounts,
+      (SELECT count(*)::int FROM ledger_transactions) AS transactions,
+      (SELECT count(*)::int FROM ledger_entries) AS entries,
+      (SELECT count(*)::int FROM outbox) AS events,
+      (SELECT count(*)::int FROM idempotency_keys) AS keys`);
+    return rows[0];
+  }
+
+  test('the document lists every /v1 operation, each declaring the API key', () => {
+    const listed = operations.map((operation) => `${operation.method} ${operation.path}`).sort();
+    assert.deepEqual(listed, [
+      'GET /v1/accounts/{id}',
+      'GET /v1/accounts/{id}/entries',
+      'GET /v1/transactions/{id}',
+      'POST /v1/accounts',
+      'POST /v1/transactions/deposit',
+      'POST /v1/transactions/transfer',
+      'POST /v1/transactions/withdraw',
+    ]);
+    for (const operation of operations) {
+      assert.deepEqual(operation.security, [{ serviceApiKey: [] }], `${operation.method} ${operation.path}`);
+    }
+  });
+
+  for (const [name, headers] of [
+    ['without the key', {}],
+    ['with a wrong key', { 'x-service-api-key': `${TEST_API_KEY.slice(1)}!` }],
+    ['with the key in another header', { authorization: `Bearer ${TEST_API_KEY}` }],
+  ] as const) {
+    test(`every operation ${name} is 401 unauthorized and writes nothing`, async () => {
+      const before = await writtenRows();
+      for (const operation of operations) {
+        const response = await api.request(operation.method, urlOf(operation), {
+          anonymous: true,
+          headers: { ...headers },
+          body: bodyOf(operation),
+          idempotencyKey: newKey(),
+        });
+        assertProblem(response, 401, 'unauthorized');
+      }
+      assert.deepEqual(await writtenRows(), before);
+    });
+  }
+
+  test('the same requests with the right key succeed, so the 401s were the key alone', async () => {
+    for (const operation of operations) {
+      const response = await api.request(operation.method, urlOf(operation), { body: bodyOf(operation), idempotencyKey: newKey() });
+      assert.ok(response.status === 200 || response.status === 201, `${operation.method} ${operation.path}: ${response.status} ${response.raw}`);
+    }
+  });
+});
