@@ -31,6 +31,10 @@ export interface BalanceUpdate {
 }
 
 export interface BatchPlan {
+  /** The time of every row the batch writes. */
+  now: Date;
+  /** When the outcomes stored under idempotency keys expire. */
+  expiresAt: Date;
   /** One per operation, in the operations' order. */
   results: OperationResult[];
   newAccounts: AccountRow[];
@@ -230,6 +234,8 @@ class Planner {
       return { id, balance: account.balance, version: account.version, updatedAt: this.now };
     });
     const plan: BatchPlan = {
+      now: this.now,
+      expiresAt: new Date(this.now.getTime() + this.settings.idempotencyTtlMs),
       results,
       newAccounts: this.newAccounts,
       transactions: this.transactions,

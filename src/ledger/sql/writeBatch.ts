@@ -8,30 +8,29 @@ import type { BatchPlan } from '../planBatch.js';
 const WRITE_BATCH_SQL = `
 WITH new_accounts AS (
   INSERT INTO accounts (id, kind, currency, external_ref, metadata, created_at, updated_at)
-  SELECT id, 'user', currency, external_ref, metadata, created_at, created_at
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])
-    AS a(id, currency, external_ref, metadata, created_at)
+  SELECT id, 'user', currency, external_ref, metadata, $1, $1
+  FROM unnest($3::uuid[], $4::text[], $5::text[], $6::jsonb[]) AS a(id, currency, external_ref, metadata)
 ), new_transactions AS (
   INSERT INTO ledger_transactions
     (id, type, amount, currency, source_account_id, destination_account_id, description, metadata, created_at)
-  SELECT * FROM unnest($6::uuid[], $7::text[], $8::numeric[], $9::text[], $10::uuid[], $11::uuid[],
-    $12::text[], $13::jsonb[], $14::timestamptz[])
+  SELECT *, $1 FROM unnest($7::uuid[], $8::text[], $9::numeric[], $10::text[], $11::uuid[], $12::uuid[],
+    $13::text[], $14::jsonb[])
 ), new_entries AS (
   INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at)
-  SELECT * FROM unnest($15::uuid[], $16::uuid[], $17::uuid[], $18::text[], $19::numeric[], $20::numeric[],
-    $21::bigint[], $22::timestamptz[])
+  SELECT *, $1 FROM unnest($15::uuid[], $16::uuid[], $17::uuid[], $18::text[], $19::numeric[], $20::numeric[],
+    $21::bigint[])
 ), balance_updates AS (
-  UPDATE accounts SET balance = u.balance, version = u.version, updated_at = u.updated_at
-  FROM unnest($23::uuid[], $24::numeric[], $25::bigint[], $26::timestamptz[]) AS u(id, balance, version, updated_at)
+  UPDATE accounts SET balance = u.balance, version = u.version, updated_at = $1
+  FROM unnest($22::uuid[], $23::numeric[], $24::bigint[]) AS u(id, balance, version)
   WHERE accounts.id = u.id
 ), new_events AS (
   INSERT INTO outbox (event_id, event_type, routing_key, payload, created_at)
-  SELECT * FROM unnest($27::uuid[], $28::text[], $29::text[], $30::jsonb[], $31::timestamptz[])
+  SELECT *, $1 FROM unnest($25::uuid[], $26::text[], $27::text[], $28::jsonb[])
 ), stored_outcomes AS (
   -- An expired key may still be on disk until the purge: it is overwritten. A live one is not,
   -- and the caller sees fewer rows than it wrote: another writer won the key.
   INSERT INTO idempotency_keys AS k (key, fingerprint, status_code, response_body, created_at, expires_at)
-  SELECT * FROM unnest($32::text[], $33::text[], $34::smallint[], $35::text[], $36::timestamptz[], $37::timestamptz[])
+  SELECT *, $1, $2 FROM unnest($29::text[], $30::text[], $31::smallint[], $32::text[])
   ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, status_code = excluded.status_code,
     response_body = excluded.response_body, created_at = excluded.created_at, expires_at = excluded.expires_at
   WHERE k.expires_at <= excluded.created_at
@@ -42,23 +41,21 @@ SELECT count(*)::int AS outcomes_stored FROM stored_outcomes`;
 /** Returns how many idempotent outcomes were stored (fewer than planned means a lost race). */
 export async function writeBatch(client: pg.PoolClient, plan: BatchPlan): Promise<number> {
   const { newAccounts: a, transactions: t, entries: e, balanceUpdates: u, events: o, idempotencyRows: k } = plan;
+  // Every row of a batch has the same time, so it travels once: the arrays carry only what differs.
   const result = await client.query<{ outcomes_stored: number }>({
     name: 'write_batch',
     text: WRITE_BATCH_SQL,
     values: [
+      plan.now, plan.expiresAt,
       a.map((r) => r.id), a.map((r) => r.currency), a.map((r) => r.external_ref), a.map((r) => JSON.stringify(r.metadata)),
-      a.map((r) => r.created_at),
       t.map((r) => r.id), t.map((r) => r.type), t.map((r) => r.amount.toString()), t.map((r) => r.currency),
       t.map((r) => r.source_account_id), t.map((r) => r.destination_account_id), t.map((r) => r.description),
-      t.map((r) => JSON.stringify(r.metadata)), t.map((r) => r.created_at),
+      t.map((r) => JSON.stringify(r.metadata)),
       e.map((r) => r.id), e.map((r) => r.transaction_id), e.map((r) => r.account_id), e.map((r) => r.direction),
       e.map((r) => r.amount.toString()), e.map((r) => r.balance_after.toString()), e.map((r) => r.sequence.toString()),
-      e.map((r) => r.created_at),
-      u.map((r) => r.id), u.map((r) => r.balance.toString()), u.map((r) => r.version.toString()), u.map((r) => r.updatedAt),
+      u.map((r) => r.id), u.map((r) => r.balance.toString()), u.map((r) => r.version.toString()),
       o.map((r) => r.eventId), o.map((r) => r.eventType), o.map((r) => r.routingKey), o.map((r) => JSON.stringify(r.payload)),
-      o.map((r) => r.createdAt),
       k.map((r) => r.key), k.map((r) => r.fingerprint), k.map((r) => r.statusCode), k.map((r) => r.body),
-      k.map((r) => r.createdAt), k.map((r) => r.expiresAt),
     ],
   });
   return result.rows[0]!.outcomes_stored;
