@@ -43,6 +43,7 @@ const EnvironmentSchema = Type.Object({
   OUTBOX_BACKOFF_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 500 }),
   OUTBOX_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 5 * 60_000 }),
   OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5_000 }),
+  OUTBOX_LISTEN: Type.Boolean({ default: true }),
   OUTBOX_PUBLISH_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 10_000 }),
   OUTBOX_RETENTION_DAYS: Type.Number({ minimum: 0, maximum: 3650, default: 7 }),
 });
@@ -79,6 +80,8 @@ export interface Config {
     backoffBaseMs: number;
     backoffMaxMs: number;
     pollIntervalMs: number;
+    /** Whether the relay LISTENs for commit wake-ups; false leaves it to the poll (benchmarks compare the two). */
+    listen: boolean;
     publishTimeoutMs: number;
     retentionMs: number;
   };
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffBaseMs: raw.OUTBOX_BACKOFF_BASE_MS,
       backoffMaxMs: raw.OUTBOX_BACKOFF_MAX_MS,
       pollIntervalMs: raw.OUTBOX_POLL_INTERVAL_MS,
+      listen: raw.OUTBOX_LISTEN,
       publishTimeoutMs: raw.OUTBOX_PUBLISH_TIMEOUT_MS,
       retentionMs: raw.OUTBOX_RETENTION_DAYS * 24 * HOUR_MS,
     },

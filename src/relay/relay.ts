@@ -22,6 +22,8 @@ const PURGE_BATCH_SIZE = 5_000;
 export interface RelaySettings extends DrainSettings, PublisherSettings {
   databaseUrl: string;
   pollIntervalMs: number;
+  /** False: no LISTEN, the poll alone finds new rows. */
+  listen: boolean;
   retentionMs: number;
 }
 
@@ -37,6 +39,7 @@ export function relaySettingsFromConfig(config: Config, databaseUrl: string): Re
     maxAttempts: outbox.maxAttempts,
     backoff: { baseMs: outbox.backoffBaseMs, maxMs: outbox.backoffMaxMs },
     pollIntervalMs: outbox.pollIntervalMs,
+    listen: outbox.listen,
     publishTimeoutMs: outbox.publishTimeoutMs,
     retentionMs: outbox.retentionMs,
   };
@@ -51,14 +54,14 @@ export class OutboxRelay {
   private readonly signal = new WakeSignal();
   private readonly pool: pg.Pool;
   private readonly publisher: Publisher;
-  private readonly listener: NotificationListener;
+  private readonly listener: NotificationListener | undefined;
   private readonly loop: DrainLoop;
 
   constructor(settings: RelaySettings, log: Logger, hooks: RelayHooks = {}) {
     const wake = () => this.signal.wake();
     this.pool = createPool(settings.databaseUrl, POOL_SIZE, POOL_APPLICATION_NAME);
     this.publisher = new Publisher(settings, log, wake);
-    this.listener = new NotificationListener(settings.databaseUrl, log, wake);
+    this.listener = settings.listen ? new NotificationListener(settings.databaseUrl, log, wake) : undefined;
     const steps = {
       drainBatch: () => drainBatch(this.pool, this.publisher, settings),
       publisherReady: () => this.publisher.isReady(),
@@ -72,14 +75,14 @@ export class OutboxRelay {
   /** Returns at once: the broker and the database are connected (and reconnected) in the background. */
   async start(): Promise<void> {
     await this.publisher.start();
-    this.listener.start();
+    this.listener?.start();
     this.loop.start();
   }
 
   /** Finishes the batch in flight (its claims are released at its commit), then disconnects. */
   async stop(): Promise<void> {
     await this.loop.stop();
-    await this.listener.stop();
+    await this.listener?.stop();
     await this.publisher.close();
     await this.pool.end();
   }
