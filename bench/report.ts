@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
+import { relayChartBars, relayTableRows, relayTargetLines } from './relayReport.js';
 import type { BenchReport, Measurement } from './results.js';
 
 // The run's outputs: a table on stdout, the full figures as JSON and a bar chart as SVG.
@@ -32,7 +33,9 @@ export function formatTable(report: BenchReport): string {
     m.http ? String(m.http.non2xx + m.http.errors + m.http.timeouts) : String(m.pgbench?.failed ?? ''),
     cpu(m),
   ]);
+  if (report.relay) rows.push(...relayTableRows(report.relay));
   const lines = [...aligned([header, ...rows])];
+  if (report.relay) lines.push('', ...relayTargetLines(report.relay));
   lines.push('');
   for (const service of report.services) {
     const rss = service.peakRssBytes === undefined ? 'n/a' : `${(service.peakRssBytes / MEGABYTE).toFixed(0)} MB`;
@@ -83,7 +86,8 @@ async function renderChart(report: BenchReport): Promise<string> {
       const baseline = m.baseline && baselines.get(`${m.baseline} transfer`);
       if (baseline !== undefined) bars.push({ scenario: label, system: `pgbench ${m.baseline} transfer`, throughput: baseline });
       return bars;
-    });
+    })
+    .concat(report.relay ? relayChartBars(report.relay) : []);
   const spec: vegaLite.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
@@ -96,7 +100,7 @@ async function renderChart(report: BenchReport): Promise<string> {
     encoding: {
       x: { field: 'scenario', type: 'nominal', sort: null, title: null, axis: { labelAngle: -25, labelLimit: 220 } },
       xOffset: { field: 'system' },
-      y: { field: 'throughput', type: 'quantitative', title: 'successful requests (or transactions) per second' },
+      y: { field: 'throughput', type: 'quantitative', title: 'successful requests (transactions, relay: events) per second' },
       color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
     },
     layer: [

@@ -1,5 +1,6 @@
 import type { LoadResult } from './loadGenerator.js';
 import type { BaselineKind, BaselineResult } from './pgbench.js';
+import type { RelayReport } from './relayResults.js';
 import type { WaitShare } from './waitEvents.js';
 
 // The shape of one benchmark run, as written to bench/results/<date>.json.
@@ -49,6 +50,8 @@ export interface BenchReport {
   database: { description: string; serverVersion: string; settings: Record<string, string>; pgbench: string };
   measurements: Measurement[];
   services: ServiceRun[];
+  /** The outbox relay: drain rate of a backlog, commit-to-delivery latency (unset with BENCH_RELAY=0). */
+  relay?: RelayReport;
   ledgerCheck: { passed: boolean; problems: string[]; transactions: number };
   notes: string[];
 }

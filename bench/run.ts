@@ -7,13 +7,15 @@ import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabas
 import { runLoad } from './loadClient.js';
 import { findPgbench, startBaseline, type BaselineKind, type BaselineSamples } from './pgbench.js';
 import { note } from './progress.js';
+import { runRelayBench } from './relay.js';
+import type { RelayReport } from './relayResults.js';
 import { formatTable, writeReport } from './report.js';
 import type { BenchReport, Measurement, ServiceRun } from './results.js';
 import { checkLedger, seedAccounts } from './seed.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
 import { WaitSampler } from './waitEvents.js';
-import { SCENARIOS, SERVICE_CONFIGURATIONS, workerModeIsWired, type ScenarioName } from './plan.js';
+import { SCENARIOS, SERVICE_CONFIGURATIONS, workerModeIsWired, type ScenarioName, type ServiceConfiguration } from './plan.js';
 
 // `npm run bench`: the service over HTTP against pgbench's one-SQL-transaction-per-transfer
 // baseline, on one database, in one run. See bench/README.md.
@@ -47,8 +49,9 @@ async function main(): Promise<void> {
     note(`database: ${database.description}; seeding ${settings.accounts} accounts`);
     await seedAccounts(database.url, settings.accounts);
     const services = await runServiceConfigurations(context);
+    const relay = settings.relay ? await runRelay(context) : undefined;
     const ledgerCheck = await checkLedger(database.url);
-    const report = assembleReport(context, services, ledgerCheck, startedAt);
+    const report = assembleReport(context, services, ledgerCheck, startedAt, relay);
     const { jsonPath, svgPath } = await writeReport(report, settings.quick ? QUICK_RESULTS_FOLDER : RESULTS_FOLDER);
     process.stdout.write(`${formatTable(report)}\n\nwrote ${path.relative(REPOSITORY, jsonPath)} and ${path.relative(REPOSITORY, svgPath)}\n`);
     if (!ledgerCheck.passed || hasFailures(context.measurements)) process.exitCode = 1;
@@ -71,7 +74,7 @@ async function runServiceConfigurations(context: RunContext): Promise<ServiceRun
       context.notes.push('PARTITION_MODE=worker is parsed by src/config.ts but nothing reads it yet: the worker configuration was not run.');
       continue;
     }
-    const environment = { LOG_LEVEL: context.settings.serviceLogLevel, ...configuration.environment, ...context.settings.serviceEnvironment };
+    const environment = serviceEnvironment(context, configuration);
     note(`\nservice ${configuration.name} (${Object.entries(environment).map(([k, v]) => `${k}=${v}`).join(' ')})`);
     const service = await startService(context.database.url, environment);
     try {
@@ -85,6 +88,27 @@ async function runServiceConfigurations(context: RunContext): Promise<ServiceRun
     }
   }
   return runs;
+}
+
+function serviceEnvironment(context: RunContext, configuration: ServiceConfiguration): Record<string, string> {
+  return { LOG_LEVEL: context.settings.serviceLogLevel, ...configuration.environment, ...context.settings.serviceEnvironment };
+}
+
+/** The outbox relay against the first configuration's service, whose uniform peak is the write rate to keep up with. */
+async function runRelay(context: RunContext): Promise<RelayReport | undefined> {
+  const configuration = SERVICE_CONFIGURATIONS[0]!;
+  const peak = context.measurements.find((m) => m.system === 'service' && m.serviceConfiguration === configuration.name && m.name === 'uniform');
+  return runRelayBench({
+    settings: context.settings,
+    database: context.database,
+    peakWriteRate: peak?.throughput,
+    notes: context.notes,
+    startWarmService: async () => {
+      const service = await startService(context.database.url, serviceEnvironment(context, configuration));
+      await warmUp(context, service);
+      return service;
+    },
+  });
 }
 
 async function warmUp(context: RunContext, service: ServiceProcess): Promise<void> {
@@ -178,7 +202,7 @@ async function readBaselineSamples(url: string): Promise<BaselineSamples> {
   });
 }
 
-function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck: BenchReport['ledgerCheck'], startedAt: string): BenchReport {
+function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck: BenchReport['ledgerCheck'], startedAt: string, relay: RelayReport | undefined): BenchReport {
   const baselines = new Map(context.measurements.filter((m) => m.system === 'pgbench').map((m) => [m.name, m.throughput]));
   for (const m of context.measurements) {
     const base = m.baseline && m.targetRate === undefined ? baselines.get(`${m.baseline} transfer`) : undefined;
@@ -204,6 +228,7 @@ function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck
     database: { description: database.description, serverVersion: database.serverVersion, settings: database.settings, pgbench: context.pgbench },
     measurements: context.measurements,
     services,
+    ...(relay ? { relay } : {}),
     ledgerCheck,
     notes: context.notes,
   };

@@ -20,12 +20,23 @@ export interface BenchSettings {
   serviceLogLevel: string;
   /** Extra environment for the service under test, e.g. PARTITIONS=4 (space-separated NAME=value). */
   serviceEnvironment: Record<string, string>;
+  /** Whether the outbox relay is measured (BENCH_RELAY=0 skips it). */
+  relay: boolean;
+  /** A RabbitMQ to use instead of starting rabbitmq-server (BENCH_BROKER_URL). */
+  brokerUrl: string | undefined;
+  /** Outbox rows the relays drain (BENCH_RELAY_BACKLOG, default 100,000; 20,000 with BENCH_QUICK=1). */
+  relayBacklog: number;
+  /** HTTP transfers per second while commit-to-delivery is measured (BENCH_RELAY_RATE, default 300). */
+  relayLatencyRate: number;
 }
 
 const DURATION_SECONDS_DEFAULT = 10;
 const DURATION_SECONDS_QUICK = 2;
 const CONNECTIONS_DEFAULT = 64;
 const ACCOUNTS_DEFAULT = 10_000;
+const RELAY_BACKLOG_DEFAULT = 100_000;
+const RELAY_BACKLOG_QUICK = 20_000;
+const RELAY_LATENCY_RATE_DEFAULT = 300;
 
 export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
@@ -45,6 +56,10 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
         return [pair.slice(0, at), pair.slice(at + 1)];
       }),
     ),
+    relay: env.BENCH_RELAY !== '0' && env.BENCH_RELAY !== 'false',
+    brokerUrl: env.BENCH_BROKER_URL || undefined,
+    relayBacklog: Math.round(positiveNumber(env, 'BENCH_RELAY_BACKLOG', quick ? RELAY_BACKLOG_QUICK : RELAY_BACKLOG_DEFAULT)),
+    relayLatencyRate: positiveNumber(env, 'BENCH_RELAY_RATE', RELAY_LATENCY_RATE_DEFAULT),
   };
 }
 
