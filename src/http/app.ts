@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
 import { requireApiKey } from './auth.js';
 import { InFlightKeys } from './idempotency.js';
-import { registerProblemHandlers } from './problemHandler.js';
+import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { healthRoutes } from './routes/health.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -35,6 +35,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { allErrors: true } },
+    frameworkErrors: sendUrlProblem,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Only JSON bodies are accepted: anything else is answered 415.

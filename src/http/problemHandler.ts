@@ -31,6 +31,21 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   );
 }
 
+/**
+ * Fastify answers a URL it cannot route (percent-encoding that is not UTF-8, a path parameter over
+ * its length limit) before any hook runs; the `frameworkErrors` option sends these as problems too.
+ */
+export function sendUrlProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('x-request-id', request.id);
+  // The only other framework error is a failing async route constraint, which this service has none of.
+  if (error.code !== 'FST_ERR_BAD_URL' && error.code !== 'FST_ERR_MAX_PARAM_LENGTH') {
+    request.log.error({ err: error }, 'unhandled framework error');
+    return sendProblem(reply, problem('internal_error', 'An unexpected error occurred'));
+  }
+  const message = error.code === 'FST_ERR_BAD_URL' ? 'is not a valid percent-encoded UTF-8 path' : 'has a path segment that is too long';
+  return sendProblem(reply, problem('validation_error', `The URL ${message}`, { errors: [{ in: 'path', field: '(url)', message }] }));
+}
+
 function problemForFrameworkError(error: FastifyError): Problem | undefined {
   if (error.validation) {
     const errors = toFieldErrors(error.validation as never, error.validationContext ?? 'body');

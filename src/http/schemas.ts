@@ -5,10 +5,17 @@ import { AMOUNT_PATTERN } from '../money.js';
 // responses are documented by them in the OpenAPI document.
 
 export const METADATA_BYTES_MAX = 4096;
+/** Levels of objects and arrays metadata may hold (metadata itself is the first). */
+export const METADATA_DEPTH_MAX = 32;
 const DESCRIPTION_LENGTH_MAX = 1000;
 const EXTERNAL_REF_LENGTH_MAX = 255;
 
-export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
+// Only the hyphenated form PostgreSQL reads: ajv's uuid format also admits a `urn:uuid:` prefix.
+export const Uuid = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'UUID',
+});
 
 export const Currency = Type.String({
   pattern: '^[A-Z0-9]{3,10}$',
@@ -28,7 +35,7 @@ export const AmountInput = Type.Union(
 );
 
 export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
-  description: `Free-form JSON object, at most ${METADATA_BYTES_MAX} bytes serialized`,
+  description: `Free-form JSON object, at most ${METADATA_BYTES_MAX} bytes serialized and ${METADATA_DEPTH_MAX} levels deep`,
 });
 
 const Description = Type.String({ maxLength: DESCRIPTION_LENGTH_MAX });

@@ -30,9 +30,9 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
       response: { 201: Account, 400: ProblemSchema, 409: ProblemSchema },
     },
   }, async (request, reply) => {
+    checkBodyStorable(request.body);
     const claim = readIdempotencyClaim(request, false);
     const { currency, external_ref, metadata } = request.body;
-    checkBodyStorable(request.body);
     const result = await inFlight.run(claim, () =>
       writer.submit({
         kind: 'open_account',
@@ -80,9 +80,12 @@ function encodeCursor(sequence: bigint): string {
   return Buffer.from(`seq:${sequence}`).toString('base64url');
 }
 
+/** Entry sequences are PostgreSQL bigints: a larger number is no cursor this API returned. */
+const SEQUENCE_MAX = 2n ** 63n - 1n;
+
 function decodeCursor(cursor: string): bigint {
   const match = /^seq:([1-9][0-9]{0,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+  if (!match || BigInt(match[1]!) > SEQUENCE_MAX) {
     throw ProblemError.of('validation_error', 'cursor is not a cursor this API returned', {
       errors: [{ in: 'query', field: 'cursor', message: 'is not a cursor this API returned' }],
     });

@@ -18,6 +18,7 @@ export interface TransactionRoutesOptions {
   inFlight: InFlightKeys;
 }
 
+// Ids are compared as text on the write path, so they enter it in PostgreSQL's own (lower-case) spelling.
 const WRITE_RESPONSES = { 201: Transaction, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
 
 export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = async (app, { pool, writer, inFlight }) => {
@@ -31,12 +32,12 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
       schema: { summary, tags: ['transactions'], body: kind === 'deposit' ? DepositBody : WithdrawBody, response: WRITE_RESPONSES },
     }, async (request, reply) => {
       const body = request.body;
+      checkBodyStorable(body);
       const amount = parseAmount(body.amount)!;
       const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
-      checkBodyStorable(body);
       const operation: LedgerOperation = {
         kind,
-        accountId: body.account_id,
+        accountId: body.account_id.toLowerCase(),
         amount,
         currency: body.currency,
         description: body.description ?? null,
@@ -51,13 +52,13 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     schema: { summary: 'Transfer between two wallets of one currency', tags: ['transactions'], body: TransferBody, response: WRITE_RESPONSES },
   }, async (request, reply) => {
     const body = request.body;
+    checkBodyStorable(body);
     const amount = parseAmount(body.amount)!;
     const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
-    checkBodyStorable(body);
     const operation: LedgerOperation = {
       kind: 'transfer',
-      sourceAccountId: body.source_account_id,
-      destinationAccountId: body.destination_account_id,
+      sourceAccountId: body.source_account_id.toLowerCase(),
+      destinationAccountId: body.destination_account_id.toLowerCase(),
       amount,
       currency: body.currency,
       description: body.description ?? null,
