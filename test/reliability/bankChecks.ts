@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
+import { TEST_API_KEY } from '../support/service.js';
+import type { EventCollector } from './bankCluster.js';
+import {
+  ACCOUNT_COUNT,
+  countOutcomes,
+  delay,
+  executeOperation,
+  FUNDS_PER_ACCOUNT,
+  mapConcurrently,
+  sendOnce,
+  type OperationRecord,
+  type WorkloadCounts,
+} from './bankWorkload.js';
+
+// The bank test's checks after a run, each against what the clients were told (the acknowledged
+// ledger): the ledger invariants, conservation of money, exactly-once application per key, every
+// acknowledged transaction readable, and every acknowledged transaction's event delivered.
+
+const CHECK_CONCURRENCY = 32;
+/** The relays catch up on a backlog within this once every fault is healed. */
+const EVENT_WAIT_MS = 60_000;
+const EXAMPLES_MAX = 5;
+
+export interface Bank {
+  accounts: string[];
+  /** The deposits that funded the accounts, all acknowledged. */
+  funding: OperationRecord[];
+}
+
+export interface BankReport {
+  counts: WorkloadCounts;
+  eventDeliveries: number;
+  eventsUnique: number;
+  /** Deliveries of an event already delivered (at-least-once allows them). */
+  eventDuplicates: number;
+}
+
+/** Opens ACCOUNT_COUNT wallets and funds each with FUNDS_PER_ACCOUNT. */
+export async function openBank(serviceUrls: () => string[], keyPrefix: string): Promise<Bank> {
+  const accounts = await mapConcurrently([...Array(ACCOUNT_COUNT).keys()], 8, async (index) => {
+    const response = await fetch(`${serviceUrls()[index % serviceUrls().length]}/v1/accounts`, {
+      method: 'POST',
+      headers: { 'x-service-api-key': TEST_API_KEY, 'content-type': 'application/json', 'idempotency-key': `${keyPrefix}-open-${index}` },
+      body: JSON.stringify({ currency: 'USD' }),
+    });
+    assert.equal(response.status, 201, 'opening an account');
+    return ((await response.json()) as { id: string }).id;
+  });
+  const funding = await mapConcurrently(accounts, 8, (account) =>
+    executeOperation({ key: `${keyPrefix}-fund-${account}`, kind: 'deposit', destination: account, amount: FUNDS_PER_ACCOUNT }, serviceUrls, 0),
+  );
+  assert.ok(funding.every((record) => record.answer?.status === 201), 'every funding deposit is acknowledged');
+  return { accounts, funding };
+}
+
+export interface CheckContext {
+  pool: pg.Pool;
+  serviceUrls: () => string[];
+  events: EventCollector;
+  bank: Bank;
+  records: OperationRecord[];
+}
+
+export async function checkBank(context: CheckContext): Promise<BankReport> {
+  const counts = countOutcomes(context.records);
+  assertEveryOperationAnswered(context.records);
+  assert.deepEqual(describeViolations(await checkLedgerInvariants(context.pool)), [], 'the verify invariants hold');
+  await assertMoneyConserved(context);
+  await assertAppliedExactlyOnce(context);
+  await assertOutcomesReplay(context);
+  await assertAcknowledgedReadable(context);
+  const events = await assertEventsDelivered(context);
+  return { counts, ...events };
+}
+
+function examples<T>(items: T[]): string {
+  return `${items.length}: ${JSON.stringify(items.slice(0, EXAMPLES_MAX))}`;
+}
+
+function assertEveryOperationAnswered(records: OperationRecord[]): void {
+  const unanswered = records.filter((record) => !record.answer);
+  assert.equal(unanswered.length, 0, `operations never answered ${examples(unanswered.map((record) => record.operation.key))}`);
+  const unexpected = records.filter((record) => {
+    const answer = record.answer!;
+    return !(answer.status === 201 || (answer.status === 422 && answer.code === 'insufficient_funds'));
+  });
+  assert.equal(unexpected.length, 0, `answers other than 201 or 422 insufficient_funds ${examples(unexpected.map((record) => record.answer))}`);
+}
+
+function acknowledged(context: CheckContext): OperationRecord[] {
+  return [...context.bank.funding, ...context.records].filter((record) => record.answer?.status === 201);
+}
+
+/** Each balance, and their sum, equals the funding plus the acknowledged operations, and nothing else. */
+async function assertMoneyConserved(context: CheckContext): Promise<void> {
+  const expected = new Map(context.bank.accounts.map((account) => [account, 0n]));
+  for (const { operation } of acknowledged(context)) {
+    if (operation.source) expected.set(operation.source, expected.get(operation.source)! - operation.amount);
+    if (operation.destination) expected.set(operation.destination, expected.get(operation.destination)! + operation.amount);
+  }
+  const workload = context.records.filter((record) => record.answer?.status === 201).map((record) => record.operation);
+  const total = (kind: string) => workload.filter((operation) => operation.kind === kind).reduce((sum, operation) => sum + operation.amount, 0n);
+  const funded = FUNDS_PER_ACCOUNT * BigInt(context.bank.accounts.length);
+  const sum = await context.pool.query<{ total: string }>(`SELECT coalesce(sum(balance), 0)::text AS total FROM accounts WHERE kind = 'user'`);
+  assert.equal(BigInt(sum.rows[0]!.total), funded - total('withdrawal') + total('deposit'), 'user balances sum to funded − withdrawn + deposited');
+
+  const balances = await mapConcurrently(context.bank.accounts, CHECK_CONCURRENCY, async (account) => {
+    const response = await fetch(`${context.serviceUrls()[0]}/v1/accounts/${account}`, { headers: { 'x-service-api-key': TEST_API_KEY } });
+    return { account, balance: BigInt(((await response.json()) as { balance: string }).balance) };
+  });
+  const wrong = balances.filter(({ account, balance }) => balance !== expected.get(account));
+  assert.equal(wrong.length, 0, `balances that differ from the acknowledged ledger ${examples(wrong.map((entry) => ({ ...entry, balance: String(entry.balance), expected: String(expected.get(entry.account)) })))}`);
+}
+
+/** Every key has exactly the ledger transaction its client was told of (201), or none (422). */
+async function assertAppliedExactlyOnce(context: CheckContext): Promise<void> {
+  const applied = await context.pool.query<{ key: string | null; ids: string[] }>(
+    `SELECT metadata ->> 'operation_key' AS key, array_agg(id::text) AS ids FROM ledger_transactions GROUP BY 1`,
+  );
+  const byKey = new Map(applied.rows.map((row) => [row.key, row.ids]));
+  assert.equal(byKey.get(null), undefined, 'every ledger transaction came from a client operation');
+  const twice = applied.rows.filter((row) => row.ids.length > 1);
+  assert.equal(twice.length, 0, `operations applied more than once ${examples(twice)}`);
+  const records = [...context.bank.funding, ...context.records];
+  const disagreeing = records.filter((record) => {
+    const ids = byKey.get(record.operation.key);
+    return record.answer!.status === 201 ? ids?.[0] !== record.answer!.transactionId : ids !== undefined;
+  });
+  assert.equal(disagreeing.length, 0, `keys whose applied transaction differs from the answer ${examples(disagreeing.map((record) => ({ key: record.operation.key, answer: record.answer!.status, applied: byKey.get(record.operation.key) })))}`);
+  assert.equal(applied.rowCount, acknowledged(context).length, 'no transaction was applied for an operation that was not acknowledged');
+}
+
+/** Sent again with its key, every operation replays the answer its client got, and applies nothing. */
+async function assertOutcomesReplay(context: CheckContext): Promise<void> {
+  const mismatched: unknown[] = [];
+  await mapConcurrently(context.records, CHECK_CONCURRENCY, async (record) => {
+    const urls = context.serviceUrls();
+    const replay = await sendOnce(urls[record.attempts % urls.length]!, record.operation);
+    const original = record.answer!;
+    if (!replay || !replay.replayed || replay.status !== original.status || replay.transactionId !== original.transactionId) {
+      mismatched.push({ key: record.operation.key, original: [original.status, original.transactionId], replay: replay && [replay.status, replay.transactionId, replay.replayed] });
+    }
+  });
+  assert.equal(mismatched.length, 0, `replays that differ from the first answer ${examples(mismatched)}`);
+}
+
+async function assertAcknowledgedReadable(context: CheckContext): Promise<void> {
+  const wrong: unknown[] = [];
+  await mapConcurrently(acknowledged(context), CHECK_CONCURRENCY, async ({ operation, answer }) => {
+    const response = await fetch(`${context.serviceUrls()[1]}/v1/transactions/${answer!.transactionId}`, { headers: { 'x-service-api-key': TEST_API_KEY } });
+    const body = (await response.json()) as { type: string; amount: string; source_account_id: string; destination_account_id: string; entries: unknown[] };
+    const matches =
+      response.status === 200 &&
+      body.type === operation.kind &&
+      body.amount === operation.amount.toString() &&
+      (operation.source === undefined || body.source_account_id === operation.source) &&
+      (operation.destination === undefined || body.destination_account_id === operation.destination) &&
+      body.entries.length === 2;
+    if (!matches) wrong.push({ key: operation.key, status: response.status, body });
+  });
+  assert.equal(wrong.length, 0, `acknowledged transactions not readable as acknowledged ${examples(wrong)}`);
+}
+
+/** Waits for every acknowledged transaction's event (and every account's) at the consumer; none may be dead-lettered. */
+async function assertEventsDelivered(context: CheckContext): Promise<Omit<BankReport, 'counts'>> {
+  const subjects = [...context.bank.accounts, ...acknowledged(context).map((record) => record.answer!.transactionId!)];
+  const deadline = Date.now() + EVENT_WAIT_MS;
+  while (context.events.missing(subjects).length > 0 && Date.now() < deadline) await delay(100);
+  const missing = context.events.missing(subjects);
+  const outbox = await context.pool.query<{ unpublished: number; dead: number }>(
+    `SELECT (SELECT count(*)::int FROM outbox WHERE published_at IS NULL) AS unpublished, (SELECT count(*)::int FROM dead_letter) AS dead`,
+  );
+  assert.equal(missing.length, 0, `acknowledged transactions whose event never arrived ${examples(missing)}; outbox ${JSON.stringify(outbox.rows[0])}`);
+  assert.equal(outbox.rows[0]!.dead, 0, 'no event was dead-lettered');
+  return {
+    eventDeliveries: context.events.deliveries,
+    eventsUnique: context.events.eventIds.size,
+    eventDuplicates: context.events.deliveries - context.events.eventIds.size,
+  };
+}
