@@ -15,8 +15,11 @@ export function createPool(databaseUrl: string, max: number, applicationName = '
     statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: applicationName,
   });
-  // An idle client that loses its connection emits here; without a listener the process would crash.
+  // A client that loses its connection emits 'error': idle ones through the pool, checked-out ones
+  // on themselves (the pool stops listening while a client is out). Unheard, either would crash the
+  // process; the failed query rejects anyway, and its caller handles that.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -42,7 +42,7 @@ export async function startTestService(env: Record<string, string> = {}, clock?:
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const service = await createService(config, database.url, pino({ level: config.logLevel }), clock);
+  const service = await createService(config, config.databaseUrl!, pino({ level: config.logLevel }), clock);
   return {
     service,
     database,
