@@ -48,6 +48,8 @@ export interface OperationRecord {
   unavailable: Record<string, number>;
   /** Attempts answered 409 idempotency_key_in_progress. */
   inProgress: number;
+  /** When the first attempt was sent (Date.now()). */
+  startedAt: number;
   latencyMs: number;
 }
 
@@ -174,8 +176,8 @@ export async function executeOperation(
   firstService: number,
   stop?: AbortSignal,
 ): Promise<OperationRecord> {
-  const record: OperationRecord = { operation, attempts: 0, noAnswer: 0, unavailable: {}, inProgress: 0, latencyMs: 0 };
   const started = Date.now();
+  const record: OperationRecord = { operation, attempts: 0, noAnswer: 0, unavailable: {}, inProgress: 0, startedAt: started, latencyMs: 0 };
   while (Date.now() - started < RETRY_DEADLINE_MS && !stop?.aborted) {
     const urls = serviceUrls();
     const answer = await sendOnce(urls[(firstService + record.attempts) % urls.length]!, operation);
