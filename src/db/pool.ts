@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { isServerError } from './sqlstate.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const IDLE_TIMEOUT_MS = 30_000;
@@ -23,20 +22,32 @@ export function createPool(databaseUrl: string, max: number, applicationName = '
   return pool;
 }
 
+/**
+ * Runs `work` in one database transaction on a pooled connection. A connection whose state is
+ * unknown (it errored, or the ROLLBACK itself failed) is destroyed, never returned to the pool
+ * where later work could inherit it.
+ */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  let broken: unknown;
+  let connectionBroken = false;
+  const onConnectionError = () => {
+    connectionBroken = true;
+  };
+  client.on('error', onConnectionError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    broken = error;
-    await client.query('ROLLBACK').catch(() => {});
+    if (!connectionBroken) {
+      await client.query('ROLLBACK').catch(() => {
+        connectionBroken = true;
+      });
+    }
     throw error;
   } finally {
-    // A client whose connection may be broken must not go back to the pool.
-    client.release(broken !== undefined && !isServerError(broken) ? (broken as Error) : undefined);
+    client.removeListener('error', onConnectionError);
+    client.release(connectionBroken);
   }
 }

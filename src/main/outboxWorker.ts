@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError, type Config } from '../config.js';
+import { exitWithMessage, loadConfigOrExit, stopOnSignal } from './lifecycle.js';
 import { createLogger, describeError } from '../relay/logger.js';
 import { OutboxRelay, relaySettingsFromConfig } from '../relay/relay.js';
 
@@ -6,7 +6,6 @@ import { OutboxRelay, relaySettingsFromConfig } from '../relay/relay.js';
 // broker and database outages; on a signal it finishes the batch in flight, releases its claims
 // and exits 0.
 
-/** Shutdown may have to wait for one publish timeout (the batch in flight), plus its commit. */
 const SHUTDOWN_MARGIN_MS = 5_000;
 
 async function main(): Promise<void> {
@@ -19,36 +18,17 @@ async function main(): Promise<void> {
   await relay.start();
   log.info('outbox relay started', { exchange: config.outboxExchange, exchange_type: config.outboxExchangeType });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('outbox relay stopping: finishing the batch in flight', { signal });
-    const deadline = setTimeout(() => {
-      log.error('outbox relay shutdown timed out; exiting (unfinished claims are released with the connection)');
-      process.exit(1);
-    }, Math.max(config.shutdownTimeoutMs, config.outbox.publishTimeoutMs + SHUTDOWN_MARGIN_MS));
-    deadline.unref();
-    await relay.stop();
-    log.info('outbox relay stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-function loadConfigOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) exitWithMessage(error.message);
-    throw error;
-  }
-}
-
-function exitWithMessage(message: string): never {
-  console.error(message);
-  process.exit(1);
+  // Shutdown may have to wait for one publish timeout (the batch in flight), plus its commit.
+  const timeoutMs = Math.max(config.shutdownTimeoutMs, config.outbox.publishTimeoutMs + SHUTDOWN_MARGIN_MS);
+  stopOnSignal(
+    timeoutMs,
+    async (signal) => {
+      log.info('outbox relay stopping: finishing the batch in flight', { signal });
+      await relay.stop();
+      log.info('outbox relay stopped');
+    },
+    () => log.error('outbox relay shutdown timed out; exiting (unfinished claims are released with the connection)'),
+  );
 }
 
 main().catch((error: unknown) => {

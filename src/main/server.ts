@@ -1,7 +1,8 @@
-import { loadConfig, ConfigError, DEVELOPMENT_API_KEY, type Config } from '../config.js';
+import { DEVELOPMENT_API_KEY, type Config } from '../config.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embeddedPostgres.js';
 import { migrateToLatest } from '../db/migrations.js';
 import { createLogger, createService } from '../service.js';
+import { loadConfigOrExit, stopOnSignal } from './lifecycle.js';
 
 // `npm start`: the HTTP service. Without DATABASE_URL (development only) it starts an embedded
 // PostgreSQL with its data under .data/ and migrates it; with DATABASE_URL it runs no migration.
@@ -23,34 +24,15 @@ async function main(): Promise<void> {
   const address = await service.app.listen({ port: config.port, host: config.host });
   printBanner(config, address, embedded !== undefined);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing queued operations');
-    const deadline = setTimeout(() => {
-      logger.error('shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    await service.close();
-    await embedded?.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-function loadConfigOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  stopOnSignal(
+    config.shutdownTimeoutMs,
+    async (signal) => {
+      logger.info({ signal }, 'shutting down: finishing queued operations');
+      await service.close();
+      await embedded?.stop();
+    },
+    () => logger.error('shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting'),
+  );
 }
 
 function printBanner(config: Config, address: string, embedded: boolean): void {

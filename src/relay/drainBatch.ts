@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { inDbTransaction } from './dbTransaction.js';
+import { inTransaction } from '../db/pool.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { toMessage } from './message.js';
 import type { PublishResult } from './publisher.js';
@@ -42,7 +42,7 @@ export interface BatchOutcome {
 }
 
 export async function drainBatch(pool: pg.Pool, publisher: BatchPublisher, settings: DrainSettings): Promise<BatchOutcome> {
-  return inDbTransaction(pool, async (client) => {
+  return inTransaction(pool, async (client) => {
     await holdClaimsAtMost(client, settings.publishTimeoutMs + CLAIM_GRACE_MS);
     const rows = await claimDueEvents(client, settings.batchSize);
     if (rows.length === 0) return { claimed: 0, published: [], retried: [], deadLettered: [] };

@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { ProblemError } from '../../errors.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
-import type { LedgerOperation } from '../../ledger/operations.js';
+import type { IdempotencyClaim, LedgerOperation } from '../../ledger/operations.js';
 import { transactionResource } from '../../ledger/resources.js';
 import { readTransaction } from '../../ledger/sql/readTransaction.js';
 import { parseAmount } from '../../money.js';
@@ -21,8 +21,28 @@ export interface TransactionRoutesOptions {
 // Ids are compared as text on the write path, so they enter it in PostgreSQL's own (lower-case) spelling.
 const WRITE_RESPONSES = { 201: Transaction, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
 
+type PostingBody = Pick<TransferBody, 'amount' | 'currency' | 'description' | 'metadata'>;
+
+function postingFields(body: PostingBody, amount: bigint, idempotency: IdempotencyClaim) {
+  return { amount, currency: body.currency, description: body.description ?? null, metadata: body.metadata ?? {}, idempotency };
+}
+
 export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = async (app, { pool, writer, inFlight }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  /** Checks the body, takes its Idempotency-Key (amounts compared by value) and hands the write to the writer. */
+  async function submitPosting(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: PostingBody,
+    toOperation: (amount: bigint, idempotency: IdempotencyClaim) => LedgerOperation,
+  ) {
+    checkBodyStorable(body);
+    const amount = parseAmount(body.amount)!;
+    const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
+    const operation = toOperation(amount, claim);
+    return sendResult(reply, await inFlight.run(claim, () => writer.submit(operation)));
+  }
 
   for (const [path, kind, summary] of [
     ['/v1/transactions/deposit', 'deposit', 'Deposit into a wallet (from the currency\'s settlement account)'],
@@ -32,19 +52,11 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
       schema: { summary, tags: ['transactions'], body: kind === 'deposit' ? DepositBody : WithdrawBody, response: WRITE_RESPONSES },
     }, async (request, reply) => {
       const body = request.body;
-      checkBodyStorable(body);
-      const amount = parseAmount(body.amount)!;
-      const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
-      const operation: LedgerOperation = {
+      return submitPosting(request, reply, body, (amount, idempotency) => ({
         kind,
         accountId: body.account_id.toLowerCase(),
-        amount,
-        currency: body.currency,
-        description: body.description ?? null,
-        metadata: body.metadata ?? {},
-        idempotency: claim,
-      };
-      return sendResult(reply, await inFlight.run(claim, () => writer.submit(operation)));
+        ...postingFields(body, amount, idempotency),
+      }));
     });
   }
 
@@ -52,20 +64,12 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     schema: { summary: 'Transfer between two wallets of one currency', tags: ['transactions'], body: TransferBody, response: WRITE_RESPONSES },
   }, async (request, reply) => {
     const body = request.body;
-    checkBodyStorable(body);
-    const amount = parseAmount(body.amount)!;
-    const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
-    const operation: LedgerOperation = {
+    return submitPosting(request, reply, body, (amount, idempotency) => ({
       kind: 'transfer',
       sourceAccountId: body.source_account_id.toLowerCase(),
       destinationAccountId: body.destination_account_id.toLowerCase(),
-      amount,
-      currency: body.currency,
-      description: body.description ?? null,
-      metadata: body.metadata ?? {},
-      idempotency: claim,
-    };
-    return sendResult(reply, await inFlight.run(claim, () => writer.submit(operation)));
+      ...postingFields(body, amount, idempotency),
+    }));
   });
 
   typed.get('/v1/transactions/:id', {
