@@ -5,13 +5,14 @@ import type { OutboxRow } from './outboxRow.js';
 // they last until the caller's database transaction ends, so they are held while the events are
 // published and vanish with the connection if the relay dies. SKIP LOCKED lets any number of
 // relays claim side by side, each taking rows no live relay holds. The order follows the
-// outbox_due index (next_attempt_at, id), so the scan reads only due rows.
+// outbox_due index (next_attempt_at, id), so the scan reads only due rows. The columns are named
+// with their table: a bare `id` in ORDER BY would mean the text output column, and sort every row.
 
 const CLAIM_DUE_EVENTS_SQL = `
 SELECT id::text, event_id::text, event_type, routing_key, payload::text AS body, attempts, created_at
 FROM outbox
 WHERE published_at IS NULL AND next_attempt_at <= now()
-ORDER BY next_attempt_at, id
+ORDER BY outbox.next_attempt_at, outbox.id
 LIMIT $1
 FOR UPDATE SKIP LOCKED`;
 
