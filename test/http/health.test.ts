@@ -4,12 +4,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { latestMigrationName } from '../../src/db/migrations.js';
 import { createService, type Service } from '../../src/service.js';
-import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
+import { adminUrl, createTestDatabase, runAdmin, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/freePort.js';
 import { newKey, startTestService, TEST_API_KEY, type TestService } from '../support/service.js';
 import { assertProblem, JSON_CONTENT_TYPE } from './helpers.js';
@@ -22,16 +21,6 @@ async function serviceOn(url: string): Promise<Service> {
 async function get(service: Service, url: string) {
   const response = await service.app.inject({ method: 'GET', url, headers: { 'x-service-api-key': TEST_API_KEY } });
   return { status: response.statusCode, headers: response.headers, body: JSON.parse(response.body), raw: response.body };
-}
-
-async function runAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A TCP proxy to the database that the test can cut and restore, as a network outage would. */

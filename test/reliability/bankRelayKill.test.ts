@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import pg from 'pg';
-import { adminUrl, brokerUrl, createTestDatabase } from '../support/database.js';
+import type pg from 'pg';
+import { brokerUrl, createTestDatabase, runAdmin } from '../support/database.js';
 import { atShareOfLoad, caseTimeoutMs, runBankCase, type FaultContext } from './bankHarness.js';
 import { delay } from './bankWorkload.js';
 
@@ -76,12 +76,3 @@ async function countRowsClaimedBy(pool: pg.Pool, role: string): Promise<number> 
   return result.rows[0]!.claimed;
 }
 
-async function runAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { adminUrl } from '../support/database.js';
+import { runAdmin } from '../support/database.js';
 
 // A login role that holds nothing but membership in wallet_ledger_service (the role the
 // migrations grant), with a password no other text in the test run contains: the service can run
@@ -34,12 +33,3 @@ export async function createServiceLogin(): Promise<ServiceLogin> {
   };
 }
 
-async function runAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}

@@ -42,7 +42,8 @@ export async function createTestDatabase(poolMax = 20): Promise<TestDatabase> {
   };
 }
 
-async function runAdmin(sql: string): Promise<void> {
+/** Runs one statement as the test server's administrator (statements that take no parameters, like CREATE DATABASE). */
+export async function runAdmin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl() });
   await client.connect();
   try {
