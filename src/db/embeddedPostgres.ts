@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 
 // A development PostgreSQL for `npm start` without DATABASE_URL (and for tests without Docker).
 // Its data directory is kept between runs.
@@ -59,7 +60,6 @@ async function loadEmbeddedPostgres() {
 /** Creates `name` on the server when it does not exist yet; returns its URL. */
 export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
   const url = new URL(serverUrl);
-  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {

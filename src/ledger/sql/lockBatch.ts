@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { AccountRow } from '../resources.js';
+import { ACCOUNT_COLUMNS, toAccountRow, type RawAccountRow } from './accountRows.js';
 
 /**
  * The one read of a batch, inside its database transaction: locks the batch's accounts in the
@@ -11,8 +12,7 @@ import type { AccountRow } from '../resources.js';
  */
 const LOCK_BATCH_SQL = `
 WITH locked AS (
-  SELECT id, kind, currency, balance::text AS balance, status, external_ref, metadata,
-         version::text AS version, created_at, updated_at
+  SELECT ${ACCOUNT_COLUMNS}
   FROM accounts WHERE id = ANY($1::uuid[])
   ORDER BY kind = 'settlement', id
   FOR UPDATE
@@ -26,18 +26,8 @@ SELECT (SELECT coalesce(json_agg(locked), '[]') FROM locked) AS accounts,
        (SELECT coalesce(json_agg(stored), '[]') FROM stored) AS outcomes,
        (SELECT coalesce(json_agg(taken.external_ref), '[]') FROM taken) AS taken_refs`;
 
-interface LockedJson {
-  id: string;
-  kind: AccountRow['kind'];
-  currency: string;
-  balance: string;
-  status: string;
-  external_ref: string | null;
-  metadata: AccountRow['metadata'];
-  version: string;
-  created_at: string;
-  updated_at: string;
-}
+/** An account row as json_agg renders it: timestamps arrive as ISO strings. */
+type LockedJson = Omit<RawAccountRow, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string };
 
 /** A response stored under an idempotency key, with the fingerprint of the request that made it. */
 export interface StoredOutcome {
@@ -66,7 +56,7 @@ export async function lockBatch(
   }>({ name: 'lock_batch', text: LOCK_BATCH_SQL, values: [accountIds, keys, now, externalRefs] });
   const row = result.rows[0]!;
   return {
-    accounts: new Map(row.accounts.map((raw) => [raw.id, toAccountRow(raw)])),
+    accounts: new Map(row.accounts.map((raw) => [raw.id, fromJson(raw)])),
     storedOutcomes: new Map(
       row.outcomes.map((raw) => [raw.key, { fingerprint: raw.fingerprint, statusCode: raw.status_code, body: raw.response_body }]),
     ),
@@ -74,12 +64,6 @@ export async function lockBatch(
   };
 }
 
-function toAccountRow(raw: LockedJson): AccountRow {
-  return {
-    ...raw,
-    balance: BigInt(raw.balance),
-    version: BigInt(raw.version),
-    created_at: new Date(raw.created_at),
-    updated_at: new Date(raw.updated_at),
-  };
+function fromJson(raw: LockedJson): AccountRow {
+  return toAccountRow({ ...raw, created_at: new Date(raw.created_at), updated_at: new Date(raw.updated_at) });
 }
