@@ -1,9 +1,11 @@
 import autocannon from 'autocannon';
 import { nextRequest, requestHeaders, type HttpScenarioKind } from './loadScenarios.js';
+import { runPaced, type PacedOutcome } from './pacedLoad.js';
 
 // The load generator, run as its own process (forked by loadClient.ts) so that it never shares an
 // event loop with the service or the orchestrator. It receives one job over IPC, reports progress
-// each second and sends its result back.
+// each second and sends its result back. As fast as the service answers: autocannon (closed loop).
+// At a fixed rate: pacedLoad.ts (open loop, evenly spaced), as autocannon's rate comes in bursts.
 
 export interface LoadJob {
   url: string;
@@ -12,7 +14,7 @@ export interface LoadJob {
   accounts: number;
   connections: number;
   durationSeconds: number;
-  /** Requests per second over all connections; unset means as fast as the service answers. */
+  /** Requests per second over all connections, evenly paced; unset means as fast as the service answers. */
   overallRate?: number;
 }
 
@@ -27,7 +29,10 @@ export interface LoadResult {
   timeouts: number;
   /** Successful responses per second. */
   requestsPerSecond: number;
-  /** Latency of successful responses, in milliseconds, from the raw samples (µs precision). */
+  /**
+   * Latency of successful responses, in milliseconds, from the raw samples (µs precision). At a fixed
+   * rate it runs from each request's scheduled send time.
+   */
   latencyMs: { mean: number; p50: number; p90: number; p99: number; p99_9: number; max: number };
   firstFailure?: string;
 }
@@ -43,6 +48,16 @@ const REQUEST_TIMEOUT_SECONDS = 10;
 const FAILURE_BODY_KEPT_CHARS = 300;
 
 function run(job: LoadJob): Promise<LoadResult> {
+  if (!job.overallRate) return runAutocannon(job);
+  const paced = runPaced({ ...job, overallRate: job.overallRate }, {
+    timeoutSeconds: REQUEST_TIMEOUT_SECONDS,
+    failureBodyKeptChars: FAILURE_BODY_KEPT_CHARS,
+    onTick: (tick) => process.send!(tick),
+  });
+  return paced.then(toLoadResult);
+}
+
+function runAutocannon(job: LoadJob): Promise<LoadResult> {
   const latencies: number[] = [];
   let firstFailure: string | undefined;
   let second = 0;
@@ -57,7 +72,6 @@ function run(job: LoadJob): Promise<LoadResult> {
     connections: job.connections,
     duration: job.durationSeconds,
     timeout: REQUEST_TIMEOUT_SECONDS,
-    ...(job.overallRate ? { overallRate: job.overallRate, ignoreCoordinatedOmission: true } : {}),
     requests: [
       {
         setupRequest: (request: autocannon.Request): autocannon.Request => {
@@ -91,18 +105,24 @@ function run(job: LoadJob): Promise<LoadResult> {
 function summarize(result: autocannon.Result, latencies: number[], firstFailure: string | undefined): LoadResult {
   const statusCounts: Record<string, number> = {};
   for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) statusCounts[status] = (stats as { count: number }).count;
+  return toLoadResult({ durationSeconds: result.duration, statusCounts, errors: result.errors, timeouts: result.timeouts, latencies, ...(firstFailure ? { firstFailure } : {}) });
+}
+
+/** Both generators' figures in one shape (autocannon's mapped to a PacedOutcome first). */
+function toLoadResult(outcome: PacedOutcome): LoadResult {
+  const { durationSeconds, statusCounts, firstFailure } = outcome;
   const succeeded = Object.entries(statusCounts).reduce((sum, [status, count]) => sum + (status.startsWith('2') ? count : 0), 0);
   const responses = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
   return {
-    durationSeconds: result.duration,
+    durationSeconds,
     responses,
     succeeded,
     statusCounts,
     non2xx: responses - succeeded,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    requestsPerSecond: Math.round(succeeded / result.duration),
-    latencyMs: percentiles(latencies),
+    errors: outcome.errors,
+    timeouts: outcome.timeouts,
+    requestsPerSecond: Math.round(succeeded / durationSeconds),
+    latencyMs: percentiles(outcome.latencies),
     ...(firstFailure ? { firstFailure } : {}),
   };
 }

@@ -1,0 +1,133 @@
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { LoadJob, LoadTick } from './loadGenerator.js';
+import { nextRequest, requestHeaders } from './loadScenarios.js';
+
+// An open-loop load at an even pace, for the rate-limited runs. autocannon's rate is a per-second
+// quota per connection, sent as fast as it can and then idle until the next second: the latency it
+// reports is the latency of full-speed bursts. Here request i is due at start + i / rate, whatever
+// the earlier answers did, on a pool of at most `connections` keep-alive connections; its latency
+// runs from that due time to the complete response, so time spent waiting for a free connection
+// (a stalled service) counts, instead of being hidden by a client that stops sending
+// (coordinated omission).
+
+/** What a paced run measured; loadGenerator.ts turns it into a LoadResult. */
+export interface PacedOutcome {
+  durationSeconds: number;
+  statusCounts: Record<string, number>;
+  /** Socket errors and timeouts (timeouts count in both, as autocannon counts them). */
+  errors: number;
+  timeouts: number;
+  /** Latency of each 2xx answer, in milliseconds from its scheduled send time. */
+  latencies: number[];
+  firstFailure?: string;
+}
+
+export interface PacedOptions {
+  timeoutSeconds: number;
+  failureBodyKeptChars: number;
+  onTick(tick: LoadTick): void;
+}
+
+export function runPaced(job: LoadJob & { overallRate: number }, options: PacedOptions): Promise<PacedOutcome> {
+  const origin = new URL(job.url);
+  // FIFO keeps every connection in use, so none sits idle long enough for the server's keep-alive
+  // timeout to close it under a request.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections, scheduling: 'fifo' });
+  const intervalMs = 1000 / job.overallRate;
+  const total = Math.round(job.overallRate * job.durationSeconds);
+  const outcome: PacedOutcome = { durationSeconds: 0, statusCounts: {}, errors: 0, timeouts: 0, latencies: [] };
+  let tickSucceeded = 0;
+  let tickFailed = 0;
+  let inFlight = 0;
+  let sent = 0;
+  let allAnswered = () => {};
+  const answered = new Promise<void>((resolve) => (allAnswered = resolve));
+
+  let firstSettledAt: number | undefined;
+  let lastSettledAt = 0;
+  const settled = () => {
+    lastSettledAt = performance.now();
+    firstSettledAt ??= lastSettledAt;
+    if (--inFlight === 0 && sent === total) allAnswered();
+  };
+
+  const send = (scheduledAt: number) => {
+    const next = nextRequest(job.kind, job.accounts);
+    const headers = requestHeaders(next, job.apiKey);
+    if (next.body !== undefined) headers['content-length'] = String(Buffer.byteLength(next.body));
+    inFlight++;
+    let done = false;
+    let timedOut = false;
+    const request = http.request(new URL(next.path, origin), { method: next.method, headers, agent });
+    // From the scheduled time, as the latency: a request queued behind busy connections can time out.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.destroy(new Error('request timed out'));
+    }, Math.max(0, scheduledAt + options.timeoutSeconds * 1000 - performance.now()));
+    const fail = (error: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      outcome.errors++;
+      if (timedOut) outcome.timeouts++;
+      tickFailed++;
+      outcome.firstFailure ??= `request error: ${timedOut ? 'request timed out' : error.message}`;
+      settled();
+    };
+    request.on('error', fail);
+    request.on('response', (response) => {
+      const status = response.statusCode ?? 0;
+      const keepBody = status >= 300 && outcome.firstFailure === undefined;
+      let body = '';
+      if (keepBody) response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      else response.resume();
+      response.on('error', fail);
+      response.on('end', () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        outcome.statusCounts[status] = (outcome.statusCounts[status] ?? 0) + 1;
+        if (status >= 200 && status < 300) {
+          outcome.latencies.push(performance.now() - scheduledAt);
+          tickSucceeded++;
+        } else tickFailed++;
+        if (keepBody) outcome.firstFailure ??= `${status} ${body.slice(0, options.failureBodyKeptChars)}`;
+        settled();
+      });
+    });
+    request.end(next.body);
+  };
+
+  const start = performance.now();
+  // Each wake sends every request already due, so a late timer (setTimeout only promises "not
+  // before") catches up with the schedule instead of shifting it.
+  const pump = () => {
+    const now = performance.now();
+    while (sent < total && start + sent * intervalMs <= now) send(start + sent++ * intervalMs);
+    if (sent < total) setTimeout(pump, start + sent * intervalMs - performance.now());
+    else if (inFlight === 0) allAnswered();
+  };
+  pump();
+
+  let second = 0;
+  const tick = () => {
+    options.onTick({ type: 'tick', second: ++second, succeeded: tickSucceeded, failed: tickFailed });
+    tickSucceeded = 0;
+    tickFailed = 0;
+    if (second >= job.durationSeconds) clearInterval(ticker);
+  };
+  const ticker = setInterval(tick, 1000);
+
+  return answered.then(() => {
+    // The last answer can come just before the last second's tick is due: one tick per second, always.
+    while (second < job.durationSeconds) tick();
+    // The answers of a service that keeps up span the schedule shifted by their latency: the run
+    // lasts the schedule's duration. One that falls behind answers over a longer span, which counts.
+    // (From the start to the last answer would charge the last answer's latency to the throughput.)
+    const answersSpanMs = lastSettledAt - (firstSettledAt ?? lastSettledAt) + intervalMs;
+    outcome.durationSeconds = Math.round(Math.max(job.durationSeconds * 1000, answersSpanMs)) / 1000;
+    agent.destroy();
+    return outcome;
+  });
+}
