@@ -13,6 +13,9 @@ export function createPool(databaseUrl: string, max: number, applicationName = '
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: applicationName,
+    // Queries sent back to back go out without waiting for each other's answers (the write path
+    // sends BEGIN with its first statement, and COMMIT with its write): fewer round trips.
+    pipeline: true,
   });
   // A client that loses its connection emits 'error': idle ones through the pool, checked-out ones
   // on themselves (the pool stops listening while a client is out). Unheard, either would crash the

@@ -4,9 +4,12 @@ export type DatabaseFailure =
   | { kind: 'unique_violation'; constraint: string | undefined }
   | { kind: 'serialization_failure' }
   | { kind: 'deadlock' }
+  | { kind: 'idempotency_race' }
   | { kind: 'connection_lost' }
   | { kind: 'other' };
 
+/** Raised by the write path's own SQL (migrations/*_idempotency-race-check.sql): another writer stored one of its keys first. */
+const IDEMPOTENCY_RACE_CODE = 'WL001';
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export function classifyDatabaseError(error: unknown): DatabaseFailure {
@@ -14,6 +17,7 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
   if (code === '23505') return { kind: 'unique_violation', constraint };
   if (code === '40001') return { kind: 'serialization_failure' };
   if (code === '40P01') return { kind: 'deadlock' };
+  if (code === IDEMPOTENCY_RACE_CODE) return { kind: 'idempotency_race' };
   // Class 08 (connection exception), 57P01..57P03 (admin shutdown, crash shutdown, cannot connect now).
   if (code?.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return { kind: 'connection_lost' };
   if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return { kind: 'connection_lost' };

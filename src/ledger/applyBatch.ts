@@ -12,13 +12,10 @@ import { lockBatch, type LockedBatch } from './sql/lockBatch.js';
 import { readAccountKinds } from './sql/readAccountKinds.js';
 import { writeBatch } from './sql/writeBatch.js';
 
-// Applies a batch of operations in one database transaction of four round trips: begin, lock and
-// read, write, commit. Repeated keys replay their stored outcomes; every other operation is
-// decided in order against the locked accounts and gets its own result: a rejected one never
-// aborts its batch-mates.
-
-/** Another writer stored an outcome under one of our keys first; running the batch again replays it. */
-export class IdempotencyRaceError extends Error {}
+// Applies a batch of operations in one database transaction of two round trips: BEGIN with the
+// lock-and-read, then the write with COMMIT, each pair pipelined on one connection. Repeated keys
+// replay their stored outcomes; every other operation is decided in order against the locked
+// accounts and gets its own result: a rejected one never aborts its batch-mates.
 
 /** The connection failed while COMMIT was in flight: the batch may or may not have committed. */
 export class CommitOutcomeUnknownError extends Error {
@@ -44,29 +41,47 @@ export async function applyBatch(context: LedgerContext, operations: readonly Le
   let plan: BatchPlan;
   let results: OperationResult[];
   try {
-    await client.query(BEGIN_WITH_NOTIFY_AFTER_COMMIT);
-    const locked = await lockBatch(client, lockIds, keysOf(operations), externalRefsOf(operations), now);
+    // Pipelined: the lock is sent behind BEGIN without waiting for it. Should BEGIN fail, no write follows.
+    const [, locked] = await Promise.all([
+      client.query(BEGIN_WITH_NOTIFY_AFTER_COMMIT),
+      lockBatch(client, lockIds, keysOf(operations), externalRefsOf(operations), now),
+    ]);
     const replays = operations.map((operation) => replayOf(operation, locked));
     const pending = operations.filter((_, index) => replays[index] === undefined);
     plan = planBatch(pending, locked.accounts, locked.takenExternalRefs, now, context.settings);
     results = mergeInOrder(replays, plan.results);
-    const stored = await writeBatch(client, plan);
-    if (stored !== plan.idempotencyRows.length) throw new IdempotencyRaceError('an idempotency key was taken concurrently');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    client.release(isServerError(error) || error instanceof IdempotencyRaceError ? undefined : (error as Error));
+    client.release(isServerError(error) ? undefined : (error as Error));
     throw error;
   }
-  try {
-    await client.query('COMMIT');
-  } catch (error) {
-    client.release(error as Error);
-    const marker = commitMarker(plan);
-    if (marker && !isServerError(error)) throw new CommitOutcomeUnknownError(marker, results, error);
-    throw error;
-  }
-  notifyThenRelease(client, plan.events.length > 0);
+  await writeAndCommit(client, plan, results);
   return results;
+}
+
+/**
+ * Sends the write and COMMIT together. A write that fails aborts the transaction, and the COMMIT
+ * behind it only ends it (PostgreSQL answers ROLLBACK). Once both are on the wire, a lost
+ * connection leaves the outcome unknown, unless the server had already reported the write failed.
+ */
+async function writeAndCommit(client: pg.PoolClient, plan: BatchPlan, results: OperationResult[]): Promise<void> {
+  const [written, committed] = await Promise.allSettled([writeBatch(client, plan), client.query('COMMIT')]);
+  const connectionLost = [written, committed].find((settled) => settled.status === 'rejected' && !isServerError(settled.reason));
+  const lostReason = (connectionLost as PromiseRejectedResult | undefined)?.reason;
+  if (written.status === 'rejected' && isServerError(written.reason)) return releaseAndThrow(client, lostReason, written.reason);
+  if (committed.status === 'rejected' && isServerError(committed.reason)) return releaseAndThrow(client, undefined, committed.reason);
+  if (lostReason !== undefined) {
+    const marker = commitMarker(plan);
+    return releaseAndThrow(client, lostReason, marker ? new CommitOutcomeUnknownError(marker, results, lostReason) : lostReason);
+  }
+  const tag = (committed as PromiseFulfilledResult<pg.QueryResult>).value.command;
+  if (tag !== 'COMMIT') return releaseAndThrow(client, undefined, new Error(`COMMIT answered ${tag}: the batch was not applied`));
+  notifyThenRelease(client, plan.events.length > 0);
+}
+
+function releaseAndThrow(client: pg.PoolClient, connectionError: unknown, error: unknown): never {
+  client.release(connectionError === undefined ? undefined : (connectionError as Error));
+  throw error;
 }
 
 /** Wakes the relay without making the caller wait; a failed wake-up only delays the events. */

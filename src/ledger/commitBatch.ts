@@ -1,5 +1,5 @@
 import { classifyDatabaseError, isTransient } from '../db/sqlstate.js';
-import { applyBatch, CommitOutcomeUnknownError, IdempotencyRaceError } from './applyBatch.js';
+import { applyBatch, CommitOutcomeUnknownError } from './applyBatch.js';
 import type { LedgerContext } from './ledgerContext.js';
 import type { LedgerOperation, OperationResult } from './operations.js';
 import { rejected } from './results.js';
@@ -26,7 +26,7 @@ export async function commitBatch(context: LedgerContext, operations: readonly L
         continue;
       }
       const failure = classifyDatabaseError(error);
-      const retryable = error instanceof IdempotencyRaceError || isTransient(failure) || failure.kind === 'unique_violation';
+      const retryable = isTransient(failure) || failure.kind === 'unique_violation' || failure.kind === 'idempotency_race';
       if (retryable && attempt < ATTEMPTS_MAX) {
         await delay(RETRY_DELAY_BASE_MS * 2 ** (attempt - 1) * Math.random());
         continue;

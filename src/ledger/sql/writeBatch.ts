@@ -27,8 +27,8 @@ WITH new_accounts AS (
   INSERT INTO outbox (event_id, event_type, routing_key, payload, created_at)
   SELECT *, $1 FROM unnest($25::uuid[], $26::text[], $27::text[], $28::jsonb[])
 ), stored_outcomes AS (
-  -- An expired key may still be on disk until the purge: it is overwritten. A live one is not,
-  -- and the caller sees fewer rows than it wrote: another writer won the key.
+  -- An expired key may still be on disk until the purge: it is overwritten. A live one is not:
+  -- another writer won the key, fewer rows come back than were written, and the statement fails.
   INSERT INTO idempotency_keys AS k (key, fingerprint, status_code, response_body, created_at, expires_at)
   SELECT *, $1, $2 FROM unnest($29::text[], $30::text[], $31::smallint[], $32::text[])
   ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, status_code = excluded.status_code,
@@ -36,13 +36,16 @@ WITH new_accounts AS (
   WHERE k.expires_at <= excluded.created_at
   RETURNING 1
 )
-SELECT count(*)::int AS outcomes_stored FROM stored_outcomes`;
+SELECT assert_outcomes_stored(count(*)::int, $33) AS outcomes_stored FROM stored_outcomes`;
 
-/** Returns how many idempotent outcomes were stored (fewer than planned means a lost race). */
-export async function writeBatch(client: pg.PoolClient, plan: BatchPlan): Promise<number> {
+/**
+ * Fails with SQLSTATE WL001 (an idempotency race, see sqlstate.ts) when another writer stored an
+ * outcome under one of the plan's keys first: the caller may send COMMIT without looking.
+ */
+export async function writeBatch(client: pg.PoolClient, plan: BatchPlan): Promise<void> {
   const { newAccounts: a, transactions: t, entries: e, balanceUpdates: u, events: o, idempotencyRows: k } = plan;
   // Every row of a batch has the same time, so it travels once: the arrays carry only what differs.
-  const result = await client.query<{ outcomes_stored: number }>({
+  await client.query({
     name: 'write_batch',
     text: WRITE_BATCH_SQL,
     values: [
@@ -56,7 +59,7 @@ export async function writeBatch(client: pg.PoolClient, plan: BatchPlan): Promis
       u.map((r) => r.id), u.map((r) => r.balance.toString()), u.map((r) => r.version.toString()),
       o.map((r) => r.eventId), o.map((r) => r.eventType), o.map((r) => r.routingKey), o.map((r) => JSON.stringify(r.payload)),
       k.map((r) => r.key), k.map((r) => r.fingerprint), k.map((r) => r.statusCode), k.map((r) => r.body),
+      k.length,
     ],
   });
-  return result.rows[0]!.outcomes_stored;
 }
