@@ -1,6 +1,7 @@
 // Proves the failure policy keeps failures local: a batch that the database refuses because of one
-// operation is split until only that operation fails, and its batch-mates commit; and a batch,
-// however large, wakes listeners with one NOTIFY.
+// operation is split until only that operation fails, and its batch-mates commit; a key another
+// writer stores while the batch runs is replayed, never applied twice; and a batch, however large,
+// wakes listeners with one NOTIFY.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -57,3 +58,42 @@ test('a batch of many operations sends one NOTIFY', async () => {
     await listener.end();
   }
 });
+
+test('a key another writer stores while the batch waits for its lock fails the write in SQL; the batch runs again and replays it', async () => {
+  const account = open();
+  assert.equal((await commitBatch(context, [account]))[0]!.statusCode, 201);
+  const blocker = new pg.Client({ connectionString: database.url });
+  await blocker.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [account.accountId]);
+    const idempotency = { key: `race-${newId()}`, fingerprint: 'same-request' };
+    const deposit: LedgerOperation = { kind: 'deposit', accountId: account.accountId, amount: 5n, currency: undefined, description: null, metadata: {}, idempotency };
+    const pending = commitBatch(context, [deposit]);
+    await waitForLockWaiter();
+    // The batch has read "no stored outcome" and waits for the account; the other writer wins the key.
+    await blocker.query(
+      `INSERT INTO idempotency_keys (key, fingerprint, status_code, response_body, created_at, expires_at)
+       VALUES ($1, $2, 201, '{"stored":"by the other writer"}', now(), now() + interval '1 hour')`,
+      [idempotency.key, idempotency.fingerprint],
+    );
+    await blocker.query('COMMIT');
+    const [result] = await pending;
+    assert.deepEqual(result, { statusCode: 201, body: '{"stored":"by the other writer"}', replayed: true });
+    const balance = await database.pool.query<{ balance: string }>('SELECT balance::text FROM accounts WHERE id = $1', [account.accountId]);
+    assert.equal(balance.rows[0]!.balance, '0', 'the deposit was not applied');
+  } finally {
+    await blocker.end();
+  }
+});
+
+async function waitForLockWaiter(): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const waiting = await database.pool.query(
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (waiting.rowCount) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the batch never waited for the locked account');
+}
