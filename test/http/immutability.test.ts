@@ -1,5 +1,7 @@
-// Proves that the database itself keeps the ledger immutable and double-entry: direct SQL UPDATE,
-// DELETE and TRUNCATE on ledger_entries and ledger_transactions fail, and an unbalanced insert is rejected.
+// Proves that the database itself keeps the ledger immutable, double-entry and whole: direct SQL
+// UPDATE, DELETE and TRUNCATE on ledger_entries and ledger_transactions fail, an unbalanced insert
+// is rejected, a ledger row naming a missing account or transaction is rejected, and accounts can
+// be neither deleted nor re-keyed.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -7,6 +9,7 @@ import { fundedAccount, startTestService, type TestService } from '../support/se
 
 const RESTRICT_VIOLATION = '23001';
 const CHECK_VIOLATION = '23514';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 describe('ledger immutability in the database', () => {
   let api: TestService;
@@ -101,6 +104,33 @@ describe('ledger immutability in the database', () => {
     }
     const { rows } = await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_entries`);
     assert.equal(rows[0].n, 2);
+  });
+
+  test('accounts can be neither deleted, truncated nor re-keyed', async () => {
+    const before = await snapshot();
+    await assertRejected(`DELETE FROM accounts WHERE id = '${account}'`, RESTRICT_VIOLATION, /accounts are never deleted or re-keyed/);
+    await assertRejected(`TRUNCATE accounts CASCADE`, RESTRICT_VIOLATION, /accounts are never deleted or re-keyed/);
+    await assertRejected(`UPDATE accounts SET id = gen_random_uuid() WHERE id = '${account}'`, RESTRICT_VIOLATION, /accounts are never deleted or re-keyed/);
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  test('a transaction or an entry naming an account or a transaction that does not exist is rejected', async () => {
+    const missing = randomUUID();
+    const settlement = (await api.database.pool.query(`SELECT id FROM accounts WHERE kind = 'settlement'`)).rows[0].id;
+    await assert.rejects(
+      api.database.pool.query(
+        `INSERT INTO ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, created_at)
+         VALUES ($1, 'deposit', 10, 'USD', $2, $3, now())`,
+        [randomUUID(), settlement, missing],
+      ),
+      (error: { code?: string; message: string }) => error.code === FOREIGN_KEY_VIOLATION && /names an account that does not exist/.test(error.message),
+    );
+    const balancedPair = `INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at)
+      VALUES (gen_random_uuid(), $1, $2, 'debit', 10, -10, 100, now()), (gen_random_uuid(), $1, $3, 'credit', 10, 10, 100, now())`;
+    const refused = (error: { code?: string; message: string }) =>
+      error.code === FOREIGN_KEY_VIOLATION && /names a transaction or an account that does not exist/.test(error.message);
+    await assert.rejects(api.database.pool.query(balancedPair, [missing, settlement, account]), refused);
+    await assert.rejects(api.database.pool.query(balancedPair, [transactionId, settlement, missing]), refused);
   });
 
   test('the API still reads the ledger as written', async () => {
