@@ -18,9 +18,12 @@ CREATE FUNCTION check_transaction_references() RETURNS trigger LANGUAGE plpgsql 
 DECLARE
   orphan uuid;
 BEGIN
-  SELECT t.id INTO orphan FROM new_transactions t
-  WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.source_account_id)
-     OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.destination_account_id)
+  -- One anti-join per reference (an OR of NOT EXISTS would hash the whole referenced table).
+  SELECT orphans.id INTO orphan FROM (
+    SELECT t.id FROM new_transactions t WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.source_account_id)
+    UNION ALL
+    SELECT t.id FROM new_transactions t WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.destination_account_id)
+  ) orphans
   LIMIT 1;
   IF orphan IS NOT NULL THEN
     RAISE EXCEPTION 'ledger transaction % names an account that does not exist', orphan
@@ -38,9 +41,11 @@ CREATE FUNCTION check_entry_references() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   orphan uuid;
 BEGIN
-  SELECT e.id INTO orphan FROM new_entries e
-  WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = e.transaction_id)
-     OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = e.account_id)
+  SELECT orphans.id INTO orphan FROM (
+    SELECT e.id FROM new_entries e WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = e.transaction_id)
+    UNION ALL
+    SELECT e.id FROM new_entries e WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = e.account_id)
+  ) orphans
   LIMIT 1;
   IF orphan IS NOT NULL THEN
     RAISE EXCEPTION 'ledger entry % names a transaction or an account that does not exist', orphan
