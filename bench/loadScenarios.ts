@@ -26,9 +26,14 @@ export function nextRequest(kind: HttpScenarioKind, accounts: number): HttpReque
     case 'deposit_withdraw':
       return depositOrWithdrawal(randomInt(1, accounts + 1), Math.random() < 0.5 ? 'deposit' : 'withdraw');
     case 'mixed':
-      if (Math.random() < MIXED_READ_SHARE) return { method: 'GET', path: `/v1/accounts/${accountId(randomInt(1, accounts + 1))}` };
+      if (Math.random() < MIXED_READ_SHARE) return accountRead(accounts);
       return nextRequest('uniform', accounts);
   }
+}
+
+/** A read of a random account: warms connections up without writing anything. */
+export function accountRead(accounts: number): HttpRequest {
+  return { method: 'GET', path: `/v1/accounts/${accountId(randomInt(1, accounts + 1))}` };
 }
 
 /** The headers of a request; writes carry a fresh Idempotency-Key. */
