@@ -5,15 +5,20 @@ import pg from 'pg';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embeddedPostgres.js';
 import { migrateToLatest } from '../src/db/migrations.js';
 import { freePort } from '../test/support/freePort.js';
+import { enableStatementStats, type StatementStatsAvailability } from './statementStats.js';
 
 // The benchmark's database: an embedded PostgreSQL of its own (or BENCH_DATABASE_URL's server),
 // with a fresh database migrated by the project's own migrations.
 
 /**
  * Durability stays on (fsync, synchronous_commit, full_page_writes): a ledger is measured the way
- * it runs. Enough connections for 64 pgbench clients beside the service's pool.
+ * it runs. Enough connections for 64 pgbench clients beside the service's pool. pg_stat_statements
+ * tracks statements inside functions too (track=all), so trigger functions show their own cost.
  */
-export const EMBEDDED_POSTGRES_FLAGS = ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB'];
+export const EMBEDDED_POSTGRES_FLAGS = [
+  '-c', 'max_connections=200', '-c', 'shared_buffers=256MB',
+  '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all',
+];
 
 export interface BenchDatabase {
   url: string;
@@ -22,6 +27,8 @@ export interface BenchDatabase {
   postmasterPid: number | undefined;
   serverVersion: string;
   settings: Record<string, string>;
+  /** Whether per-statement figures (pg_stat_statements) can be had, and what to note if not all can. */
+  statementStats: StatementStatsAvailability;
   stop(): Promise<void>;
 }
 
@@ -29,6 +36,7 @@ export async function openBenchDatabase(givenUrl: string | undefined, extraFlags
   const server = givenUrl ? { serverUrl: givenUrl, stop: async () => {}, dataDir: undefined } : await startServer(extraFlags);
   const url = await ensureDatabase(server.serverUrl, `ledger_bench_${Date.now()}`);
   await migrateToLatest(url);
+  const statementStats = await enableStatementStats(url);
   const postmasterPid = server.dataDir ? await readPostmasterPid(server.dataDir) : undefined;
   const { serverVersion, settings } = await readServerSettings(url);
   return {
@@ -37,6 +45,7 @@ export async function openBenchDatabase(givenUrl: string | undefined, extraFlags
     postmasterPid,
     serverVersion,
     settings,
+    statementStats,
     stop: server.stop,
   };
 }

@@ -8,6 +8,7 @@ import type { BenchReport, Measurement } from './results.js';
 // The run's outputs: a table on stdout, the full figures as JSON and a bar chart as SVG.
 
 const MEGABYTE = 1024 * 1024;
+const STATEMENTS_SHOWN = 5;
 
 export async function writeReport(report: BenchReport, folder: string): Promise<{ jsonPath: string; svgPath: string }> {
   await mkdir(folder, { recursive: true });
@@ -47,11 +48,26 @@ export function formatTable(report: BenchReport): string {
     lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? 'pgbench' : m.serviceConfiguration}${batch}]`);
     for (const w of m.waits.slice(0, 4)) lines.push(`    ${w.backends.toFixed(2).padStart(5)}  ${w.wait} | ${w.state} | ${w.statement}`);
   }
+  if (report.measurements.some((m) => m.statements)) lines.push('', ...statementLines(report.measurements));
   lines.push('');
   lines.push(`ledger check after the run: ${report.ledgerCheck.passed ? 'all invariants hold' : report.ledgerCheck.problems.join('; ')}` +
     ` (${report.ledgerCheck.transactions.toLocaleString('en-US')} ledger transactions)`);
   for (const note of report.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
+}
+
+/** pg_stat_statements per measurement: share (average backends executing it)  mean ms × calls | statement. */
+function statementLines(measurements: Measurement[]): string[] {
+  const lines = [`PostgreSQL statements by execution time, share of the measurement  mean ms × calls | statement (top ${STATEMENTS_SHOWN}; ↳ inside a function or trigger, also counted in its caller):`];
+  for (const m of measurements) {
+    if (!m.statements) continue;
+    lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? 'pgbench' : m.serviceConfiguration}]`);
+    for (const s of m.statements.slice(0, STATEMENTS_SHOWN)) {
+      const cost = `${s.meanMs.toFixed(3).padStart(7)} ms × ${s.calls.toLocaleString('en-US').padStart(7)}`;
+      lines.push(`    ${s.share.toFixed(2).padStart(5)}  ${cost} | ${s.nested ? '↳ ' : ''}${s.statement}`);
+    }
+  }
+  return lines;
 }
 
 function latency(m: Measurement, key: 'p50' | 'p99' | 'p99_9'): string {

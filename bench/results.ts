@@ -1,6 +1,7 @@
 import type { LoadResult } from './loadGenerator.js';
 import type { BaselineKind, BaselineResult } from './pgbench.js';
 import type { RelayReport } from './relayResults.js';
+import type { StatementShare } from './statementStats.js';
 import type { WaitShare } from './waitEvents.js';
 
 // The shape of one benchmark run, as written to bench/results/<date>.json.
@@ -27,6 +28,8 @@ export interface Measurement {
   cpuPercent: Record<string, number>;
   /** What PostgreSQL's backends of the system under test were doing, most frequent first. */
   waits: WaitShare[];
+  /** pg_stat_statements: the statements with the most execution time, most first (unset when the server lacks the extension). */
+  statements?: StatementShare[];
   /** Ledger transactions the database gained during the measurement, and how many the responses promised. */
   ledgerTransactionsWritten: number;
   ledgerTransactionsExpected: number;

@@ -14,6 +14,7 @@ import type { BenchReport, Measurement, ServiceRun } from './results.js';
 import { checkLedger, seedAccounts } from './seed.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
+import { readStatementStats, resetStatementStats, type StatementShare } from './statementStats.js';
 import { WaitSampler } from './waitEvents.js';
 import { SCENARIOS, SERVICE_CONFIGURATIONS, workerModeIsWired, type ScenarioName, type ServiceConfiguration } from './plan.js';
 
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const pgbench = findPgbench();
   const database = await openBenchDatabase(settings.databaseUrl, settings.postgresFlags);
   const context: RunContext = { settings, database, pgbench, measurements: [], notes: [], loadAverageAtStart: os.loadavg() };
+  if (database.statementStats.note) context.notes.push(database.statementStats.note);
   try {
     note(`database: ${database.description}; seeding ${settings.accounts} accounts`);
     await seedAccounts(database.url, settings.accounts);
@@ -138,14 +140,17 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   const since = new Date();
   let meter: CpuMeter | undefined;
   let sampler: WaitSampler | undefined;
+  let statementsSince: number | undefined;
   const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds: settings.durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
   const label = `${scenario.number} ${name}${configuration === 'inline' ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
   const http = await runLoad(job, label, async (loadPid) => {
     sampler = await WaitSampler.start(database.url, 'wallet-ledger%');
     meter = await CpuMeter.start(processGroups(database, { service: service.pid, load: loadPid }));
+    statementsSince = await startStatementStats(database);
   });
   const cpuPercent = await meter!.stop();
   const waits = await sampler!.stop();
+  const statements = await readStatements(database, statementsSince);
   const written = (await countLedgerTransactions(database.url)) - before;
   const batches = await batchesSince(database.url, since);
   return {
@@ -154,7 +159,7 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
     connections: settings.connections, durationSeconds: http.durationSeconds,
     ...(targetRate ? { targetRate } : {}),
     throughput: http.requestsPerSecond, ...(scenario.baseline ? { baseline: scenario.baseline } : {}),
-    http, cpuPercent, waits, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
+    http, cpuPercent, waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
   };
 }
 
@@ -165,6 +170,7 @@ async function runBaselines(context: RunContext, samples: BaselineSamples): Prom
     const before = await countLedgerTransactions(database.url);
     const sampler = await WaitSampler.start(database.url, 'pgbench');
     const meter = await CpuMeter.start(processGroups(database, {}));
+    const statementsSince = await startStatementStats(database);
     const running = await startBaseline({
       binary: context.pgbench, databaseUrl: database.url, kind, accounts: settings.accounts, clients: settings.connections,
       durationSeconds: settings.durationSeconds, samples, label: `baseline pgbench ${kind} transfer`,
@@ -173,13 +179,24 @@ async function runBaselines(context: RunContext, samples: BaselineSamples): Prom
     const pgbench = await running.result;
     const cpuPercent = await meter.stop();
     const waits = await sampler.stop();
+    const statements = await readStatements(database, statementsSince);
     const written = (await countLedgerTransactions(database.url)) - before;
     context.measurements.push({
       scenario: kind === 'uniform' ? 1 : 2, name: `${kind} transfer`, system: 'pgbench', serviceConfiguration: '',
       connections: settings.connections, durationSeconds: settings.durationSeconds, throughput: pgbench.transactionsPerSecond,
-      pgbench, cpuPercent, waits, ledgerTransactionsWritten: written, ledgerTransactionsExpected: pgbench.transactions,
+      pgbench, cpuPercent, waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: pgbench.transactions,
     });
   }
+}
+
+/** Right before a load starts (after settleDatabase, whose VACUUM and CHECKPOINT are not the load's): per-statement figures from zero. */
+async function startStatementStats(database: BenchDatabase): Promise<number | undefined> {
+  return database.statementStats.available ? resetStatementStats(database.url) : undefined;
+}
+
+/** Right after the load: the statements that took the most execution time (none when the server lacks pg_stat_statements). */
+async function readStatements(database: BenchDatabase, since: number | undefined): Promise<{ statements?: StatementShare[] }> {
+  return since === undefined ? {} : { statements: await readStatementStats(database.url, since) };
 }
 
 function processGroups(database: BenchDatabase, pids: Record<string, number>): ProcessGroups {
