@@ -141,7 +141,8 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   let meter: CpuMeter | undefined;
   let sampler: WaitSampler | undefined;
   let statementsSince: number | undefined;
-  const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds: settings.durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
+  const durationSeconds = settings.durationSeconds * (scenario.durationFactor ?? 1);
+  const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
   const label = `${scenario.number} ${name}${configuration === 'inline' ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
   const http = await runLoad(job, label, async (loadPid) => {
     sampler = await WaitSampler.start(database.url, 'wallet-ledger%');
