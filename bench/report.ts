@@ -7,7 +7,7 @@ import type { BenchReport, Measurement } from './results.js';
 
 // The run's outputs: a table on stdout, the full figures as JSON and a bar chart as SVG.
 
-const MEGABYTE = 1024 * 1024;
+const MEBIBYTE = 1024 * 1024;
 const STATEMENTS_SHOWN = 5;
 
 export async function writeReport(report: BenchReport, folder: string): Promise<{ jsonPath: string; svgPath: string }> {
@@ -39,7 +39,7 @@ export function formatTable(report: BenchReport): string {
   if (report.relay) lines.push('', ...relayTargetLines(report.relay));
   lines.push('');
   for (const service of report.services) {
-    const rss = service.peakRssBytes === undefined ? 'n/a' : `${(service.peakRssBytes / MEGABYTE).toFixed(0)} MB`;
+    const rss = service.peakRssBytes === undefined ? 'n/a' : `${(service.peakRssBytes / MEBIBYTE).toFixed(0)} MiB`;
     lines.push(`service ${service.configuration}: peak RSS (VmHWM) ${rss}, ${service.threads ?? '?'} threads, exit code ${service.exitCode}`);
   }
   lines.push('', 'PostgreSQL backends of the system under test, average count by wait | state | statement (top 4):');
