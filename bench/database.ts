@@ -5,7 +5,6 @@ import pg from 'pg';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embeddedPostgres.js';
 import { migrateToLatest } from '../src/db/migrations.js';
 import { freePort } from '../test/support/freePort.js';
-import { enableStatementStats, type StatementStatsAvailability } from './statementStats.js';
 
 // The benchmark's database: an embedded PostgreSQL of its own (or BENCH_DATABASE_URL's server),
 // with a fresh database migrated by the project's own migrations.
@@ -27,8 +26,6 @@ export interface BenchDatabase {
   postmasterPid: number | undefined;
   serverVersion: string;
   settings: Record<string, string>;
-  /** Whether per-statement figures (pg_stat_statements) can be had, and what to note if not all can. */
-  statementStats: StatementStatsAvailability;
   stop(): Promise<void>;
 }
 
@@ -36,7 +33,6 @@ export async function openBenchDatabase(givenUrl: string | undefined, extraFlags
   const server = givenUrl ? { serverUrl: givenUrl, stop: async () => {}, dataDir: undefined } : await startServer(extraFlags);
   const url = await ensureDatabase(server.serverUrl, `ledger_bench_${Date.now()}`);
   await migrateToLatest(url);
-  const statementStats = await enableStatementStats(url);
   const postmasterPid = server.dataDir ? await readPostmasterPid(server.dataDir) : undefined;
   const { serverVersion, settings } = await readServerSettings(url);
   return {
@@ -45,7 +41,6 @@ export async function openBenchDatabase(givenUrl: string | undefined, extraFlags
     postmasterPid,
     serverVersion,
     settings,
-    statementStats,
     stop: server.stop,
   };
 }

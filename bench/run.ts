@@ -14,7 +14,7 @@ import type { BenchReport, Measurement, ServiceRun } from './results.js';
 import { checkLedger, seedAccounts } from './seed.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
-import { readStatementStats, resetStatementStats, type StatementShare } from './statementStats.js';
+import { enableStatementStats, readStatementStats, resetStatementStats, type StatementShare, type StatementStatsAvailability } from './statementStats.js';
 import { WaitSampler } from './waitEvents.js';
 import { SCENARIOS, SERVICE_CONFIGURATIONS, workerModeIsWired, type ScenarioName, type ServiceConfiguration } from './plan.js';
 
@@ -31,6 +31,8 @@ const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
 interface RunContext {
   settings: BenchSettings;
   database: BenchDatabase;
+  /** Whether per-statement figures (pg_stat_statements) can be had, and what to note if not all can. */
+  statementStats: StatementStatsAvailability;
   pgbench: string;
   measurements: Measurement[];
   notes: string[];
@@ -45,8 +47,9 @@ async function main(): Promise<void> {
   buildService();
   const pgbench = findPgbench();
   const database = await openBenchDatabase(settings.databaseUrl, settings.postgresFlags);
-  const context: RunContext = { settings, database, pgbench, measurements: [], notes: [], loadAverageAtStart: os.loadavg() };
-  if (database.statementStats.note) context.notes.push(database.statementStats.note);
+  const statementStats = await enableStatementStats(database.url);
+  const context: RunContext = { settings, database, statementStats, pgbench, measurements: [], notes: [], loadAverageAtStart: os.loadavg() };
+  if (statementStats.note) context.notes.push(statementStats.note);
   try {
     note(`database: ${database.description}; seeding ${settings.accounts} accounts`);
     await seedAccounts(database.url, settings.accounts);
@@ -147,7 +150,7 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   const http = await runLoad(job, label, async (loadPid) => {
     sampler = await WaitSampler.start(database.url, 'wallet-ledger%');
     meter = await CpuMeter.start(processGroups(database, { service: service.pid, load: loadPid }));
-    statementsSince = await startStatementStats(database);
+    statementsSince = await startStatementStats(context);
   });
   const cpuPercent = await meter!.stop();
   const waits = await sampler!.stop();
@@ -171,7 +174,7 @@ async function runBaselines(context: RunContext, samples: BaselineSamples): Prom
     const before = await countLedgerTransactions(database.url);
     const sampler = await WaitSampler.start(database.url, 'pgbench');
     const meter = await CpuMeter.start(processGroups(database, {}));
-    const statementsSince = await startStatementStats(database);
+    const statementsSince = await startStatementStats(context);
     const running = await startBaseline({
       binary: context.pgbench, databaseUrl: database.url, kind, accounts: settings.accounts, clients: settings.connections,
       durationSeconds: settings.durationSeconds, samples, label: `baseline pgbench ${kind} transfer`,
@@ -191,8 +194,8 @@ async function runBaselines(context: RunContext, samples: BaselineSamples): Prom
 }
 
 /** Right before a load starts (after settleDatabase, whose VACUUM and CHECKPOINT are not the load's): per-statement figures from zero. */
-async function startStatementStats(database: BenchDatabase): Promise<number | undefined> {
-  return database.statementStats.available ? resetStatementStats(database.url) : undefined;
+async function startStatementStats(context: RunContext): Promise<number | undefined> {
+  return context.statementStats.available ? resetStatementStats(context.database.url) : undefined;
 }
 
 /** Right after the load: the statements that took the most execution time (none when the server lacks pg_stat_statements). */

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { withClient } from './database.js';
 
 // Where PostgreSQL's execution time goes during a measurement, per statement: pg_stat_statements,
 // reset for the bench database right before the load and read right after. With
@@ -100,14 +100,4 @@ export async function readStatementStats(url: string, sinceMs: number): Promise<
 
 function round(value: number, per: number): number {
   return Math.round(value * per) / per;
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'wallet-ledger-bench-statements' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
