@@ -68,8 +68,11 @@ async function writeAndCommit(client: pg.PoolClient, plan: BatchPlan, results: O
   const [written, committed] = await Promise.allSettled([writeBatch(client, plan), client.query('COMMIT')]);
   const connectionLost = [written, committed].find((settled) => settled.status === 'rejected' && !isServerError(settled.reason));
   const lostReason = (connectionLost as PromiseRejectedResult | undefined)?.reason;
+  // The server refused the write: nothing committed (the connection may have died after saying so).
   if (written.status === 'rejected' && isServerError(written.reason)) return releaseAndThrow(client, lostReason, written.reason);
+  // The server refused the COMMIT itself: nothing committed, and the connection is fine.
   if (committed.status === 'rejected' && isServerError(committed.reason)) return releaseAndThrow(client, undefined, committed.reason);
+  // The connection died with both on the wire: the batch may have committed.
   if (lostReason !== undefined) {
     const marker = commitMarker(plan);
     return releaseAndThrow(client, lostReason, marker ? new CommitOutcomeUnknownError(marker, results, lostReason) : lostReason);
