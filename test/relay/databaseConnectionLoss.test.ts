@@ -3,9 +3,8 @@
 // reconnects by itself and delivers everything, some events twice at most.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type pg from 'pg';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { countUnpublished, delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
+import { countUnpublished, delay, terminateSessions, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 let database: TestDatabase;
 
@@ -16,14 +15,6 @@ before(async () => {
 after(async () => {
   await database.drop();
 });
-
-async function terminateRelaySessions(pool: pg.Pool): Promise<number> {
-  const result = await pool.query<{ terminated: boolean }>(
-    `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
-     WHERE datname = current_database() AND application_name LIKE 'wallet-ledger-outbox-%'`,
-  );
-  return result.rows.filter((row) => row.terminated).length;
-}
 
 test('a relay whose database sessions are all terminated mid-stream recovers and loses nothing', { timeout: TEST_TIMEOUT_MS }, async () => {
   const settings = settingsFrom(relayEnvironment(database, { OUTBOX_BATCH_SIZE: '200', OUTBOX_POLL_INTERVAL_MS: '60000' }));
@@ -41,7 +32,7 @@ test('a relay whose database sessions are all terminated mid-stream recovers and
     let terminated = 0;
     for (let round = 0; round < 5; round += 1) {
       await delay(250);
-      terminated += await terminateRelaySessions(database.pool);
+      terminated += await terminateSessions(database.pool, 'wallet-ledger-outbox-%');
     }
     assert.ok(terminated >= 5, `sessions terminated: ${terminated}`);
     writing = false;

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { LISTENER_APPLICATION_NAME } from '../../src/relay/notificationListener.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
+import { delay, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, terminateSessions, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 const POLL_INTERVAL_MS = 60_000;
 
@@ -18,15 +18,6 @@ before(async () => {
 after(async () => {
   await database.drop();
 });
-
-async function terminateListener(pool: pg.Pool): Promise<number> {
-  const result = await pool.query<{ terminated: boolean }>(
-    `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
-     WHERE datname = current_database() AND application_name = $1`,
-    [LISTENER_APPLICATION_NAME],
-  );
-  return result.rows.filter((row) => row.terminated).length;
-}
 
 /** The listener's backend pid once it has issued LISTEN (its last query), else undefined. */
 async function listeningPid(pool: pg.Pool): Promise<number | undefined> {
@@ -56,7 +47,7 @@ test('events written while the listener backend is killed are all delivered, wit
     for (let kill = 0; kill < 3; kill += 1) {
       await delay(300);
       const killedPid = await listeningPid(database.pool);
-      assert.equal(await terminateListener(database.pool), 1, 'one listener backend terminated');
+      assert.equal(await terminateSessions(database.pool, LISTENER_APPLICATION_NAME), 1, 'one listener backend terminated');
       await waitFor('a new listener backend', async () => ![undefined, killedPid].includes(await listeningPid(database.pool)), 10_000);
     }
     writing = false;

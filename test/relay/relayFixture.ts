@@ -149,3 +149,13 @@ export async function countUnpublished(pool: pg.Pool): Promise<number> {
   const result = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL');
   return result.rows[0]!.count;
 }
+
+/** Terminates this database's sessions whose application_name matches `pattern` (LIKE); returns how many. */
+export async function terminateSessions(pool: pg.Pool, pattern: string): Promise<number> {
+  const result = await pool.query<{ terminated: boolean }>(
+    `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+     WHERE datname = current_database() AND application_name LIKE $1`,
+    [pattern],
+  );
+  return result.rows.filter((row) => row.terminated).length;
+}
