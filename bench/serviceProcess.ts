@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../test/support/freePort.js';
 import { peakRssBytes, threadCount } from './cpu.js';
+import { startNodeProcess, type NodeProcess } from './nodeProcess.js';
 
 // The service under test, started as its own process from the built dist/ (what `npm start` runs),
 // so that its memory and CPU are its own and the load generator does not share its event loop.
@@ -9,8 +9,6 @@ export const BENCH_API_KEY = 'bench-service-api-key-0123456789abcdef';
 const SERVER_ENTRY = 'dist/src/main/server.js';
 const READY_TIMEOUT_MS = 30_000;
 const READY_POLL_MS = 100;
-const STOP_TIMEOUT_MS = 20_000;
-const OUTPUT_KEPT_CHARS = 4_000;
 
 export interface ServiceProcess {
   url: string;
@@ -25,36 +23,26 @@ export interface ServiceProcess {
 
 export async function startService(databaseUrl: string, environment: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
-    env: {
-      PATH: process.env.PATH,
-      ENVIRONMENT: 'development',
-      DATABASE_URL: databaseUrl,
-      SERVICE_API_KEY: BENCH_API_KEY,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...environment,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = startNodeProcess(SERVER_ENTRY, {
+    DATABASE_URL: databaseUrl,
+    SERVICE_API_KEY: BENCH_API_KEY,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ...environment,
   });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_KEPT_CHARS));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(url, child, exited, () => output);
+  await waitUntilReady(url, service);
   return {
     url,
-    pid: child.pid!,
-    output: () => output,
-    peakRssBytes: () => peakRssBytes(child.pid!),
-    threads: () => threadCount(child.pid!),
-    stop: () => stopChild(child, exited),
+    pid: service.pid,
+    output: service.output,
+    peakRssBytes: () => peakRssBytes(service.pid),
+    threads: () => threadCount(service.pid),
+    stop: service.stop,
   };
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, exited: Promise<number | null>, output: () => string) {
+async function waitUntilReady(url: string, { child, exited, output }: NodeProcess) {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -66,13 +54,4 @@ async function waitUntilReady(url: string, child: ChildProcess, exited: Promise<
   }
   child.kill('SIGKILL');
   throw new Error(`the service was not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
 }
