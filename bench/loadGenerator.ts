@@ -34,6 +34,9 @@ export interface LoadResult {
    * rate it runs from each request's scheduled send time.
    */
   latencyMs: { mean: number; p50: number; p90: number; p99: number; p99_9: number; max: number };
+  /** Fixed-rate runs only: where the worst stall was, and whether the generator itself stalled. */
+  slowestSecond?: { second: number; maxMs: number };
+  generatorEventLoopMaxMs?: number;
   firstFailure?: string;
 }
 
@@ -110,7 +113,7 @@ function summarize(result: autocannon.Result, latencies: number[], firstFailure:
 
 /** Both generators' figures in one shape (autocannon's mapped to a PacedOutcome first). */
 function toLoadResult(outcome: PacedOutcome): LoadResult {
-  const { durationSeconds, statusCounts, firstFailure } = outcome;
+  const { durationSeconds, statusCounts, firstFailure, slowestSecond, generatorEventLoopMaxMs } = outcome;
   const succeeded = Object.entries(statusCounts).reduce((sum, [status, count]) => sum + (status.startsWith('2') ? count : 0), 0);
   const responses = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
   return {
@@ -123,6 +126,8 @@ function toLoadResult(outcome: PacedOutcome): LoadResult {
     timeouts: outcome.timeouts,
     requestsPerSecond: Math.round(succeeded / durationSeconds),
     latencyMs: percentiles(outcome.latencies),
+    ...(slowestSecond ? { slowestSecond } : {}),
+    ...(generatorEventLoopMaxMs === undefined ? {} : { generatorEventLoopMaxMs }),
     ...(firstFailure ? { firstFailure } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { LoadJob, LoadTick } from './loadGenerator.js';
 import { accountRead, nextRequest, requestHeaders, type HttpRequest } from './loadScenarios.js';
 
@@ -26,6 +26,10 @@ export interface PacedOutcome {
   timeouts: number;
   /** Latency of each 2xx answer, in milliseconds from its scheduled send time. */
   latencies: number[];
+  /** Where a stall was: the measured second (by schedule) whose slowest answer was slowest. */
+  slowestSecond?: { second: number; maxMs: number };
+  /** The generator's own longest event-loop delay: a stall here is the client's, not the service's. */
+  generatorEventLoopMaxMs?: number;
   firstFailure?: string;
 }
 
@@ -44,6 +48,8 @@ export function runPaced(job: LoadJob & { overallRate: number }, options: PacedO
   const warmUpCount = Math.round(job.overallRate * WARM_UP_SECONDS);
   const total = warmUpCount + Math.round(job.overallRate * job.durationSeconds);
   const outcome: PacedOutcome = { durationSeconds: 0, statusCounts: {}, errors: 0, timeouts: 0, latencies: [] };
+  const slowestBySecond: number[] = [];
+  const eventLoopDelay = monitorEventLoopDelay({ resolution: 5 });
   let tickSucceeded = 0;
   let tickFailed = 0;
   let inFlight = 0;
@@ -103,7 +109,10 @@ export function runPaced(job: LoadJob & { overallRate: number }, options: PacedO
         if (measured || !succeeded) outcome.statusCounts[status] = (outcome.statusCounts[status] ?? 0) + 1;
         if (!succeeded) tickFailed++;
         else if (measured) {
-          outcome.latencies.push(performance.now() - scheduledAt);
+          const latency = performance.now() - scheduledAt;
+          outcome.latencies.push(latency);
+          const second = Math.floor((index - warmUpCount) / job.overallRate);
+          slowestBySecond[second] = Math.max(slowestBySecond[second] ?? 0, latency);
           tickSucceeded++;
         }
         if (keepBody) outcome.firstFailure ??= `${status} ${body.slice(0, options.failureBodyKeptChars)}`;
@@ -114,6 +123,7 @@ export function runPaced(job: LoadJob & { overallRate: number }, options: PacedO
   };
 
   const start = performance.now();
+  eventLoopDelay.enable();
   // Each wake sends every request already due, so a late timer (setTimeout only promises "not
   // before") catches up with the schedule instead of shifting it.
   const pump = () => {
@@ -138,6 +148,10 @@ export function runPaced(job: LoadJob & { overallRate: number }, options: PacedO
   return answered.then(() => {
     clearTimeout(ticking);
     clearInterval(ticker);
+    eventLoopDelay.disable();
+    outcome.generatorEventLoopMaxMs = Math.round(eventLoopDelay.max / 1e5) / 10;
+    const slowest = slowestBySecond.reduce((worst, maxMs, second) => (maxMs > worst.maxMs ? { second: second + 1, maxMs: Math.round(maxMs) } : worst), { second: 0, maxMs: 0 });
+    if (slowest.second > 0) outcome.slowestSecond = slowest;
     // The last answer can come just before the last second's tick is due: one tick per second, always.
     while (second < job.durationSeconds) tick();
     // The answers of a service that keeps up span the schedule shifted by their latency: the run

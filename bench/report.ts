@@ -37,7 +37,7 @@ export function formatTable(report: BenchReport): string {
   if (report.relay) rows.push(...relayTableRows(report.relay));
   const lines = [...aligned([header, ...rows])];
   if (report.relay) lines.push('', ...relayTargetLines(report.relay));
-  lines.push('');
+  lines.push('', ...stallLines(report.measurements), '');
   for (const service of report.services) {
     const rss = service.peakRssBytes === undefined ? 'n/a' : `${(service.peakRssBytes / MEBIBYTE).toFixed(0)} MiB`;
     lines.push(`service ${service.configuration}: peak RSS (VmHWM) ${rss}, ${service.threads ?? '?'} threads, exit code ${service.exitCode}`);
@@ -54,6 +54,16 @@ export function formatTable(report: BenchReport): string {
     ` (${report.ledgerCheck.transactions.toLocaleString('en-US')} ledger transactions)`);
   for (const note of report.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
+}
+
+/** Fixed-rate runs: the slowest second, and the generator's own longest pause (its stall is not the service's). */
+function stallLines(measurements: Measurement[]): string[] {
+  return measurements.flatMap((m) => {
+    const slowest = m.http?.slowestSecond;
+    if (!slowest) return [];
+    return [`${m.scenario} ${m.name} [${m.serviceConfiguration}]: slowest answer ${slowest.maxMs} ms in second ${slowest.second}; ` +
+      `the load generator's longest event-loop delay ${m.http!.generatorEventLoopMaxMs ?? '?'} ms`];
+  });
 }
 
 /** pg_stat_statements per measurement: share (average backends executing it)  mean ms × calls | statement. */

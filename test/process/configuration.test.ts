@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEVELOPMENT_API_KEY, loadConfig } from '../../src/config.js';
+import { ConfigError, DEVELOPMENT_API_KEY, defaultPartitions, loadConfig } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 
 const STRONG = 'x'.repeat(32);
@@ -31,6 +31,13 @@ test('defaults follow the specification', () => {
   assert.equal(config.serviceApiKey, DEVELOPMENT_API_KEY);
   assert.equal(config.serviceApiKeyIsDevelopmentDefault, true);
   assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.partitions, defaultPartitions());
+});
+
+test('partitions default to one per two cores, at least one, unless PARTITIONS says otherwise', () => {
+  assert.deepEqual([1, 2, 3, 4, 8, 64].map((cores) => defaultPartitions(cores)), [1, 1, 1, 2, 4, 32]);
+  assert.equal(loadConfig({ PARTITIONS: '3' }).partitions, 3);
+  assert.match(errorOf({ PARTITIONS: '0' }), /PARTITIONS/);
 });
 
 test('production needs DATABASE_URL and secrets of at least 32 characters', () => {
