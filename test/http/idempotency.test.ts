@@ -57,6 +57,27 @@ describe('idempotency', () => {
     assert.equal(read.body.balance, '1050');
   });
 
+  test('text that needs escaping is stored, replayed and published exactly as it was sent', async () => {
+    const source = await fundedAccount(api, 'USD', 100n);
+    const destination = await fundedAccount(api, 'USD', 0n);
+    const tricky = 'quote " backslash \\ {"json":"inside"} \\u0041 tab\t line\n sep\u2028 😀 e\u0301 \u10ffff';
+    const metadata = { [tricky]: [tricky, { nested: tricky }], plain: 1 };
+    const body = { source_account_id: source, destination_account_id: destination, amount: '7', description: tricky, metadata };
+    const key = newKey();
+    const first = await api.request('POST', '/v1/transactions/transfer', { body, idempotencyKey: key });
+    assert.equal(first.status, 201);
+    assert.equal(first.body.description, tricky);
+    assert.deepEqual(first.body.metadata, metadata);
+    const again = await api.request('POST', '/v1/transactions/transfer', { body, idempotencyKey: key });
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(again.raw, first.raw);
+    const read = await api.request('GET', `/v1/transactions/${first.body.id}`);
+    assert.deepEqual(read.body, first.body);
+    const { rows } = await api.database.pool.query(`SELECT payload FROM outbox WHERE payload::text LIKE '%' || $1 || '%'`, [first.body.id]);
+    assert.equal(rows.length, 1);
+    assert.equal(JSON.stringify(rows[0].payload).includes(JSON.stringify(tricky)), true);
+  });
+
   test('amount 1050 and "1050", and reordered fields, are the same request', async () => {
     const account = await fundedAccount(api, 'USD', 0n);
     const key = newKey();
