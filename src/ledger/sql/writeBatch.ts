@@ -14,7 +14,7 @@ const WRITE_BATCH_SQL = `
 WITH new_accounts AS (
   INSERT INTO accounts (id, kind, currency, external_ref, metadata, created_at, updated_at)
   SELECT id, 'user', currency, external_ref, metadata, $1, $1
-  FROM ROWS FROM (unnest($3::uuid[]), unnest($4::text[]), unnest($5::text[]), jsonb_array_elements($6::jsonb))
+  FROM ROWS FROM (unnest($3::uuid[], $4::text[], $5::text[]), jsonb_array_elements($6::jsonb))
     AS a(id, currency, external_ref, metadata)
 ), new_transactions AS (
   INSERT INTO ledger_transactions
