@@ -1,3 +1,4 @@
+import './gcTuning.js';
 import { DEVELOPMENT_API_KEY, type Config } from '../config.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embeddedPostgres.js';
 import { migrateToLatest } from '../db/migrations.js';
