@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 
 // Imported first by the server, before any request code is compiled. The service's latency stalls
 // at half of peak were V8's full (mark-compact) collections: 22-29 ms of marking on two cores.
-// Measured with --trace-gc at 2,100 transfers/s (bench/README.md, "Garbage collection"):
+// Measured with --trace-gc at 2,100 transfers/s (README.md, Performance, "p99 at half of peak"):
 //
 // - With allocation-site pretenuring, V8 moves request objects that outlive a scavenge or two
 //   (queries, batch parameters) to allocating straight in the old generation; the service then
