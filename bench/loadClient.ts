@@ -6,6 +6,7 @@ import { Progress } from './progress.js';
 // Runs one load job in a fresh load-generator process and shows its progress.
 
 const GENERATOR_PATH = fileURLToPath(new URL('./loadGenerator.ts', import.meta.url));
+const PAUSE_PROBE_PATH = fileURLToPath(new URL('./pauseProbe.ts', import.meta.url));
 /** Beyond the job's duration: process start, connection set-up and the last answers. */
 const GRACE_MS = 60_000;
 
@@ -20,6 +21,8 @@ type GeneratorMessage =
  * then lets the load begin; resolves with the generator's result.
  */
 export async function runLoad(job: LoadJob, label: string, beforeLoad: (pid: number) => Promise<void>): Promise<LoadResult> {
+  // At a fixed rate a stall matters: an idle probe beside the load tells the machine's pauses apart.
+  const probe = job.overallRate ? await startPauseProbe() : undefined;
   const child = fork(GENERATOR_PATH, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const progress = new Progress(label, job.durationSeconds);
   const result = new Promise<LoadResult>((resolve, reject) => {
@@ -46,5 +49,33 @@ export async function runLoad(job: LoadJob, label: string, beforeLoad: (pid: num
     });
   });
   child.send(job);
-  return result;
+  try {
+    const loadResult = await result;
+    return probe ? { ...loadResult, idleProbeMaxDelayMs: await probe.maxDelayMs() } : loadResult;
+  } finally {
+    probe?.stop();
+  }
+}
+
+interface PauseProbe {
+  maxDelayMs(): Promise<number>;
+  stop(): void;
+}
+
+async function startPauseProbe(): Promise<PauseProbe> {
+  const child = fork(PAUSE_PROBE_PATH, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('error', reject);
+  });
+  return {
+    maxDelayMs: () =>
+      new Promise((resolve) => {
+        child.once('message', (message: { maxDelayMs: number }) => resolve(message.maxDelayMs));
+        child.send('report');
+      }),
+    stop: () => {
+      if (child.exitCode === null) child.kill();
+    },
+  };
 }

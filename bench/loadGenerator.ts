@@ -37,6 +37,8 @@ export interface LoadResult {
   /** Fixed-rate runs only: where the worst stall was, and whether the generator itself stalled. */
   slowestSecond?: { second: number; maxMs: number };
   generatorEventLoopMaxMs?: number;
+  /** Fixed-rate runs only: the longest delay of an idle process beside the load (the machine's pauses). */
+  idleProbeMaxDelayMs?: number;
   firstFailure?: string;
 }
 

@@ -56,13 +56,14 @@ export function formatTable(report: BenchReport): string {
   return lines.join('\n');
 }
 
-/** Fixed-rate runs: the slowest second, and the generator's own longest pause (its stall is not the service's). */
+/** Fixed-rate runs: the slowest second, the generator's own longest pause and an idle process's (neither stall is the service's). */
 function stallLines(measurements: Measurement[]): string[] {
   return measurements.flatMap((m) => {
     const slowest = m.http?.slowestSecond;
     if (!slowest) return [];
     return [`${m.scenario} ${m.name} [${m.serviceConfiguration}]: slowest answer ${slowest.maxMs} ms in second ${slowest.second}; ` +
-      `the load generator's longest event-loop delay ${m.http!.generatorEventLoopMaxMs ?? '?'} ms`];
+      `the load generator's longest event-loop delay ${m.http!.generatorEventLoopMaxMs ?? '?'} ms; ` +
+      `an idle probe process's ${m.http!.idleProbeMaxDelayMs ?? '?'} ms (the machine's own pauses)`];
   });
 }
 
