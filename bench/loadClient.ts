@@ -51,29 +51,32 @@ export async function runLoad(job: LoadJob, label: string, beforeLoad: (pid: num
   child.send(job);
   try {
     const loadResult = await result;
-    return probe ? { ...loadResult, idleProbeMaxDelayMs: await probe.maxDelayMs() } : loadResult;
+    const idleProbeMaxDelayMs = await probe?.maxDelayMs();
+    return idleProbeMaxDelayMs === undefined ? loadResult : { ...loadResult, idleProbeMaxDelayMs };
   } finally {
     probe?.stop();
   }
 }
 
 interface PauseProbe {
-  maxDelayMs(): Promise<number>;
+  /** Its longest delay so far; undefined if the probe died (the figure is then left out). */
+  maxDelayMs(): Promise<number | undefined>;
   stop(): void;
 }
 
 async function startPauseProbe(): Promise<PauseProbe> {
   const child = fork(PAUSE_PROBE_PATH, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('error', reject);
-  });
+  const exited = new Promise<undefined>((resolve) => child.once('exit', () => resolve(undefined)));
+  const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
+  if ((await Promise.race([ready, exited.then(() => 'exited' as const)])) === 'exited') {
+    throw new Error('the pause probe exited before it was ready');
+  }
   return {
-    maxDelayMs: () =>
-      new Promise((resolve) => {
-        child.once('message', (message: { maxDelayMs: number }) => resolve(message.maxDelayMs));
-        child.send('report');
-      }),
+    maxDelayMs: () => {
+      const answer = new Promise<number>((resolve) => child.once('message', (message: { maxDelayMs: number }) => resolve(message.maxDelayMs)));
+      child.send('report');
+      return Promise.race([answer, exited]);
+    },
     stop: () => {
       if (child.exitCode === null) child.kill();
     },
