@@ -5,11 +5,14 @@ export type DatabaseFailure =
   | { kind: 'serialization_failure' }
   | { kind: 'deadlock' }
   | { kind: 'idempotency_race' }
+  | { kind: 'rows_changed' }
   | { kind: 'connection_lost' }
   | { kind: 'other' };
 
 /** Raised by the write path's own SQL (migrations/*_idempotency-race-check.sql): another writer stored one of its keys first. */
 const IDEMPOTENCY_RACE_CODE = 'WL001';
+/** Raised by lock_accounts_as_planned (migrations/*_one-round-trip-batch.sql): an account changed since the plan's rows were read. */
+const ROWS_CHANGED_CODE = 'WL002';
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export function classifyDatabaseError(error: unknown): DatabaseFailure {
@@ -18,6 +21,7 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
   if (code === '40001') return { kind: 'serialization_failure' };
   if (code === '40P01') return { kind: 'deadlock' };
   if (code === IDEMPOTENCY_RACE_CODE) return { kind: 'idempotency_race' };
+  if (code === ROWS_CHANGED_CODE) return { kind: 'rows_changed' };
   // Class 08 (connection exception), 57P01..57P03 (admin shutdown, crash shutdown, cannot connect now).
   if (code?.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return { kind: 'connection_lost' };
   if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return { kind: 'connection_lost' };

@@ -1,21 +1,29 @@
 import type pg from 'pg';
-import { isServerError } from '../db/sqlstate.js';
+import { classifyDatabaseError, isServerError } from '../db/sqlstate.js';
 import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
 import { rememberAccounts } from './ledgerContext.js';
-import { namedAccountIds, type LedgerOperation, type OperationResult } from './operations.js';
+import { isPosting, namedAccountIds, type LedgerOperation, type OperationResult } from './operations.js';
 import { planBatch, type BatchPlan } from './planBatch.js';
+import type { AccountRow } from './resources.js';
 import { rejected } from './results.js';
 import { ensureSettlementAccounts } from './sql/ensureSettlementAccounts.js';
 import type { CommitMarker } from './sql/findCommitMarker.js';
+import { lockAccountsAsPlanned } from './sql/lockAccountsAsPlanned.js';
 import { lockBatch, type LockedBatch } from './sql/lockBatch.js';
 import { readAccountKinds } from './sql/readAccountKinds.js';
 import { writeBatch } from './sql/writeBatch.js';
 
-// Applies a batch of operations in one database transaction of two round trips: BEGIN with the
-// lock-and-read, then the write with COMMIT, each pair pipelined on one connection. Repeated keys
-// replay their stored outcomes; every other operation is decided in order against the locked
-// accounts and gets its own result: a rejected one never aborts its batch-mates.
+// Applies a batch of operations in one database transaction. Repeated keys replay their stored
+// outcomes; every other operation is decided in order against the locked accounts and gets its own
+// result: a rejected one never aborts its batch-mates. Statements are pipelined on one connection
+// (pg's pipeline mode): each round trip carries several without waiting for their answers.
+//
+// Usually one round trip: a partition is the single writer of its accounts, so it plans against
+// the rows its last commits left (CommittedAccounts) and sends BEGIN, a lock that checks those
+// rows, the write and COMMIT together. When another writer changed a row or stored one of the
+// keys meanwhile, that transaction rolls back whole and the batch takes two round trips: BEGIN with
+// a lock that reads the rows and stored outcomes, then the write with COMMIT.
 
 /** The connection failed while COMMIT was in flight: the batch may or may not have committed. */
 export class CommitOutcomeUnknownError extends Error {
@@ -33,16 +41,64 @@ export class CommitOutcomeUnknownError extends Error {
 // backstop poll covers a wake-up lost to a crash between the two.
 const BEGIN_WITH_NOTIFY_AFTER_COMMIT = `BEGIN; SELECT set_config('wallet_ledger.notify_after_commit', 'on', true)`;
 const NOTIFY_OUTBOX = `SELECT pg_notify('outbox', '')`;
+/** Only accounts being opened check external refs, and they take the two-round-trip path. */
+const NO_TAKEN_REFS: ReadonlySet<string> = new Set();
 
 export async function applyBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<OperationResult[]> {
   const now = context.clock.now();
   const lockIds = await accountsToLock(context, operations, now);
+  try {
+    const known = operations.every(isPosting) ? context.committedAccounts.rowsOf(lockIds) : undefined;
+    if (known) {
+      const results = await applyInOneRoundTrip(context, operations, known, now);
+      if (results) return results;
+    }
+    return await applyInTwoRoundTrips(context, operations, lockIds, now);
+  } catch (error) {
+    context.committedAccounts.forget(lockIds);
+    throw error;
+  }
+}
+
+/** Undefined when a row planned against had changed or a key was stored: nothing was written. */
+async function applyInOneRoundTrip(
+  context: LedgerContext,
+  operations: readonly LedgerOperation[],
+  known: Map<string, AccountRow>,
+  now: Date,
+): Promise<OperationResult[] | undefined> {
+  const plan = planBatch(operations, known, NO_TAKEN_REFS, now, context.settings);
   const client = await context.pool.connect();
+  try {
+    await commitBehind(client, plan, plan.results, [
+      client.query(BEGIN_WITH_NOTIFY_AFTER_COMMIT),
+      lockAccountsAsPlanned(client, known),
+      writeBatch(client, plan),
+    ]);
+  } catch (error) {
+    const failure = classifyDatabaseError(error).kind;
+    if (failure !== 'rows_changed' && failure !== 'idempotency_race') throw error;
+    context.oneRoundTrip.fellBack++;
+    return undefined;
+  }
+  context.committedAccounts.rememberCommit(known, plan);
+  context.oneRoundTrip.committed++;
+  return plan.results;
+}
+
+async function applyInTwoRoundTrips(
+  context: LedgerContext,
+  operations: readonly LedgerOperation[],
+  lockIds: string[],
+  now: Date,
+): Promise<OperationResult[]> {
+  const client = await context.pool.connect();
+  let locked: LockedBatch;
   let plan: BatchPlan;
   let results: OperationResult[];
   try {
     // Pipelined: the lock is sent behind BEGIN without waiting for it. Should BEGIN fail, no write follows.
-    const [, locked] = await Promise.all([
+    [, locked] = await Promise.all([
       client.query(BEGIN_WITH_NOTIFY_AFTER_COMMIT),
       lockBatch(client, lockIds, keysOf(operations), externalRefsOf(operations), now),
     ]);
@@ -55,24 +111,33 @@ export async function applyBatch(context: LedgerContext, operations: readonly Le
     client.release(isServerError(error) ? undefined : (error as Error));
     throw error;
   }
-  await writeAndCommit(client, plan, results);
+  await commitBehind(client, plan, results, [writeBatch(client, plan)]);
+  context.committedAccounts.rememberCommit(locked.accounts, plan);
   return results;
 }
 
 /**
- * Sends the write and COMMIT together. A write that fails aborts the transaction, and the COMMIT
- * behind it only ends it (PostgreSQL answers ROLLBACK). Once both are on the wire, a lost
- * connection leaves the outcome unknown, unless the server had already reported the write failed.
+ * Sends COMMIT behind the transaction's statements (already sent) and settles them all. A statement
+ * that fails aborts the transaction, and the COMMIT behind it only ends it (PostgreSQL answers
+ * ROLLBACK). Once COMMIT is on the wire, a lost connection leaves the outcome unknown, unless the
+ * server had already reported a statement failed.
  */
-async function writeAndCommit(client: pg.PoolClient, plan: BatchPlan, results: OperationResult[]): Promise<void> {
-  const [written, committed] = await Promise.allSettled([writeBatch(client, plan), client.query('COMMIT')]);
-  const connectionLost = [written, committed].find((settled) => settled.status === 'rejected' && !isServerError(settled.reason));
+async function commitBehind(
+  client: pg.PoolClient,
+  plan: BatchPlan,
+  results: OperationResult[],
+  statements: Array<Promise<unknown>>,
+): Promise<void> {
+  const settled = await Promise.allSettled([...statements, client.query('COMMIT')]);
+  const committed = settled.pop() as PromiseSettledResult<pg.QueryResult>;
+  const connectionLost = [...settled, committed].find((each) => each.status === 'rejected' && !isServerError(each.reason));
   const lostReason = (connectionLost as PromiseRejectedResult | undefined)?.reason;
-  // The server refused the write: nothing committed (the connection may have died after saying so).
-  if (written.status === 'rejected' && isServerError(written.reason)) return releaseAndThrow(client, lostReason, written.reason);
+  // The server refused a statement: nothing committed (the connection may have died after saying so).
+  const refused = settled.find((each) => each.status === 'rejected' && isServerError(each.reason));
+  if (refused) return releaseAndThrow(client, lostReason, (refused as PromiseRejectedResult).reason);
   // The server refused the COMMIT itself: nothing committed, and the connection is fine.
   if (committed.status === 'rejected' && isServerError(committed.reason)) return releaseAndThrow(client, undefined, committed.reason);
-  // The connection died with both on the wire: the batch may have committed.
+  // The connection died with COMMIT on the wire: the batch may have committed.
   if (lostReason !== undefined) {
     const marker = commitMarker(plan);
     return releaseAndThrow(client, lostReason, marker ? new CommitOutcomeUnknownError(marker, results, lostReason) : lostReason);

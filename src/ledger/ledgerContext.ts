@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
+import { CommittedAccounts } from './committedAccounts.js';
 import type { PlanSettings } from './planBatch.js';
 import type { AccountKind } from './sql/readAccountKinds.js';
 
@@ -21,10 +22,23 @@ export interface LedgerContext {
   knownAccounts: Map<string, AccountKind>;
   /** Currencies whose settlement account is known to exist. */
   settledCurrencies: Set<string>;
+  /** Rows to plan against without reading them first (applyBatch's one-round-trip path). */
+  committedAccounts: CommittedAccounts;
+  /** Batches committed in one round trip, and those that found a row changed and fell back. */
+  oneRoundTrip: { committed: number; fellBack: number };
 }
 
 export function createLedgerContext(pool: pg.Pool, clock: Clock, settings: PlanSettings, logger: Logger): LedgerContext {
-  return { pool, clock, settings, logger, knownAccounts: new Map(), settledCurrencies: new Set() };
+  return {
+    pool,
+    clock,
+    settings,
+    logger,
+    knownAccounts: new Map(),
+    settledCurrencies: new Set(),
+    committedAccounts: new CommittedAccounts(),
+    oneRoundTrip: { committed: 0, fellBack: 0 },
+  };
 }
 
 export function rememberAccounts(context: LedgerContext, found: Map<string, AccountKind>): void {

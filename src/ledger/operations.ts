@@ -70,3 +70,7 @@ export function namedAccountIds(operation: LedgerOperation): string[] {
       return [operation.accountId];
   }
 }
+
+export function isPosting(operation: LedgerOperation): operation is PostingOperation {
+  return operation.kind !== 'open_account';
+}

@@ -9,6 +9,7 @@ import { ACCOUNT_COLUMNS, toAccountRow, type RawAccountRow } from './accountRows
  * reads the stored outcomes of its idempotency keys and which of its external refs are taken.
  * Keys and refs are read as of the statement's start: a writer that stores the same key while
  * this one waits for a lock is caught when this batch stores its outcomes (see writeBatch).
+ * It marks the transaction as locked, which the write checks.
  */
 const LOCK_BATCH_SQL = `
 WITH locked AS (
@@ -24,7 +25,8 @@ WITH locked AS (
 )
 SELECT (SELECT coalesce(json_agg(locked), '[]') FROM locked) AS accounts,
        (SELECT coalesce(json_agg(stored), '[]') FROM stored) AS outcomes,
-       (SELECT coalesce(json_agg(taken.external_ref), '[]') FROM taken) AS taken_refs`;
+       (SELECT coalesce(json_agg(taken.external_ref), '[]') FROM taken) AS taken_refs,
+       mark_batch_locked() AS marked`;
 
 /** An account row as json_agg renders it: timestamps arrive as ISO strings. */
 type LockedJson = Omit<RawAccountRow, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string };

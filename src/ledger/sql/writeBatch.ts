@@ -41,11 +41,13 @@ WITH new_accounts AS (
   WHERE k.expires_at <= excluded.created_at
   RETURNING 1
 )
-SELECT assert_outcomes_stored(count(*)::int, $33) AS outcomes_stored FROM stored_outcomes`;
+SELECT assert_batch_locked() AS locked, assert_outcomes_stored(count(*)::int, $33) AS outcomes_stored FROM stored_outcomes`;
 
 /**
  * Fails with SQLSTATE WL001 (an idempotency race, see sqlstate.ts) when another writer stored an
- * outcome under one of the plan's keys first: the caller may send COMMIT without looking.
+ * outcome under one of the plan's keys first: the caller may send COMMIT without looking. Fails
+ * with WL003, writing nothing, outside a transaction that a lock statement marked (lockBatch,
+ * lockAccountsAsPlanned): pipelined behind a BEGIN that failed, it would otherwise run on its own.
  */
 export async function writeBatch(client: pg.PoolClient, plan: BatchPlan): Promise<void> {
   const { newAccounts: a, transactions: t, entries: e, balanceUpdates: u, events: o, idempotencyRows: k } = plan;

@@ -1,0 +1,159 @@
+// Proves the one-round-trip batch is only ever a shortcut: a partition plans against the rows its
+// own commits left, and the lock checks them under the row locks. When another writer (here a
+// second replica on the same database) changed a row or stored a key, the attempt rolls back whole
+// and the batch runs again on the two-round-trip path, with exact balances; and the write refuses
+// to run in any transaction that a lock statement did not mark.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { systemClock } from '../../src/clock.js';
+import { newId } from '../../src/ids.js';
+import { commitBatch } from '../../src/ledger/commitBatch.js';
+import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
+import type { LedgerOperation, OperationResult } from '../../src/ledger/operations.js';
+import { planBatch } from '../../src/ledger/planBatch.js';
+import { writeBatch } from '../../src/ledger/sql/writeBatch.js';
+import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let database: TestDatabase;
+/** Two replicas of the service on one database, each with its own remembered rows. */
+let replicaA: LedgerContext;
+let replicaB: LedgerContext;
+let keys = 0;
+
+const settings = { idempotencyTtlMs: 3_600_000, routingKeyPrefix: 'ledger' };
+
+before(async () => {
+  database = await createTestDatabase();
+  replicaA = createLedgerContext(database.pool, systemClock, settings, pino({ level: 'silent' }));
+  replicaB = createLedgerContext(database.pool, systemClock, settings, pino({ level: 'silent' }));
+});
+after(() => database.drop());
+
+const posting = { currency: undefined, description: null, metadata: {} };
+const claim = () => ({ key: `one-trip-${++keys}`, fingerprint: `fp-${keys}` });
+
+function deposit(accountId: string, amount: bigint, idempotency = claim()): LedgerOperation {
+  return { kind: 'deposit', accountId, amount, ...posting, idempotency };
+}
+function transfer(sourceAccountId: string, destinationAccountId: string, amount: bigint): LedgerOperation {
+  return { kind: 'transfer', sourceAccountId, destinationAccountId, amount, ...posting, idempotency: claim() };
+}
+
+async function openAccounts(context: LedgerContext, count: number): Promise<string[]> {
+  const operations = Array.from({ length: count }, (): LedgerOperation => ({
+    kind: 'open_account', accountId: newId(), currency: 'USD', externalRef: null, metadata: {}, idempotency: undefined,
+  }));
+  assert.ok((await commitBatch(context, operations)).every((result) => result.statusCode === 201));
+  return operations.map((operation) => (operation as { accountId: string }).accountId);
+}
+
+function entriesOf(result: OperationResult): Array<{ account_id: string; balance_after: string }> {
+  assert.equal(result.statusCode, 201, result.body);
+  return JSON.parse(result.body).entries;
+}
+
+async function balanceOf(id: string): Promise<bigint> {
+  const found = await database.pool.query<{ balance: string }>('SELECT balance::text FROM accounts WHERE id = $1', [id]);
+  return BigInt(found.rows[0]!.balance);
+}
+
+async function countOf(table: string): Promise<number> {
+  return Number((await database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+}
+
+test('a writer that knows its accounts commits a batch in one round trip', async () => {
+  const [a, b] = await openAccounts(replicaA, 2);
+  // The settlement account is not yet known: this batch reads it, under its lock.
+  await commitBatch(replicaA, [deposit(a!, 1_000n)]);
+  const before = { ...replicaA.oneRoundTrip };
+  const [first, second] = await commitBatch(replicaA, [transfer(a!, b!, 300n), transfer(b!, a!, 100n)]);
+  assert.deepEqual(replicaA.oneRoundTrip, { committed: before.committed + 1, fellBack: before.fellBack });
+  assert.deepEqual(entriesOf(first!).map((entry) => entry.balance_after), ['700', '300']);
+  assert.deepEqual(entriesOf(second!).map((entry) => entry.balance_after), ['200', '800']);
+  assert.equal(await balanceOf(a!), 800n);
+  assert.equal(await balanceOf(b!), 200n);
+  assert.deepEqual(describeViolations(await checkLedgerInvariants(database.pool)), []);
+});
+
+test('a row another replica changed rolls the one-round-trip attempt back whole; the batch runs again on fresh rows', async () => {
+  const [a, b] = await openAccounts(replicaA, 2);
+  await commitBatch(replicaA, [deposit(a!, 1_000n)]);
+  await commitBatch(replicaA, [transfer(a!, b!, 1n)]);
+  // Replica A now remembers a at 999. Replica B moves it on behind A's back.
+  await commitBatch(replicaB, [deposit(a!, 50n)]);
+  const transactionsBefore = await countOf('ledger_transactions');
+  const outboxBefore = await countOf('outbox');
+  const before = { ...replicaA.oneRoundTrip };
+
+  const [result] = await commitBatch(replicaA, [transfer(a!, b!, 30n)]);
+
+  assert.deepEqual(replicaA.oneRoundTrip, { committed: before.committed, fellBack: before.fellBack + 1 });
+  // Planned against the remembered row, a would have been left at 969 and b's balance_after wrong.
+  assert.deepEqual(entriesOf(result!).map((entry) => [entry.account_id, entry.balance_after]), [[a, '1019'], [b, '31']]);
+  assert.equal(await balanceOf(a!), 1_019n);
+  assert.equal(await countOf('ledger_transactions'), transactionsBefore + 1, 'the rolled-back attempt wrote nothing');
+  assert.equal(await countOf('outbox'), outboxBefore + 1);
+  const sequences = await database.pool.query<{ sequence: string }>(
+    'SELECT sequence::text FROM ledger_entries WHERE account_id = $1 ORDER BY sequence', [a],
+  );
+  assert.deepEqual(sequences.rows.map((row) => row.sequence), ['1', '2', '3', '4']);
+  assert.deepEqual(describeViolations(await checkLedgerInvariants(database.pool)), []);
+
+  // The fall-back read the rows afresh: the next batch takes one round trip again.
+  await commitBatch(replicaA, [transfer(a!, b!, 19n)]);
+  assert.equal(replicaA.oneRoundTrip.committed, before.committed + 1);
+  assert.equal(await balanceOf(a!), 1_000n);
+});
+
+test('a repeated key falls back and replays its stored outcome, applying nothing twice', async () => {
+  const [a] = await openAccounts(replicaA, 1);
+  const idempotency = claim();
+  const [first] = await commitBatch(replicaA, [deposit(a!, 40n, idempotency)]);
+  await commitBatch(replicaA, [deposit(a!, 2n)]);
+  const before = { ...replicaA.oneRoundTrip };
+  const [again] = await commitBatch(replicaA, [deposit(a!, 40n, idempotency)]);
+  assert.deepEqual(again, { ...first, replayed: true });
+  assert.equal(replicaA.oneRoundTrip.fellBack, before.fellBack + 1);
+  assert.equal(await balanceOf(a!), 42n);
+});
+
+test('the lock refuses a row whose balance or version differs from the plan, under the lock', async () => {
+  const [a] = await openAccounts(replicaA, 1);
+  await commitBatch(replicaA, [deposit(a!, 10n)]);
+  const lockAsPlanned = (balance: string, version: string) =>
+    database.pool.query('SELECT lock_accounts_as_planned($1::uuid[], $2::numeric[], $3::bigint[])', [[a], [balance], [version]]);
+  await lockAsPlanned('10', '1');
+  await assert.rejects(lockAsPlanned('11', '1'), { code: 'WL002' });
+  await assert.rejects(lockAsPlanned('10', '0'), { code: 'WL002' });
+  await assert.rejects(
+    database.pool.query('SELECT lock_accounts_as_planned($1::uuid[], $2::numeric[], $3::bigint[])', [[newId()], ['0'], ['0']]),
+    { code: 'WL002' },
+    'an account that does not exist is a changed row too',
+  );
+});
+
+test('the write refuses to run outside a transaction that a lock statement marked, and writes nothing', async () => {
+  const [a] = await openAccounts(replicaA, 1);
+  const row = { id: a!, kind: 'user' as const, currency: 'USD', balance: 0n, status: 'active', external_ref: null, metadata: {}, version: 0n,
+    created_at: new Date(), updated_at: new Date() };
+  const settlement = (await database.pool.query(`SELECT id FROM accounts WHERE kind = 'settlement' AND currency = 'USD'`)).rows[0];
+  assert.ok(settlement, 'an earlier test opened the USD settlement account');
+  const settlementRow = { ...row, id: settlement.id as string, kind: 'settlement' as const, balance: -1_000_000n, version: 1_000n };
+  const plan = planBatch([deposit(a!, 5n)], new Map([[a!, row], [settlementRow.id, settlementRow]]), new Set(), new Date(), settings);
+  const transactionsBefore = await countOf('ledger_transactions');
+  const client = await database.pool.connect();
+  try {
+    // As if BEGIN had failed: the pipelined write would run on its own.
+    await assert.rejects(writeBatch(client, plan), { code: 'WL003' });
+    // In a transaction, but one that locked nothing.
+    await client.query('BEGIN');
+    await assert.rejects(writeBatch(client, plan), { code: 'WL003' });
+    await client.query('ROLLBACK');
+  } finally {
+    client.release();
+  }
+  assert.equal(await countOf('ledger_transactions'), transactionsBefore);
+  assert.equal(await balanceOf(a!), 0n);
+});
