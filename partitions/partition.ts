@@ -47,10 +47,17 @@ export class Partition {
 
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.batchMax);
-        const results = await this.commit(batch);
-        batch.forEach((queued, index) => queued.resolve(results[index]!));
+      let batch = this.queue.splice(0, this.batchMax);
+      let committing = this.commit(batch);
+      for (;;) {
+        const results = await committing;
+        const answer = answerer(batch, results);
+        batch = this.queue.splice(0, this.batchMax);
+        if (batch.length === 0) return answer();
+        committing = this.commit(batch);
+        // The next batch goes out first: answering the last one (serializing and writing every
+        // reply) then overlaps its round trip instead of delaying it.
+        setImmediate(answer);
       }
     } finally {
       this.committing = undefined;
@@ -66,4 +73,8 @@ export class Partition {
       return batch.map(() => rejected('internal_error', 'The operation failed and was not applied'));
     }
   }
+}
+
+function answerer(batch: Queued[], results: OperationResult[]): () => void {
+  return () => batch.forEach((queued, index) => queued.resolve(results[index]!));
 }

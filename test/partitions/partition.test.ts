@@ -1,6 +1,6 @@
 // Proves a partition's group commit: a lone operation commits at once, operations arriving during a
-// commit share the next batch (up to BATCH_MAX), a full queue answers overloaded at once, and
-// closing answers every queued operation.
+// commit share the next batch (up to BATCH_MAX), the next batch goes out before the last is
+// answered, a full queue answers overloaded at once, and closing answers every queued operation.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -50,6 +50,22 @@ test('operations that arrive while a batch commits share the next batches, at mo
   assert.ok(results.every((result) => result.statusCode === 201));
   // The first arrives alone and commits at once; the other 30 queue behind it in batches of 10.
   assert.deepEqual(sizes, [1, 10, 10, 10]);
+});
+
+test('the next batch is sent before the last one is answered, and a last batch is answered at once', async () => {
+  const events: string[] = [];
+  const commit = async (operations: LedgerOperation[]): Promise<OperationResult[]> => {
+    // Like taking a pooled connection: the statements go out a tick later.
+    await new Promise((resolve) => process.nextTick(resolve));
+    events.push(`sent ${operations.length}`);
+    return commitBatch(context, operations);
+  };
+  const partition = new Partition(commit, 10, 1000, failOnError);
+  const submitted = Array.from({ length: 3 }, (_, index) =>
+    partition.submit(open()).then((result) => events.push(`answer ${index} ${result.statusCode}`)));
+  await Promise.all(submitted);
+  // The first commits alone; the other two wait for it and go out before it is answered.
+  assert.deepEqual(events, ['sent 1', 'sent 2', 'answer 0 201', 'answer 1 201', 'answer 2 201']);
 });
 
 test('a full queue answers 503 overloaded at once instead of growing', async () => {
