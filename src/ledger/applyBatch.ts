@@ -23,7 +23,8 @@ import { writeBatch } from './sql/writeBatch.js';
 // the rows its last commits left (CommittedAccounts) and sends BEGIN, a lock that checks those
 // rows, the write and COMMIT together. When another writer changed a row or stored one of the
 // keys meanwhile, that transaction rolls back whole and the batch takes two round trips: BEGIN with
-// a lock that reads the rows and stored outcomes, then the write with COMMIT.
+// a lock that reads the rows and stored outcomes, then the write with COMMIT. Where that keeps
+// happening, the batches take two round trips at once (OneRoundTripGate).
 
 /** The connection failed while COMMIT was in flight: the batch may or may not have committed. */
 export class CommitOutcomeUnknownError extends Error {
@@ -49,7 +50,7 @@ export async function applyBatch(context: LedgerContext, operations: readonly Le
   const lockIds = await accountsToLock(context, operations, now);
   try {
     const known = operations.every(isPosting) ? context.committedAccounts.rowsOf(lockIds) : undefined;
-    if (known) {
+    if (known && context.oneRoundTrip.admits()) {
       const results = await applyInOneRoundTrip(context, operations, known, now);
       if (results) return results;
     }
@@ -78,11 +79,11 @@ async function applyInOneRoundTrip(
   } catch (error) {
     const failure = classifyDatabaseError(error).kind;
     if (failure !== 'rows_changed' && failure !== 'idempotency_race') throw error;
-    context.oneRoundTrip.fellBack++;
+    context.oneRoundTrip.recordFellBack();
     return undefined;
   }
   context.committedAccounts.rememberCommit(known, plan);
-  context.oneRoundTrip.committed++;
+  context.oneRoundTrip.recordCommitted();
   return plan.results;
 }
 

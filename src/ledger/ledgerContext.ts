@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import { CommittedAccounts } from './committedAccounts.js';
+import { OneRoundTripGate } from './oneRoundTripGate.js';
 import type { PlanSettings } from './planBatch.js';
 import type { AccountKind } from './sql/readAccountKinds.js';
 
@@ -24,8 +25,8 @@ export interface LedgerContext {
   settledCurrencies: Set<string>;
   /** Rows to plan against without reading them first (applyBatch's one-round-trip path). */
   committedAccounts: CommittedAccounts;
-  /** Batches committed in one round trip, and those that found a row changed and fell back. */
-  oneRoundTrip: { committed: number; fellBack: number };
+  /** Whether to try one round trip, and how many batches did or fell back. */
+  oneRoundTrip: OneRoundTripGate;
 }
 
 export function createLedgerContext(pool: pg.Pool, clock: Clock, settings: PlanSettings, logger: Logger): LedgerContext {
@@ -37,7 +38,7 @@ export function createLedgerContext(pool: pg.Pool, clock: Clock, settings: PlanS
     knownAccounts: new Map(),
     settledCurrencies: new Set(),
     committedAccounts: new CommittedAccounts(),
-    oneRoundTrip: { committed: 0, fellBack: 0 },
+    oneRoundTrip: new OneRoundTripGate(),
   };
 }
 

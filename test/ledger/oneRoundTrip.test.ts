@@ -1,8 +1,9 @@
 // Proves the one-round-trip batch is only ever a shortcut: a partition plans against the rows its
 // own commits left, and the lock checks them under the row locks. When another writer (here a
 // second replica on the same database) changed a row or stored a key, the attempt rolls back whole
-// and the batch runs again on the two-round-trip path, with exact balances; and the write refuses
-// to run in any transaction that a lock statement did not mark.
+// and the batch runs again on the two-round-trip path, with exact balances; a writer whose rows
+// keep changing stops trying until they stop; and the write refuses to run in any transaction that
+// a lock statement did not mark.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -50,6 +51,10 @@ async function openAccounts(context: LedgerContext, count: number): Promise<stri
   return operations.map((operation) => (operation as { accountId: string }).accountId);
 }
 
+function counts(context: LedgerContext) {
+  return { committed: context.oneRoundTrip.committed, fellBack: context.oneRoundTrip.fellBack };
+}
+
 function entriesOf(result: OperationResult): Array<{ account_id: string; balance_after: string }> {
   assert.equal(result.statusCode, 201, result.body);
   return JSON.parse(result.body).entries;
@@ -68,9 +73,9 @@ test('a writer that knows its accounts commits a batch in one round trip', async
   const [a, b] = await openAccounts(replicaA, 2);
   // The settlement account is not yet known: this batch reads it, under its lock.
   await commitBatch(replicaA, [deposit(a!, 1_000n)]);
-  const before = { ...replicaA.oneRoundTrip };
+  const before = counts(replicaA);
   const [first, second] = await commitBatch(replicaA, [transfer(a!, b!, 300n), transfer(b!, a!, 100n)]);
-  assert.deepEqual(replicaA.oneRoundTrip, { committed: before.committed + 1, fellBack: before.fellBack });
+  assert.deepEqual(counts(replicaA), { committed: before.committed + 1, fellBack: before.fellBack });
   assert.deepEqual(entriesOf(first!).map((entry) => entry.balance_after), ['700', '300']);
   assert.deepEqual(entriesOf(second!).map((entry) => entry.balance_after), ['200', '800']);
   assert.equal(await balanceOf(a!), 800n);
@@ -86,11 +91,11 @@ test('a row another replica changed rolls the one-round-trip attempt back whole;
   await commitBatch(replicaB, [deposit(a!, 50n)]);
   const transactionsBefore = await countOf('ledger_transactions');
   const outboxBefore = await countOf('outbox');
-  const before = { ...replicaA.oneRoundTrip };
+  const before = counts(replicaA);
 
   const [result] = await commitBatch(replicaA, [transfer(a!, b!, 30n)]);
 
-  assert.deepEqual(replicaA.oneRoundTrip, { committed: before.committed, fellBack: before.fellBack + 1 });
+  assert.deepEqual(counts(replicaA), { committed: before.committed, fellBack: before.fellBack + 1 });
   // Planned against the remembered row, a would have been left at 969 and b's balance_after wrong.
   assert.deepEqual(entriesOf(result!).map((entry) => [entry.account_id, entry.balance_after]), [[a, '1019'], [b, '31']]);
   assert.equal(await balanceOf(a!), 1_019n);
@@ -113,11 +118,35 @@ test('a repeated key falls back and replays its stored outcome, applying nothing
   const idempotency = claim();
   const [first] = await commitBatch(replicaA, [deposit(a!, 40n, idempotency)]);
   await commitBatch(replicaA, [deposit(a!, 2n)]);
-  const before = { ...replicaA.oneRoundTrip };
+  const before = counts(replicaA);
   const [again] = await commitBatch(replicaA, [deposit(a!, 40n, idempotency)]);
   assert.deepEqual(again, { ...first, replayed: true });
   assert.equal(replicaA.oneRoundTrip.fellBack, before.fellBack + 1);
   assert.equal(await balanceOf(a!), 42n);
+});
+
+test('a writer whose rows another writer keeps changing stops trying one round trip, and tries again once it stops', async () => {
+  const writer = createLedgerContext(database.pool, systemClock, settings, pino({ level: 'silent' }));
+  const other = createLedgerContext(database.pool, systemClock, settings, pino({ level: 'silent' }));
+  const [a, b] = await openAccounts(writer, 2);
+  await commitBatch(writer, [deposit(a!, 1_000n)]);
+  for (let round = 0; round < 48; round++) {
+    await commitBatch(other, [deposit(b!, 1n)]);
+    assert.equal((await commitBatch(writer, [transfer(a!, b!, 1n)]))[0]!.statusCode, 201);
+  }
+  // Each attempt met a changed row. Five in a row close the gate; then one probe in 16 tries.
+  assert.equal(writer.oneRoundTrip.committed, 0);
+  assert.equal(writer.oneRoundTrip.fellBack, 5 + 2);
+
+  for (let round = 0; round < 20; round++) await commitBatch(writer, [transfer(a!, b!, 1n)]);
+  // The first probe of the quiet time committed and opened the gate again.
+  assert.ok(writer.oneRoundTrip.committed >= 4, `committed ${writer.oneRoundTrip.committed}`);
+  const committed = writer.oneRoundTrip.committed;
+  await commitBatch(writer, [transfer(a!, b!, 1n)]);
+  assert.equal(writer.oneRoundTrip.committed, committed + 1);
+  assert.equal(await balanceOf(a!), 1_000n - 69n);
+  assert.equal(await balanceOf(b!), 48n + 69n);
+  assert.deepEqual(describeViolations(await checkLedgerInvariants(database.pool)), []);
 });
 
 test('the lock refuses a row whose balance or version differs from the plan, under the lock', async () => {
