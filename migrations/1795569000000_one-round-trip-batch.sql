@@ -7,7 +7,8 @@
 -- since, SQLSTATE WL002 aborts the transaction, the pipelined write and COMMIT roll back with it,
 -- and the service runs the batch again on the two-round-trip path, which reads the rows it locks.
 -- Locks are taken in the one global order every writer uses (wallets by id, then settlement
--- accounts by id), as lock_batch does.
+-- accounts by id), as lock_batch does. Balance and version are the only columns of an account that
+-- ever change (the write's one UPDATE); a column that starts changing must be compared here too.
 CREATE FUNCTION lock_accounts_as_planned(ids uuid[], balances numeric[], versions bigint[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE

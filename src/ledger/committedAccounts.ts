@@ -3,9 +3,10 @@ import type { AccountRow } from './resources.js';
 
 // Account rows as this process's confirmed commits left them, so that a partition, the usual
 // single writer of its accounts, can plan a batch without reading them first (applyBatch). Only a
-// hint: the lock statement compares every row planned against with the locked one, so a stale
-// entry costs a round trip, never a wrong balance. Only rows a COMMIT confirmed are recorded: a
-// batch whose outcome is unknown could otherwise leave a version that another writer reuses.
+// hint: the lock statement compares the balance and version of every row planned against with the
+// locked row (they are all of an account that ever changes), so a stale entry costs a round trip,
+// never a wrong balance. Rows are recorded only once COMMIT answered, so that an entry is always
+// a state the database really had.
 
 /** Bounded so that memory does not grow with the number of accounts; refilled as batches commit. */
 const COMMITTED_ACCOUNTS_MAX = 50_000;
