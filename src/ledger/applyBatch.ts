@@ -4,8 +4,7 @@ import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
 import { rememberAccounts } from './ledgerContext.js';
 import { isPosting, namedAccountIds, type LedgerOperation, type OperationResult } from './operations.js';
-import { planBatch, type BatchPlan } from './planBatch.js';
-import type { AccountRow } from './resources.js';
+import { planBatch, type AccountState, type BatchPlan } from './planBatch.js';
 import { rejected } from './results.js';
 import { ensureSettlementAccounts } from './sql/ensureSettlementAccounts.js';
 import type { CommitMarker } from './sql/findCommitMarker.js';
@@ -49,7 +48,7 @@ export async function applyBatch(context: LedgerContext, operations: readonly Le
   const now = context.clock.now();
   const lockIds = await accountsToLock(context, operations, now);
   try {
-    const known = operations.every(isPosting) ? context.committedAccounts.rowsOf(lockIds) : undefined;
+    const known = operations.every(isPosting) ? context.committedAccounts.statesOf(lockIds) : undefined;
     if (known && context.oneRoundTrip.admits()) {
       const results = await applyInOneRoundTrip(context, operations, known, now);
       if (results) return results;
@@ -65,7 +64,7 @@ export async function applyBatch(context: LedgerContext, operations: readonly Le
 async function applyInOneRoundTrip(
   context: LedgerContext,
   operations: readonly LedgerOperation[],
-  known: Map<string, AccountRow>,
+  known: Map<string, AccountState>,
   now: Date,
 ): Promise<OperationResult[] | undefined> {
   const plan = planBatch(operations, known, NO_TAKEN_REFS, now, context.settings);

@@ -1,48 +1,58 @@
-import type { BatchPlan } from './planBatch.js';
-import type { AccountRow } from './resources.js';
+import type { AccountState, BatchPlan } from './planBatch.js';
 
-// Account rows as this process's confirmed commits left them, so that a partition, the usual
+// Account states as this process's confirmed commits left them, so that a partition, the usual
 // single writer of its accounts, can plan a batch without reading them first (applyBatch). Only a
-// hint: the lock statement compares the balance and version of every row planned against with the
-// locked row (they are all of an account that ever changes), so a stale entry costs a round trip,
-// never a wrong balance. Rows are recorded only once COMMIT answered, so that an entry is always
-// a state the database really had.
+// hint: the lock statement compares the balance and version of every state planned against with
+// the locked row (they are all of an account that ever changes), so a stale entry costs a round
+// trip, never a wrong balance. States are recorded only once COMMIT answered, so that an entry is
+// always a state the database really had. They hold no metadata: memory stays a few hundred bytes
+// an account, whatever the accounts carry.
 
-/** Bounded so that memory does not grow with the number of accounts; refilled as batches commit. */
+/** Bounded so that memory does not grow with the number of accounts (about 15 MiB when full). */
 const COMMITTED_ACCOUNTS_MAX = 50_000;
 
 export class CommittedAccounts {
-  private readonly rows = new Map<string, AccountRow>();
+  /** In order of last write: the first entries are the ones written longest ago. */
+  private readonly states = new Map<string, AccountState>();
 
-  /** The rows of all of `ids`, or undefined when one is not known. */
-  rowsOf(ids: readonly string[]): Map<string, AccountRow> | undefined {
-    const found = new Map<string, AccountRow>();
+  constructor(private readonly capacity = COMMITTED_ACCOUNTS_MAX) {}
+
+  get size(): number {
+    return this.states.size;
+  }
+
+  /** The states of all of `ids`, or undefined when one is not known. */
+  statesOf(ids: readonly string[]): Map<string, AccountState> | undefined {
+    const found = new Map<string, AccountState>();
     for (const id of ids) {
-      const row = this.rows.get(id);
-      if (!row) return undefined;
-      found.set(id, row);
+      const state = this.states.get(id);
+      if (!state) return undefined;
+      found.set(id, state);
     }
     return found;
   }
 
-  /** Records the rows a batch planned against, as its confirmed commit changed them. */
-  rememberCommit(before: ReadonlyMap<string, AccountRow>, plan: BatchPlan): void {
-    if (this.rows.size + before.size + plan.newAccounts.length > COMMITTED_ACCOUNTS_MAX) this.rows.clear();
-    for (const row of before.values()) this.remember(row);
+  /** Records the states a batch planned against, as its confirmed commit changed them. */
+  rememberCommit(before: ReadonlyMap<string, AccountState>, plan: BatchPlan): void {
+    for (const state of before.values()) this.remember(state);
     for (const row of plan.newAccounts) this.remember(row);
-    for (const update of plan.balanceUpdates) {
-      const row = before.get(update.id)!;
-      this.remember({ ...row, balance: update.balance, version: update.version, updated_at: update.updatedAt });
+    for (const update of plan.balanceUpdates) this.remember({ ...before.get(update.id)!, balance: update.balance, version: update.version });
+    // The accounts written longest ago make room.
+    for (const id of this.states.keys()) {
+      if (this.states.size <= this.capacity) break;
+      this.states.delete(id);
     }
   }
 
   forget(ids: readonly string[]): void {
-    for (const id of ids) this.rows.delete(id);
+    for (const id of ids) this.states.delete(id);
   }
 
   /** Where two writers' commits cross (partitions sharing a row), the newer version wins. */
-  private remember(row: AccountRow): void {
-    const known = this.rows.get(row.id);
-    if (!known || known.version < row.version) this.rows.set(row.id, row);
+  private remember({ id, kind, currency, balance, version }: AccountState): void {
+    const known = this.states.get(id);
+    if (known && known.version >= version) return;
+    this.states.delete(id);
+    this.states.set(id, { id, kind, currency, balance, version });
   }
 }

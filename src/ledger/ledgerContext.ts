@@ -23,7 +23,7 @@ export interface LedgerContext {
   knownAccounts: Map<string, AccountKind>;
   /** Currencies whose settlement account is known to exist. */
   settledCurrencies: Set<string>;
-  /** Rows to plan against without reading them first (applyBatch's one-round-trip path). */
+  /** Account states to plan against without reading them first (applyBatch's one-round-trip path). */
   committedAccounts: CommittedAccounts;
   /** Whether to try one round trip, and how many batches did or fell back. */
   oneRoundTrip: OneRoundTripGate;

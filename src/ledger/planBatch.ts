@@ -30,6 +30,12 @@ export interface BalanceUpdate {
   updatedAt: Date;
 }
 
+/**
+ * What deciding an operation reads of an existing account. Of it, only balance and version ever
+ * change (lock_accounts_as_planned compares exactly those).
+ */
+export type AccountState = Pick<AccountRow, 'id' | 'kind' | 'currency' | 'balance' | 'version'>;
+
 export interface BatchPlan {
   /** The time of every row the batch writes. */
   now: Date;
@@ -48,7 +54,7 @@ export interface BatchPlan {
 
 export function planBatch(
   operations: readonly LedgerOperation[],
-  lockedAccounts: ReadonlyMap<string, AccountRow>,
+  lockedAccounts: ReadonlyMap<string, AccountState>,
   takenExternalRefs: ReadonlySet<string>,
   now: Date,
   settings: PlanSettings,
@@ -59,7 +65,7 @@ export function planBatch(
 }
 
 class Planner {
-  private readonly accounts = new Map<string, AccountRow>();
+  private readonly accounts = new Map<string, AccountState>();
   private readonly changed = new Set<string>();
   private readonly externalRefs: Set<string>;
   private readonly keyResults = new Map<string, { fingerprint: string; result: OperationResult }>();
@@ -70,7 +76,7 @@ class Planner {
   private readonly idempotencyRows: IdempotencyRow[] = [];
 
   constructor(
-    locked: ReadonlyMap<string, AccountRow>,
+    locked: ReadonlyMap<string, AccountState>,
     takenExternalRefs: ReadonlySet<string>,
     private readonly now: Date,
     private readonly settings: PlanSettings,
@@ -149,7 +155,7 @@ class Planner {
   }
 
   /** The accounts money leaves and enters, or the rejection that stops the operation. */
-  private resolveSides(operation: PostingOperation): { source: AccountRow; destination: AccountRow } | OperationResult {
+  private resolveSides(operation: PostingOperation): { source: AccountState; destination: AccountState } | OperationResult {
     if (operation.kind === 'transfer') {
       if (operation.sourceAccountId === operation.destinationAccountId) {
         return rejected('same_account', 'source_account_id and destination_account_id must differ');
@@ -172,14 +178,14 @@ class Planner {
     return operation.kind === 'deposit' ? { source: settlement, destination: wallet } : { source: wallet, destination: settlement };
   }
 
-  private wallet(id: string, field: string): AccountRow | OperationResult {
+  private wallet(id: string, field: string): AccountState | OperationResult {
     const account = this.accounts.get(id);
     if (account?.kind === 'user') return account;
     const why = account ? 'is a settlement account, which only deposits and withdrawals post to' : 'does not exist';
     return rejected('account_not_found', `Account ${id} (${field}) ${why}`, { account_id: id, field });
   }
 
-  private checkCurrency(operation: PostingOperation, account: AccountRow): OperationResult | undefined {
+  private checkCurrency(operation: PostingOperation, account: AccountState): OperationResult | undefined {
     if (operation.currency === undefined || operation.currency === account.currency) return undefined;
     return rejected('currency_mismatch', `The request is in ${operation.currency}, account ${account.id} is in ${account.currency}`, {
       account_id: account.id,
@@ -188,7 +194,7 @@ class Planner {
   }
 
   /** Moves the money in the working copies and records the transaction, its entries and its event. */
-  private record(operation: PostingOperation, source: AccountRow, destination: AccountRow) {
+  private record(operation: PostingOperation, source: AccountState, destination: AccountState) {
     const transaction: TransactionRow = {
       id: newId(),
       type: operation.kind,
@@ -211,10 +217,9 @@ class Planner {
     return resource;
   }
 
-  private entry(transaction: TransactionRow, account: AccountRow, direction: 'debit' | 'credit', change: bigint): EntryRow {
+  private entry(transaction: TransactionRow, account: AccountState, direction: 'debit' | 'credit', change: bigint): EntryRow {
     account.balance += change;
     account.version += 1n;
-    account.updated_at = this.now;
     this.changed.add(account.id);
     return {
       id: newId(),
@@ -250,7 +255,7 @@ class Planner {
 }
 
 /** Broken invariants here are bugs: fail the batch loudly rather than write them. */
-function assertPlanConsistent(plan: BatchPlan, accounts: ReadonlyMap<string, AccountRow>): void {
+function assertPlanConsistent(plan: BatchPlan, accounts: ReadonlyMap<string, AccountState>): void {
   const net = new Map<string, bigint>();
   for (const entry of plan.entries) {
     const signed = entry.direction === 'debit' ? -entry.amount : entry.amount;
