@@ -12,8 +12,7 @@ import { newId } from '../../src/ids.js';
 import { commitBatch } from '../../src/ledger/commitBatch.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation, OperationResult } from '../../src/ledger/operations.js';
-import { planBatch } from '../../src/ledger/planBatch.js';
-import type { AccountRow } from '../../src/ledger/resources.js';
+import { planBatch, type AccountState } from '../../src/ledger/planBatch.js';
 import { writeBatch } from '../../src/ledger/sql/writeBatch.js';
 import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -166,11 +165,10 @@ test('the lock refuses a row whose balance or version differs from the plan, und
 
 test('the write refuses to run outside a transaction that a lock statement marked, and writes nothing', async () => {
   const [a] = await openAccounts(replicaA, 1);
-  const row: AccountRow = { id: a!, kind: 'user', currency: 'USD', balance: 0n, status: 'active', external_ref: null, metadata: {}, version: 0n,
-    created_at: new Date(), updated_at: new Date() };
+  const row: AccountState = { id: a!, kind: 'user', currency: 'USD', balance: 0n, version: 0n };
   const settlement = (await database.pool.query(`SELECT id FROM accounts WHERE kind = 'settlement' AND currency = 'USD'`)).rows[0];
   assert.ok(settlement, 'an earlier test opened the USD settlement account');
-  const settlementRow: AccountRow = { ...row, id: settlement.id as string, kind: 'settlement', balance: -1_000_000n, version: 1_000n };
+  const settlementRow: AccountState = { ...row, id: settlement.id as string, kind: 'settlement', balance: -1_000_000n, version: 1_000n };
   const plan = planBatch([deposit(a!, 5n)], new Map([[a!, row], [settlementRow.id, settlementRow]]), new Set(), new Date(), settings);
   const transactionsBefore = await countOf('ledger_transactions');
   const client = await database.pool.connect();

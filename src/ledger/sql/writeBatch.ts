@@ -6,8 +6,8 @@ import type { BatchPlan } from '../planBatch.js';
 // is fed by unnest() over column arrays, so the statement's cost does not grow with round trips.
 // The JSON columns (metadata, event payloads) and the stored response bodies travel as one JSON
 // array each, not as text arrays: pg escapes every element of a text array with two regex passes
-// (6% of the service's CPU); JSON.stringify writes one string natively. Bodies are well-formed and NUL-free (storableBody.ts), so they come back
-// from JSON byte for byte.
+// (6% of the service's CPU); JSON.stringify writes one string natively. Bodies are well-formed
+// and NUL-free (storableBody.ts), so they come back from JSON byte for byte.
 
 const WRITE_BATCH_SQL = `
 WITH new_accounts AS (
