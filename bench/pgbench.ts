@@ -8,14 +8,13 @@ import { Progress, note } from './progress.js';
 
 // The baseline: the same transfer the service writes (row locks in id order, two balance updates,
 // the transaction row, two entries, an outbox row, an idempotency row) as one plain SQL database
-// transaction per transfer, driven by pgbench against the same database.
+// transaction per transfer, driven by pgbench against the same database. Like the service's, its
+// outbox and idempotency rows name the transaction instead of copying it.
 
 export type BaselineKind = 'uniform' | 'hot';
 
 export interface BaselineSamples {
-  /** An outbox payload and an idempotent response body the service wrote, so the baseline writes as many bytes. */
-  payload: string;
-  responseBody: string;
+  /** A request fingerprint the service stored, so the baseline writes as many bytes. */
   fingerprint: string;
 }
 
@@ -43,8 +42,8 @@ UPDATE accounts SET balance = balance - :amount, version = version + 1, updated_
 UPDATE accounts SET balance = balance + :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:dst) RETURNING balance AS dst_balance, version AS dst_sequence \\gset
 INSERT INTO ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, metadata, created_at) VALUES (bench.uuid_v7(), 'transfer', :amount, '${CURRENCY}', bench.account_id(:src), bench.account_id(:dst), '{}', now()) RETURNING id AS transaction_id \\gset
 INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at) VALUES (bench.uuid_v7(), :transaction_id, bench.account_id(:src), 'debit', :amount, :src_balance, :src_sequence, now()), (bench.uuid_v7(), :transaction_id, bench.account_id(:dst), 'credit', :amount, :dst_balance, :dst_sequence, now());
-INSERT INTO outbox (event_id, event_type, routing_key, payload, created_at) VALUES (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :payload, now());
-INSERT INTO idempotency_keys (key, fingerprint, status_code, response_body, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :response_body, now(), now() + interval '24 hours');
+INSERT INTO outbox (event_id, event_type, routing_key, transaction_id, created_at) VALUES (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :transaction_id, now());
+INSERT INTO idempotency_keys (key, fingerprint, status_code, transaction_id, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :transaction_id, now(), now() + interval '24 hours');
 COMMIT;
 SELECT pg_notify('outbox', '');
 `;
@@ -72,7 +71,6 @@ export async function startBaseline(options: {
     '--no-vacuum', '--protocol=prepared', '--report-per-command', '--progress=1',
     `--client=${options.clients}`, `--jobs=${Math.min(options.clients, os.cpus().length)}`, `--time=${options.durationSeconds}`,
     `--file=${scriptPath}`,
-    '-D', `payload=${options.samples.payload}`, '-D', `response_body=${options.samples.responseBody}`,
     '-D', `fingerprint=${options.samples.fingerprint}`,
   ], { env: { ...process.env, ...libpqEnvironment(options.databaseUrl) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const result = collect(child, new Progress(options.label, options.durationSeconds)).finally(() => rm(folder, { recursive: true, force: true }));

@@ -71,7 +71,7 @@ async function openBroker(givenUrl: string | undefined) {
 async function measureDrain(context: RelayBenchContext, brokerUrl: string, relayCount: number, report: RelayReport): Promise<RelayDrain> {
   const { database, settings } = context;
   const backlog = settings.relayBacklog;
-  report.eventBytes = await insertBacklog(database.url, backlog);
+  await insertBacklog(database.url, backlog);
   const label = `  drain ${backlog.toLocaleString('en-US')} events, ${relayCount} relay${relayCount > 1 ? 's' : ''}`;
   const consumer = await DeliveryCounter.start(brokerUrl, EXCHANGE);
   const meter = await CpuMeter.start(postgresGroup(database));
@@ -84,6 +84,7 @@ async function measureDrain(context: RelayBenchContext, brokerUrl: string, relay
   } finally {
     await consumer.close();
   }
+  report.eventBytes = Math.round(consumer.bytes / Math.max(1, consumer.deliveries));
   const cpuPercent = sumRelayCpu(await meter.stop());
   const exitCodes = await Promise.all(relays.map((relay) => relay.stop()));
   const seconds = Math.max(0.001, (consumer.lastAtMs - consumer.firstAtMs) / 1000);

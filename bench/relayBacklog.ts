@@ -1,16 +1,14 @@
 import { withClient } from './database.js';
 
-// The relay's backlog, written with SQL in one statement: copies of a real transfer.posted
-// envelope the service wrote, each with its own event id and time, as the write path would have
-// stored them (the trigger sends one NOTIFY for the statement).
+// The relay's backlog, written with SQL in one statement: an event for each of the newest transfers
+// the service posted, as the write path stores them (naming the transaction, whose rows the relay
+// reads to render the event), each with its own event id. The trigger sends one NOTIFY.
 
 const INSERT_BACKLOG_SQL = `
-INSERT INTO outbox (event_id, event_type, routing_key, payload, created_at)
-SELECT event.id, sample.event_type, sample.routing_key,
-       jsonb_set(jsonb_set(sample.payload, '{id}', to_jsonb(event.id::text)), '{time}', to_jsonb(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
-       now()
-FROM (SELECT event_type, routing_key, payload FROM outbox WHERE event_type = 'transfer.posted' ORDER BY id DESC LIMIT 1) AS sample,
-     LATERAL (SELECT gen_random_uuid() AS id FROM generate_series(1, $1::int)) AS event`;
+INSERT INTO outbox (event_id, event_type, routing_key, transaction_id, created_at)
+SELECT gen_random_uuid(), sample.event_type, sample.routing_key, posted.id, now()
+FROM (SELECT event_type, routing_key FROM outbox WHERE event_type = 'transfer.posted' ORDER BY id DESC LIMIT 1) AS sample,
+     LATERAL (SELECT id FROM ledger_transactions WHERE type = 'transfer' ORDER BY id DESC LIMIT $1::int) AS posted`;
 
 /**
  * The HTTP scenarios ran without a relay: their events are marked published, so that each relay
@@ -23,14 +21,12 @@ export async function setAsideUnpublished(url: string): Promise<number> {
   });
 }
 
-/** Inserts `count` due events; returns the mean body size in bytes. */
-export async function insertBacklog(url: string, count: number): Promise<number> {
+/** Inserts `count` due events. */
+export async function insertBacklog(url: string, count: number): Promise<void> {
   return withClient(url, async (client) => {
     const inserted = await client.query(INSERT_BACKLOG_SQL, [count]);
-    if (inserted.rowCount !== count) throw new Error(`the relay backlog needs a transfer.posted event to copy; inserted ${inserted.rowCount} of ${count}`);
+    if (inserted.rowCount !== count) throw new Error(`the relay backlog needs ${count} posted transfers to name; inserted ${inserted.rowCount}`);
     await client.query('VACUUM (ANALYZE) outbox');
-    const size = await client.query<{ bytes: string }>('SELECT avg(octet_length(payload::text))::int AS bytes FROM outbox WHERE published_at IS NULL');
-    return Number(size.rows[0]!.bytes);
   });
 }
 

@@ -10,6 +10,8 @@ const PREFETCH_UNLIMITED = 0;
 
 export class DeliveryCounter {
   deliveries = 0;
+  /** Bytes of all message bodies delivered. */
+  bytes = 0;
   firstAtMs = 0;
   lastAtMs = 0;
   /** Latency samples in ms, of events whose time is at or after `sampleSinceMs`. */
@@ -44,6 +46,7 @@ export class DeliveryCounter {
   private received(content: Buffer): void {
     const now = Date.now();
     this.deliveries += 1;
+    this.bytes += content.length;
     if (this.firstAtMs === 0) this.firstAtMs = now;
     this.lastAtMs = now;
     if (this.sampleSinceMs === undefined) return;

@@ -216,15 +216,14 @@ function processGroups(database: BenchDatabase, pids: Record<string, number>): P
   return groups;
 }
 
-/** An outbox payload and a stored response the service wrote during the warm-up. */
+/** A stored request fingerprint the service wrote during the warm-up. */
 async function readBaselineSamples(url: string): Promise<BaselineSamples> {
   return withClient(url, async (client) => {
-    const event = await client.query<{ payload: string }>("SELECT payload::text AS payload FROM outbox WHERE event_type = 'transfer.posted' ORDER BY id DESC LIMIT 1");
-    const stored = await client.query<{ response_body: string; fingerprint: string }>(
-      "SELECT response_body, fingerprint FROM idempotency_keys WHERE status_code = 201 ORDER BY created_at DESC LIMIT 1",
+    const stored = await client.query<{ fingerprint: string }>(
+      'SELECT fingerprint FROM idempotency_keys WHERE status_code = 201 ORDER BY created_at DESC LIMIT 1',
     );
-    if (!event.rows[0] || !stored.rows[0]) throw new Error('the warm-up wrote no outbox event or idempotency row to copy for the baseline');
-    return { payload: event.rows[0].payload, responseBody: stored.rows[0].response_body, fingerprint: stored.rows[0].fingerprint };
+    if (!stored.rows[0]) throw new Error('the warm-up wrote no idempotency row to copy for the baseline');
+    return { fingerprint: stored.rows[0].fingerprint };
   });
 }
 

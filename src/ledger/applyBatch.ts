@@ -5,12 +5,14 @@ import type { LedgerContext } from './ledgerContext.js';
 import { rememberAccounts } from './ledgerContext.js';
 import { isPosting, namedAccountIds, type LedgerOperation, type OperationResult } from './operations.js';
 import { planBatch, type AccountState, type BatchPlan } from './planBatch.js';
-import { rejected } from './results.js';
+import { transactionResource } from './resources.js';
+import { posted, rejected } from './results.js';
 import { ensureSettlementAccounts } from './sql/ensureSettlementAccounts.js';
 import type { CommitMarker } from './sql/findCommitMarker.js';
 import { lockAccountsAsPlanned } from './sql/lockAccountsAsPlanned.js';
 import { lockBatch, type LockedBatch } from './sql/lockBatch.js';
 import { readAccountKinds } from './sql/readAccountKinds.js';
+import { readTransactions, type PostedTransaction } from './sql/readTransactions.js';
 import { writeBatch } from './sql/writeBatch.js';
 
 // Applies a batch of operations in one database transaction. Repeated keys replay their stored
@@ -102,7 +104,8 @@ async function applyInTwoRoundTrips(
       client.query(BEGIN_WITH_NOTIFY_AFTER_COMMIT),
       lockBatch(client, lockIds, keysOf(operations), externalRefsOf(operations), now),
     ]);
-    const replays = operations.map((operation) => replayOf(operation, locked));
+    const storedTransactions = await readStoredTransactions(client, locked);
+    const replays = operations.map((operation) => replayOf(operation, locked, storedTransactions));
     const pending = operations.filter((_, index) => replays[index] === undefined);
     plan = planBatch(pending, locked.accounts, locked.takenExternalRefs, now, context.settings);
     results = mergeInOrder(replays, plan.results);
@@ -169,14 +172,27 @@ function externalRefsOf(operations: readonly LedgerOperation[]): string[] {
   return operations.flatMap((operation) => (operation.kind === 'open_account' && operation.externalRef ? [operation.externalRef] : []));
 }
 
+/** The transactions that stored postings name: read only when the batch repeats a posting's key. */
+async function readStoredTransactions(client: pg.PoolClient, locked: LockedBatch): Promise<Map<string, PostedTransaction>> {
+  const ids = [...locked.storedOutcomes.values()].flatMap((outcome) => (outcome.transactionId ? [outcome.transactionId] : []));
+  return ids.length === 0 ? new Map() : readTransactions(client, ids);
+}
+
 /** The stored outcome of the operation's key, or undefined when the operation is to be decided. */
-function replayOf(operation: LedgerOperation, locked: LockedBatch): OperationResult | undefined {
+function replayOf(
+  operation: LedgerOperation,
+  locked: LockedBatch,
+  storedTransactions: Map<string, PostedTransaction>,
+): OperationResult | undefined {
   const outcome = operation.idempotency && locked.storedOutcomes.get(operation.idempotency.key);
   if (!outcome) return undefined;
   if (outcome.fingerprint !== operation.idempotency!.fingerprint) {
     return rejected('idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
   }
-  return { statusCode: outcome.statusCode, body: outcome.body, replayed: true };
+  if (outcome.body !== null) return { statusCode: outcome.statusCode, body: outcome.body, replayed: true };
+  const posting = storedTransactions.get(outcome.transactionId!);
+  if (!posting) throw new Error(`invariant: stored transaction ${outcome.transactionId} does not exist`);
+  return { ...posted(transactionResource(posting.transaction, posting.entries)), statusCode: outcome.statusCode, replayed: true };
 }
 
 function mergeInOrder(replays: Array<OperationResult | undefined>, decided: OperationResult[]): OperationResult[] {

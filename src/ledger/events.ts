@@ -11,7 +11,9 @@ export interface OutboxEvent {
   eventId: string;
   eventType: LedgerEventType;
   routingKey: string;
-  payload: CloudEvent;
+  /** Null for a posting's event: the relay renders it from transactionId's ledger rows (postedEvent). */
+  payload: CloudEvent | null;
+  transactionId: string | null;
   createdAt: Date;
 }
 
@@ -26,6 +28,7 @@ export interface CloudEvent {
   data: unknown;
 }
 
+/** An event whose data is stored with it (an opened account: the row changes later, its event must not). */
 export function buildEvent(
   eventType: LedgerEventType,
   subject: string,
@@ -39,15 +42,35 @@ export function buildEvent(
     eventType,
     routingKey: `${routingKeyPrefix}.${eventType}`,
     createdAt: time,
-    payload: {
-      specversion: '1.0',
-      id: eventId,
-      source: EVENT_SOURCE,
-      type: eventType,
-      time: time.toISOString(),
-      subject,
-      datacontenttype: 'application/json',
-      data,
-    },
+    payload: cloudEvent(eventId, eventType, subject, time, data),
+    transactionId: null,
+  };
+}
+
+/**
+ * A posting's event, stored as the id of its transaction: the data is the transaction with its
+ * entries, immutable rows the relay reads when it publishes (and renders with cloudEvent).
+ */
+export function postedEvent(eventType: LedgerEventType, transactionId: string, time: Date, routingKeyPrefix: string): OutboxEvent {
+  return {
+    eventId: newId(),
+    eventType,
+    routingKey: `${routingKeyPrefix}.${eventType}`,
+    createdAt: time,
+    payload: null,
+    transactionId,
+  };
+}
+
+export function cloudEvent(id: string, type: LedgerEventType, subject: string, time: Date, data: unknown): CloudEvent {
+  return {
+    specversion: '1.0',
+    id,
+    source: EVENT_SOURCE,
+    type,
+    time: time.toISOString(),
+    subject,
+    datacontenttype: 'application/json',
+    data,
   };
 }

@@ -52,6 +52,8 @@ export interface OperationResult {
   body: string;
   /** True when the result is a stored one, returned for a repeated Idempotency-Key. */
   replayed: boolean;
+  /** Set when the body is a posted transaction: its key stores this id, not the body (see posted()). */
+  transactionId?: string;
 }
 
 /** The account whose writer serializes this operation (the source account of a transfer). */

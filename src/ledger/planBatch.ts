@@ -1,9 +1,10 @@
 import { AMOUNT_MAX } from '../money.js';
 import { newId, settlementAccountId } from '../ids.js';
-import { buildEvent, type OutboxEvent } from './events.js';
+import { buildEvent, postedEvent, type OutboxEvent } from './events.js';
 import type { LedgerOperation, OpenAccount, OperationResult, PostingOperation } from './operations.js';
 import { accountResource, transactionResource, type AccountRow, type EntryRow, type TransactionRow } from './resources.js';
-import { created, rejected, replayOf } from './results.js';
+import { created, posted, rejected, replayOf } from './results.js';
+import { inStoredKeyOrder } from './storedKeyOrder.js';
 
 // Decides every operation of a batch against the locked accounts, in order, with no I/O: the
 // outcome of each operation and the rows that the batch's one database transaction will write.
@@ -18,7 +19,9 @@ export interface IdempotencyRow {
   key: string;
   fingerprint: string;
   statusCode: number;
-  body: string;
+  /** Null when transactionId names the posted transaction the body renders. */
+  body: string | null;
+  transactionId: string | null;
   createdAt: Date;
   expiresAt: Date;
 }
@@ -100,7 +103,8 @@ class Planner {
         key: claim.key,
         fingerprint: claim.fingerprint,
         statusCode: result.statusCode,
-        body: result.body,
+        body: result.transactionId === undefined ? result.body : null,
+        transactionId: result.transactionId ?? null,
         createdAt: this.now,
         expiresAt: new Date(this.now.getTime() + this.settings.idempotencyTtlMs),
       });
@@ -121,7 +125,7 @@ class Planner {
       balance: 0n,
       status: 'active',
       external_ref: operation.externalRef,
-      metadata: operation.metadata,
+      metadata: inStoredKeyOrder(operation.metadata),
       version: 0n,
       created_at: this.now,
       updated_at: this.now,
@@ -151,7 +155,7 @@ class Planner {
         account_id: account.id,
       });
     }
-    return created(this.record(operation, source, destination));
+    return posted(this.record(operation, source, destination));
   }
 
   /** The accounts money leaves and enters, or the rejection that stops the operation. */
@@ -204,7 +208,7 @@ class Planner {
       source_account_id: source.id,
       destination_account_id: destination.id,
       description: operation.description,
-      metadata: operation.metadata,
+      metadata: inStoredKeyOrder(operation.metadata),
       created_at: this.now,
     };
     const debit = this.entry(transaction, source, 'debit', -operation.amount);
@@ -213,7 +217,7 @@ class Planner {
     this.entries.push(debit, credit);
     const resource = transactionResource(transaction, [debit, credit]);
     const eventType = `${operation.kind}.posted` as const;
-    this.events.push(buildEvent(eventType, transaction.id, resource, this.now, this.settings.routingKeyPrefix));
+    this.events.push(postedEvent(eventType, transaction.id, this.now, this.settings.routingKeyPrefix));
     return resource;
   }
 

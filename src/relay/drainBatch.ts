@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
+import { withBodies } from './eventBodies.js';
 import { toMessage } from './message.js';
 import type { PublishResult } from './publisher.js';
 import { claimDueEvents } from './sql/claimDueEvents.js';
@@ -44,7 +45,7 @@ export interface BatchOutcome {
 export async function drainBatch(pool: pg.Pool, publisher: BatchPublisher, settings: DrainSettings): Promise<BatchOutcome> {
   return inTransaction(pool, async (client) => {
     await holdClaimsAtMost(client, settings.publishTimeoutMs + CLAIM_GRACE_MS);
-    const rows = await claimDueEvents(client, settings.batchSize);
+    const rows = await withBodies(client, await claimDueEvents(client, settings.batchSize));
     if (rows.length === 0) return { claimed: 0, published: [], retried: [], deadLettered: [] };
     const results = await publisher.publishBatch(rows.map((row) => toMessage(row, settings.secretKey)));
     const settled = settle(rows, results, settings);

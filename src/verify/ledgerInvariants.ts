@@ -72,8 +72,8 @@ const CHECKS: Array<{ name: string; description: string; sql: string }> = [
     description: 'every posted transaction (newer than the outbox retention) has its outbox event (pending, published or dead-lettered)',
     sql: `SELECT t.id FROM ledger_transactions t
           WHERE t.created_at >= $2
-            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_type = t.type || '.posted' AND (o.payload ->> 'subject')::uuid = t.id)
-            AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.event_type = t.type || '.posted' AND (d.payload ->> 'subject')::uuid = t.id)
+            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_type = t.type || '.posted' AND coalesce(o.transaction_id, (o.payload ->> 'subject')::uuid) = t.id)
+            AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.event_type = t.type || '.posted' AND coalesce(d.transaction_id, (d.payload ->> 'subject')::uuid) = t.id)
           LIMIT $1`,
   },
 ];

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { settlementAccountId } from '../../src/ids.js';
 import { fundedAccount, newKey, startTestService, type TestService } from '../support/service.js';
+import { renderedEvents } from '../support/outboxEvents.js';
 import { assertProblem, JSON_CONTENT_TYPE, UNKNOWN_ID } from './helpers.js';
 
 describe('deposits', () => {
@@ -118,9 +119,8 @@ describe('deposits', () => {
   test('a deposit writes one deposit.posted outbox row', async () => {
     const id = await fundedAccount(api, 'MXN', 0n);
     const response = await deposit({ account_id: id, amount: '7' });
-    const { rows } = await api.database.pool.query(`SELECT event_type FROM outbox WHERE payload->>'subject' = $1`, [
-      response.body.id,
-    ]);
-    assert.deepEqual(rows, [{ event_type: 'deposit.posted' }]);
+    const events = await renderedEvents(api.database.pool, [response.body.id]);
+    assert.deepEqual(events.map((event) => event.eventType), ['deposit.posted']);
+    assert.deepEqual(events[0]!.envelope.data, response.body, 'the event carries the transaction as the API returned it');
   });
 });

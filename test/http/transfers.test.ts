@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { settlementAccountId } from '../../src/ids.js';
 import { fundedAccount, newKey, startTestService, type TestService } from '../support/service.js';
+import { renderedEvents } from '../support/outboxEvents.js';
 import { assertProblem, UNKNOWN_ID } from './helpers.js';
 
 describe('transfers', () => {
@@ -115,9 +116,8 @@ describe('transfers', () => {
     const source = await fundedAccount(api, 'USD', 10n);
     const destination = await fundedAccount(api, 'USD', 0n);
     const response = await transfer({ source_account_id: source, destination_account_id: destination, amount: '1' });
-    const { rows } = await api.database.pool.query(`SELECT event_type, routing_key FROM outbox WHERE payload->>'subject' = $1`, [
-      response.body.id,
-    ]);
-    assert.deepEqual(rows, [{ event_type: 'transfer.posted', routing_key: 'ledger.transfer.posted' }]);
+    const events = await renderedEvents(api.database.pool, [response.body.id]);
+    assert.deepEqual(events.map((event) => [event.eventType, event.routingKey]), [['transfer.posted', 'ledger.transfer.posted']]);
+    assert.deepEqual(events[0]!.envelope.data, response.body, 'the event carries the transaction as the API returned it');
   });
 });

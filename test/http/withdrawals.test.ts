@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { settlementAccountId } from '../../src/ids.js';
 import { fundedAccount, newKey, startTestService, type TestService } from '../support/service.js';
+import { renderedEvents } from '../support/outboxEvents.js';
 import { assertProblem, UNKNOWN_ID } from './helpers.js';
 
 describe('withdrawals', () => {
@@ -88,9 +89,8 @@ describe('withdrawals', () => {
   test('a withdrawal writes one withdrawal.posted outbox row', async () => {
     const id = await fundedAccount(api, 'SEK', 10n);
     const response = await withdraw({ account_id: id, amount: '3' });
-    const { rows } = await api.database.pool.query(`SELECT event_type FROM outbox WHERE payload->>'subject' = $1`, [
-      response.body.id,
-    ]);
-    assert.deepEqual(rows, [{ event_type: 'withdrawal.posted' }]);
+    const events = await renderedEvents(api.database.pool, [response.body.id]);
+    assert.deepEqual(events.map((event) => event.eventType), ['withdrawal.posted']);
+    assert.deepEqual(events[0]!.envelope.data, response.body, 'the event carries the transaction as the API returned it');
   });
 });

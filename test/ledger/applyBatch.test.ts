@@ -10,6 +10,7 @@ import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledger
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { renderedEvents } from '../support/outboxEvents.js';
 
 let database: TestDatabase;
 let context: LedgerContext;
@@ -122,11 +123,9 @@ test('every success writes its outbox event in the same transaction', async () =
   const [a, b] = await openAccounts(2);
   const results = await commitBatch(context, [deposit(a!, 10n), transfer(a!, b!, 4n), withdrawal(b!, 1n)]);
   const ids = results.map((result) => JSON.parse(result.body).id);
-  const events = await database.pool.query<{ event_type: string; routing_key: string; subject: string }>(
-    `SELECT event_type, routing_key, payload->>'subject' AS subject FROM outbox WHERE payload->>'subject' = ANY($1::text[]) ORDER BY id`,
-    [ids],
-  );
-  assert.deepEqual(events.rows.map((row) => [row.event_type, row.routing_key, row.subject]), [
+  const events = await renderedEvents(database.pool, ids);
+  assert.deepEqual(events.map((event) => event.envelope.data), results.map((result) => JSON.parse(result.body)));
+  assert.deepEqual(events.map((event) => [event.eventType, event.routingKey, event.subject]), [
     ['deposit.posted', 'ledger.deposit.posted', ids[0]],
     ['transfer.posted', 'ledger.transfer.posted', ids[1]],
     ['withdrawal.posted', 'ledger.withdrawal.posted', ids[2]],

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { replayDeadLetters } from '../../src/relay/sql/replayDeadLetters.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { countUnpublished, insertEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
+import { renderedEvents } from '../support/outboxEvents.js';
+import { countUnpublished, insertEvents, postLedgerEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 const MAX_ATTEMPTS = 3;
 const run = promisify(execFile);
@@ -45,8 +46,10 @@ test('refused events are dead-lettered after max attempts, then replayed and pub
   });
   const relay = await startRelay(settings);
   try {
-    const refused = await insertEvents(database.pool, 3, 'withdrawal.posted');
-    const accepted = await insertEvents(database.pool, 5, 'deposit.posted');
+    // Withdrawals as the write path stores them too: by transaction id, rendered when published.
+    const posted = await postLedgerEvents(database.pool, 2);
+    const refused = [...(await insertEvents(database.pool, 3, 'withdrawal.posted')), ...posted.withdrawn];
+    const accepted = [...(await insertEvents(database.pool, 5, 'deposit.posted')), ...posted.deposited];
     await waitFor('the accepted events delivered', () => collector.hasAll(accepted), 10_000);
     await waitFor('the refused events dead-lettered', async () => (await deadLetters()).length === refused.length, 10_000);
 
@@ -58,6 +61,11 @@ test('refused events are dead-lettered after max attempts, then replayed and pub
     }
     const stillInOutbox = await database.pool.query('SELECT 1 FROM outbox WHERE event_id = ANY($1::uuid[])', [refused]);
     assert.equal(stillInOutbox.rowCount, 0, 'a dead letter is no longer in the outbox');
+    const byReference = await database.pool.query(
+      'SELECT 1 FROM dead_letter WHERE event_id = ANY($1::uuid[]) AND transaction_id IS NOT NULL AND payload IS NULL',
+      [posted.withdrawn],
+    );
+    assert.equal(byReference.rowCount, posted.withdrawn.length, 'a dead letter keeps naming its transaction');
 
     // The cause is fixed: the refusing queue goes, a consumer binds for withdrawals.
     await collector.withChannel(async (channel) => {
@@ -80,6 +88,16 @@ test('refused events are dead-lettered after max attempts, then replayed and pub
     // A consumer can see a message before its confirm reaches the relay: wait for the marks.
     await waitFor('every replayed row marked published', async () => (await countUnpublished(database.pool)) === 0, 5_000);
     assert.equal(collector.messages.length, accepted.length + refused.length, 'each event delivered once to the consumer');
+    const replayedPostings = await database.pool.query<{ transaction_id: string }>(
+      'SELECT transaction_id::text FROM outbox WHERE event_id = ANY($1::uuid[])',
+      [posted.withdrawn],
+    );
+    const rendered = await renderedEvents(database.pool, replayedPostings.rows.map((row) => row.transaction_id));
+    assert.equal(rendered.length, posted.withdrawn.length);
+    for (const event of rendered) {
+      const message = collector.messages.find((each) => each.properties.messageId === event.envelope.id);
+      assert.equal(message?.content.toString('utf8'), event.body, 'a replayed posting is published as rendered from its transaction');
+    }
   } finally {
     await relay.stop();
     await collector.close();

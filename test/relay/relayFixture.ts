@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import type pg from 'pg';
 import { loadConfig } from '../../src/config.js';
+import { pino } from 'pino';
+import { systemClock } from '../../src/clock.js';
+import { newId } from '../../src/ids.js';
+import { commitBatch } from '../../src/ledger/commitBatch.js';
 import { buildEvent, type LedgerEventType } from '../../src/ledger/events.js';
+import { createLedgerContext } from '../../src/ledger/ledgerContext.js';
+import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { createLogger, silentLogger, type Logger } from '../../src/relay/logger.js';
 import { OutboxRelay, relaySettingsFromConfig, type RelayHooks, type RelaySettings } from '../../src/relay/relay.js';
 import { declareTopology } from '../../src/relay/topology.js';
@@ -65,6 +71,34 @@ export async function insertEvents(pool: pg.Pool, count: number, eventType: Ledg
     ],
   );
   return events.map((event) => event.eventId);
+}
+
+/**
+ * Events the write path itself stores, through the ledger: two accounts opened (account.created,
+ * stored with their data), one deposit and `count` withdrawals (stored as the transaction's id,
+ * rendered by the relay). Returns their event ids by type.
+ */
+export async function postLedgerEvents(pool: pg.Pool, count: number): Promise<Record<'opened' | 'deposited' | 'withdrawn', string[]>> {
+  const context = createLedgerContext(pool, systemClock, { idempotencyTtlMs: 60_000, routingKeyPrefix: ROUTING_KEY_PREFIX }, pino({ level: 'silent' }));
+  const wallet = newId();
+  const claim = () => ({ key: newId(), fingerprint: 'relay-test' });
+  const posting = { currency: undefined, description: 'relay test', metadata: { note: 'rendered by the relay' } };
+  const opened = await commitBatch(context, [
+    { kind: 'open_account', accountId: wallet, currency: 'USD', externalRef: null, metadata: {}, idempotency: undefined },
+  ]);
+  const operations: LedgerOperation[] = [
+    { kind: 'deposit', accountId: wallet, amount: BigInt(count), ...posting, idempotency: claim() },
+    ...Array.from({ length: count }, (): LedgerOperation => ({ kind: 'withdrawal', accountId: wallet, amount: 1n, ...posting, idempotency: claim() })),
+  ];
+  const results = [...opened, ...(await commitBatch(context, operations))];
+  if (!results.every((result) => result.statusCode === 201)) throw new Error(`the ledger refused a test posting: ${results.map((r) => r.body).join()}`);
+  const subjects = results.map((result) => (JSON.parse(result.body) as { id: string }).id);
+  const events = await pool.query<{ event_id: string; event_type: string }>(
+    `SELECT event_id::text, event_type FROM outbox WHERE coalesce(transaction_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY id`,
+    [subjects],
+  );
+  const ofType = (type: string) => events.rows.filter((row) => row.event_type === type).map((row) => row.event_id);
+  return { opened: ofType('account.created'), deposited: ofType('deposit.posted'), withdrawn: ofType('withdrawal.posted') };
 }
 
 export async function waitFor(description: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {

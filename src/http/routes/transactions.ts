@@ -5,7 +5,7 @@ import { ProblemError } from '../../errors.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import type { IdempotencyClaim, LedgerOperation } from '../../ledger/operations.js';
 import { transactionResource } from '../../ledger/resources.js';
-import { readTransaction } from '../../ledger/sql/readTransaction.js';
+import { readTransactions } from '../../ledger/sql/readTransactions.js';
 import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
 import { checkBodyStorable } from '../storableBody.js';
@@ -75,7 +75,8 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
   typed.get('/v1/transactions/:id', {
     schema: { summary: 'Read a transaction with its entries', tags: ['transactions'], params: IdParams, response: { 200: Transaction, 404: ProblemSchema } },
   }, async (request, reply) => {
-    const found = await readTransaction(pool, request.params.id);
+    const id = request.params.id.toLowerCase();
+    const found = (await readTransactions(pool, [id])).get(id);
     if (!found) throw ProblemError.of('transaction_not_found', `Transaction ${request.params.id} does not exist`);
     return sendJson(reply, 200, transactionResource(found.transaction, found.entries));
   });

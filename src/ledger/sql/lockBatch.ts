@@ -18,7 +18,7 @@ WITH locked AS (
   ORDER BY kind = 'settlement', id
   FOR UPDATE
 ), stored AS (
-  SELECT key, fingerprint, status_code, response_body FROM idempotency_keys
+  SELECT key, fingerprint, status_code, response_body, transaction_id FROM idempotency_keys
   WHERE key = ANY($2::text[]) AND expires_at > $3
 ), taken AS (
   SELECT external_ref FROM accounts WHERE external_ref = ANY($4::text[])
@@ -31,11 +31,15 @@ SELECT (SELECT coalesce(json_agg(locked), '[]') FROM locked) AS accounts,
 /** An account row as json_agg renders it: timestamps arrive as ISO strings. */
 type LockedJson = Omit<RawAccountRow, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string };
 
-/** A response stored under an idempotency key, with the fingerprint of the request that made it. */
+/**
+ * A response stored under an idempotency key, with the fingerprint of the request that made it:
+ * its body, or (a posting's) the id of the transaction the body renders.
+ */
 export interface StoredOutcome {
   fingerprint: string;
   statusCode: number;
-  body: string;
+  body: string | null;
+  transactionId: string | null;
 }
 
 export interface LockedBatch {
@@ -53,14 +57,17 @@ export async function lockBatch(
 ): Promise<LockedBatch> {
   const result = await client.query<{
     accounts: LockedJson[];
-    outcomes: Array<{ key: string; fingerprint: string; status_code: number; response_body: string }>;
+    outcomes: Array<{ key: string; fingerprint: string; status_code: number; response_body: string | null; transaction_id: string | null }>;
     taken_refs: string[];
   }>({ name: 'lock_batch', text: LOCK_BATCH_SQL, values: [accountIds, keys, now, externalRefs] });
   const row = result.rows[0]!;
   return {
     accounts: new Map(row.accounts.map((raw) => [raw.id, fromJson(raw)])),
     storedOutcomes: new Map(
-      row.outcomes.map((raw) => [raw.key, { fingerprint: raw.fingerprint, statusCode: raw.status_code, body: raw.response_body }]),
+      row.outcomes.map((raw) => [
+        raw.key,
+        { fingerprint: raw.fingerprint, statusCode: raw.status_code, body: raw.response_body, transactionId: raw.transaction_id },
+      ]),
     ),
     takenExternalRefs: new Set(row.taken_refs),
   };

@@ -7,7 +7,9 @@ import type { BatchPlan } from '../planBatch.js';
 // The JSON columns (metadata, event payloads) and the stored response bodies travel as one JSON
 // array each, not as text arrays: pg escapes every element of a text array with two regex passes
 // (6% of the service's CPU); JSON.stringify writes one string natively. Bodies are well-formed
-// and NUL-free (storableBody.ts), so they come back from JSON byte for byte.
+// and NUL-free (storableBody.ts), so they come back from JSON byte for byte. A posting's event and
+// stored outcome carry its transaction's id instead of a body (JSON null): see migration
+// postings-stored-by-reference.
 
 const WRITE_BATCH_SQL = `
 WITH new_accounts AS (
@@ -29,19 +31,22 @@ WITH new_accounts AS (
   FROM unnest($22::uuid[], $23::numeric[], $24::bigint[]) AS u(id, balance, version)
   WHERE accounts.id = u.id
 ), new_events AS (
-  INSERT INTO outbox (event_id, event_type, routing_key, payload, created_at)
-  SELECT *, $1 FROM ROWS FROM (unnest($25::uuid[], $26::text[], $27::text[]), jsonb_array_elements($28::jsonb))
+  INSERT INTO outbox (event_id, event_type, routing_key, transaction_id, payload, created_at)
+  SELECT event_id, event_type, routing_key, transaction_id, nullif(payload, 'null'), $1
+  FROM ROWS FROM (unnest($25::uuid[], $26::text[], $27::text[], $28::uuid[]), jsonb_array_elements($29::jsonb))
+    AS e(event_id, event_type, routing_key, transaction_id, payload)
 ), stored_outcomes AS (
   -- An expired key may still be on disk until the purge: it is overwritten. A live one is not:
   -- another writer won the key, fewer rows come back than were written, and the statement fails.
-  INSERT INTO idempotency_keys AS k (key, fingerprint, status_code, response_body, created_at, expires_at)
-  SELECT *, $1, $2 FROM ROWS FROM (unnest($29::text[], $30::text[], $31::smallint[]), json_array_elements_text($32::json))
+  INSERT INTO idempotency_keys AS k (key, fingerprint, status_code, transaction_id, response_body, created_at, expires_at)
+  SELECT *, $1, $2 FROM ROWS FROM (unnest($30::text[], $31::text[], $32::smallint[], $33::uuid[]), json_array_elements_text($34::json))
   ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, status_code = excluded.status_code,
-    response_body = excluded.response_body, created_at = excluded.created_at, expires_at = excluded.expires_at
+    transaction_id = excluded.transaction_id, response_body = excluded.response_body,
+    created_at = excluded.created_at, expires_at = excluded.expires_at
   WHERE k.expires_at <= excluded.created_at
   RETURNING 1
 )
-SELECT assert_batch_locked() AS locked, assert_outcomes_stored(count(*)::int, $33) AS outcomes_stored FROM stored_outcomes`;
+SELECT assert_batch_locked() AS locked, assert_outcomes_stored(count(*)::int, $35) AS outcomes_stored FROM stored_outcomes`;
 
 /**
  * Fails with SQLSTATE WL001 (an idempotency race, see sqlstate.ts) when another writer stored an
@@ -64,8 +69,10 @@ export async function writeBatch(client: pg.PoolClient, plan: BatchPlan): Promis
       e.map((r) => r.id), e.map((r) => r.transaction_id), e.map((r) => r.account_id), e.map((r) => r.direction),
       e.map((r) => r.amount.toString()), e.map((r) => r.balance_after.toString()), e.map((r) => r.sequence.toString()),
       u.map((r) => r.id), u.map((r) => r.balance.toString()), u.map((r) => r.version.toString()),
-      o.map((r) => r.eventId), o.map((r) => r.eventType), o.map((r) => r.routingKey), JSON.stringify(o.map((r) => r.payload)),
-      k.map((r) => r.key), k.map((r) => r.fingerprint), k.map((r) => r.statusCode), JSON.stringify(k.map((r) => r.body)),
+      o.map((r) => r.eventId), o.map((r) => r.eventType), o.map((r) => r.routingKey), o.map((r) => r.transactionId),
+      JSON.stringify(o.map((r) => r.payload)),
+      k.map((r) => r.key), k.map((r) => r.fingerprint), k.map((r) => r.statusCode), k.map((r) => r.transactionId),
+      JSON.stringify(k.map((r) => r.body)),
       k.length,
     ],
   });

@@ -9,7 +9,7 @@ import type { OutboxRow } from './outboxRow.js';
 // with their table: a bare `id` in ORDER BY would mean the text output column, and sort every row.
 
 const CLAIM_DUE_EVENTS_SQL = `
-SELECT id::text, event_id::text, event_type, routing_key, payload::text AS body, attempts, created_at
+SELECT id::text, event_id::text, event_type, routing_key, payload::text AS body, transaction_id, attempts, created_at
 FROM outbox
 WHERE published_at IS NULL AND next_attempt_at <= now()
 ORDER BY outbox.next_attempt_at, outbox.id
@@ -21,12 +21,16 @@ interface ClaimedRow {
   event_id: string;
   event_type: string;
   routing_key: string;
-  body: string;
+  body: string | null;
+  transaction_id: string | null;
   attempts: number;
   created_at: Date;
 }
 
-export async function claimDueEvents(client: pg.PoolClient, limit: number): Promise<OutboxRow[]> {
+/** A claimed row: its stored envelope's text, or (a posting's event) the transaction it renders. */
+export type ClaimedEvent = Omit<OutboxRow, 'body'> & { body: string | null; transactionId: string | null };
+
+export async function claimDueEvents(client: pg.PoolClient, limit: number): Promise<ClaimedEvent[]> {
   const result = await client.query<ClaimedRow>({ name: 'outbox_claim_due_events', text: CLAIM_DUE_EVENTS_SQL, values: [limit] });
   return result.rows.map((row) => ({
     id: row.id,
@@ -34,6 +38,7 @@ export async function claimDueEvents(client: pg.PoolClient, limit: number): Prom
     eventType: row.event_type,
     routingKey: row.routing_key,
     body: row.body,
+    transactionId: row.transaction_id,
     attempts: row.attempts,
     createdAt: row.created_at,
   }));
