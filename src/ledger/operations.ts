@@ -7,6 +7,7 @@ export interface IdempotencyClaim {
   fingerprint: string;
 }
 
+/** Keys in the order jsonb stores them (inStoredKeyOrder), so that every answer renders them alike. */
 export type Metadata = Record<string, unknown>;
 
 export interface OpenAccount {

@@ -4,7 +4,6 @@ import { buildEvent, postedEvent, type OutboxEvent } from './events.js';
 import type { LedgerOperation, OpenAccount, OperationResult, PostingOperation } from './operations.js';
 import { accountResource, transactionResource, type AccountRow, type EntryRow, type TransactionRow } from './resources.js';
 import { created, posted, rejected, replayOf } from './results.js';
-import { inStoredKeyOrder } from './storedKeyOrder.js';
 
 // Decides every operation of a batch against the locked accounts, in order, with no I/O: the
 // outcome of each operation and the rows that the batch's one database transaction will write.
@@ -125,7 +124,7 @@ class Planner {
       balance: 0n,
       status: 'active',
       external_ref: operation.externalRef,
-      metadata: inStoredKeyOrder(operation.metadata),
+      metadata: operation.metadata,
       version: 0n,
       created_at: this.now,
       updated_at: this.now,
@@ -208,7 +207,7 @@ class Planner {
       source_account_id: source.id,
       destination_account_id: destination.id,
       description: operation.description,
-      metadata: inStoredKeyOrder(operation.metadata),
+      metadata: operation.metadata,
       created_at: this.now,
     };
     const debit = this.entry(transaction, source, 'debit', -operation.amount);

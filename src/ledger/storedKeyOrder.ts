@@ -1,7 +1,8 @@
 // PostgreSQL's jsonb keeps an object's keys sorted (shorter first, then byte by byte) and gives
 // them back in that order. A body rendered again from stored rows (a replay, a GET) therefore
 // lists metadata keys in that order, so the first answer lists them in it too: every answer about
-// one transaction is the same bytes.
+// one transaction is the same bytes. Applied where a request becomes an operation (the HTTP
+// routes), off the partition's single-writer path.
 
 /** The value with every object's keys in the order jsonb stores them (arrays keep their order). */
 export function inStoredKeyOrder<T>(value: T): T {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { CloudEvent } from '../../src/ledger/events.js';
 import { withBodies } from '../../src/relay/eventBodies.js';
-import type { ClaimedEvent } from '../../src/relay/sql/claimDueEvents.js';
+import { CLAIMED_COLUMNS, toClaimedEvent, type ClaimedRow } from '../../src/relay/sql/claimDueEvents.js';
 
 export interface RenderedEvent {
   eventType: string;
@@ -19,19 +19,12 @@ export interface RenderedEvent {
 export async function renderedEvents(pool: pg.Pool, subjects: string[]): Promise<RenderedEvent[]> {
   const client = await pool.connect();
   try {
-    const stored = await client.query<{
-      id: string; event_id: string; event_type: string; routing_key: string; body: string | null;
-      transaction_id: string | null; attempts: number; created_at: Date; subject: string;
-    }>(
-      `SELECT id::text, event_id::text, event_type, routing_key, payload::text AS body, transaction_id, attempts, created_at,
-              coalesce(transaction_id::text, payload->>'subject') AS subject
-       FROM outbox WHERE coalesce(transaction_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY id`,
+    const stored = await client.query<ClaimedRow & { subject: string }>(
+      `SELECT ${CLAIMED_COLUMNS}, coalesce(transaction_id::text, payload->>'subject') AS subject
+       FROM outbox WHERE coalesce(transaction_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY outbox.id`,
       [subjects],
     );
-    const claimed: ClaimedEvent[] = stored.rows.map((row) => ({
-      id: row.id, eventId: row.event_id, eventType: row.event_type, routingKey: row.routing_key, body: row.body,
-      transactionId: row.transaction_id, attempts: row.attempts, createdAt: row.created_at,
-    }));
+    const claimed = stored.rows.map(toClaimedEvent);
     const rendered = await withBodies(client, claimed);
     return rendered.map((event, index) => ({
       eventType: event.eventType,

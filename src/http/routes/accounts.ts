@@ -7,6 +7,7 @@ import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import { accountResource, entryResource } from '../../ledger/resources.js';
 import { listEntries } from '../../ledger/sql/listEntries.js';
 import { readAccount } from '../../ledger/sql/readAccount.js';
+import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
 import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendResult } from '../reply.js';
@@ -39,7 +40,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
         accountId: newId(),
         currency,
         externalRef: external_ref ?? null,
-        metadata: metadata ?? {},
+        metadata: inStoredKeyOrder(metadata ?? {}),
         idempotency: claim,
       }),
     );

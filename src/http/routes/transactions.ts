@@ -6,6 +6,7 @@ import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import type { IdempotencyClaim, LedgerOperation } from '../../ledger/operations.js';
 import { transactionResource } from '../../ledger/resources.js';
 import { readTransactions } from '../../ledger/sql/readTransactions.js';
+import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
 import { checkBodyStorable } from '../storableBody.js';
@@ -24,7 +25,7 @@ const WRITE_RESPONSES = { 201: Transaction, 400: ProblemSchema, 404: ProblemSche
 type PostingBody = Pick<TransferBody, 'amount' | 'currency' | 'description' | 'metadata'>;
 
 function postingFields(body: PostingBody, amount: bigint, idempotency: IdempotencyClaim) {
-  return { amount, currency: body.currency, description: body.description ?? null, metadata: body.metadata ?? {}, idempotency };
+  return { amount, currency: body.currency, description: body.description ?? null, metadata: inStoredKeyOrder(body.metadata ?? {}), idempotency };
 }
 
 export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = async (app, { pool, writer, inFlight }) => {

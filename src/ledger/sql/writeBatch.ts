@@ -34,6 +34,7 @@ WITH new_accounts AS (
   FROM unnest($22::uuid[], $23::numeric[], $24::bigint[]) AS u(id, balance, version)
   WHERE accounts.id = u.id AND accounts.id = ANY($22::uuid[])
 ), new_events AS (
+  -- A JSON null element is the jsonb value 'null'; the column's check wants SQL NULL.
   INSERT INTO outbox (event_id, event_type, routing_key, transaction_id, payload, created_at)
   SELECT event_id, event_type, routing_key, transaction_id, nullif(payload, 'null'), $1
   FROM ROWS FROM (unnest($25::uuid[], $26::text[], $27::text[], $28::uuid[]), jsonb_array_elements($29::jsonb))

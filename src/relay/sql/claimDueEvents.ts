@@ -8,15 +8,18 @@ import type { OutboxRow } from './outboxRow.js';
 // outbox_due index (next_attempt_at, id), so the scan reads only due rows. The columns are named
 // with their table: a bare `id` in ORDER BY would mean the text output column, and sort every row.
 
+/** The columns of a claimed row, as toClaimedEvent reads them. */
+export const CLAIMED_COLUMNS = 'id::text, event_id::text, event_type, routing_key, payload::text AS body, transaction_id, attempts, created_at';
+
 const CLAIM_DUE_EVENTS_SQL = `
-SELECT id::text, event_id::text, event_type, routing_key, payload::text AS body, transaction_id, attempts, created_at
+SELECT ${CLAIMED_COLUMNS}
 FROM outbox
 WHERE published_at IS NULL AND next_attempt_at <= now()
 ORDER BY outbox.next_attempt_at, outbox.id
 LIMIT $1
 FOR UPDATE SKIP LOCKED`;
 
-interface ClaimedRow {
+export interface ClaimedRow {
   id: string;
   event_id: string;
   event_type: string;
@@ -32,7 +35,11 @@ export type ClaimedEvent = Omit<OutboxRow, 'body'> & { body: string | null; tran
 
 export async function claimDueEvents(client: pg.PoolClient, limit: number): Promise<ClaimedEvent[]> {
   const result = await client.query<ClaimedRow>({ name: 'outbox_claim_due_events', text: CLAIM_DUE_EVENTS_SQL, values: [limit] });
-  return result.rows.map((row) => ({
+  return result.rows.map(toClaimedEvent);
+}
+
+export function toClaimedEvent(row: ClaimedRow): ClaimedEvent {
+  return {
     id: row.id,
     eventId: row.event_id,
     eventType: row.event_type,
@@ -41,5 +48,5 @@ export async function claimDueEvents(client: pg.PoolClient, limit: number): Prom
     transactionId: row.transaction_id,
     attempts: row.attempts,
     createdAt: row.created_at,
-  }));
+  };
 }
