@@ -31,7 +31,7 @@ after(() => database.drop());
 /** Inserts transfers between spread-out accounts with their two entries, one statement per table. */
 async function insertTransfers(client: pg.PoolClient, count: number, firstSequence: number): Promise<void> {
   await client.query(
-    `CREATE TEMP TABLE planned ON COMMIT DROP AS
+    `CREATE TEMP TABLE planned AS
      WITH numbered AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM accounts)
      SELECT gen_random_uuid() AS id, source.id AS source, destination.id AS destination, n
      FROM generate_series(1, $1::int) AS n
