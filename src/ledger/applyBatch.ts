@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { mustDiscardConnection, runAsOneTransaction } from '../db/oneSyncTransaction.js';
 import { classifyDatabaseError, isServerError } from '../db/sqlstate.js';
 import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
@@ -21,11 +22,17 @@ import { writeBatch } from './sql/writeBatch.js';
 // (pg's pipeline mode): each round trip carries several without waiting for their answers.
 //
 // Usually one round trip: a partition is the single writer of its accounts, so it plans against
-// the rows its last commits left (CommittedAccounts) and sends BEGIN, a lock that checks those
-// rows, the write and COMMIT together. When another writer changed a row or stored one of the
-// keys meanwhile, that transaction rolls back whole and the batch takes two round trips: BEGIN with
-// a lock that reads the rows and stored outcomes, then the write with COMMIT. Where that keeps
-// happening, the batches take two round trips at once (OneRoundTripGate).
+// the rows its last commits left (CommittedAccounts) and sends a lock that checks those rows and
+// the write as one implicit transaction, committed at the protocol's Sync (oneSyncTransaction.ts).
+// When another writer changed a row or stored one of the keys meanwhile, that transaction rolls
+// back whole and the batch takes two round trips: BEGIN with a lock that reads the rows and stored
+// outcomes, then the write with COMMIT. Where that keeps happening, the batches take two round
+// trips at once (OneRoundTripGate).
+//
+// The outbox trigger's NOTIFY goes out inside the transaction, once per batch. PostgreSQL
+// serializes the commits of notifying transactions (a lock held through the WAL flush), which caps
+// writers that commit one operation each; a batch commits dozens, and one more round trip per
+// batch to notify after COMMIT cost more than the lock (README, Performance).
 
 /** The connection failed while COMMIT was in flight: the batch may or may not have committed. */
 export class CommitOutcomeUnknownError extends Error {
@@ -38,11 +45,6 @@ export class CommitOutcomeUnknownError extends Error {
   }
 }
 
-// The outbox's NOTIFY is sent after COMMIT, not inside the transaction: PostgreSQL serializes the
-// commits of notifying transactions (a global lock held through the WAL flush). The relay's
-// backstop poll covers a wake-up lost to a crash between the two.
-const BEGIN_WITH_NOTIFY_AFTER_COMMIT = `BEGIN; SELECT set_config('wallet_ledger.notify_after_commit', 'on', true)`;
-const NOTIFY_OUTBOX = `SELECT pg_notify('outbox', '')`;
 /** Only accounts being opened check external refs, and they take the two-round-trip path. */
 const NO_TAKEN_REFS: ReadonlySet<string> = new Set();
 
@@ -72,17 +74,20 @@ async function applyInOneRoundTrip(
   const plan = planBatch(operations, known, NO_TAKEN_REFS, now, context.settings);
   const client = await context.pool.connect();
   try {
-    await commitBehind(client, plan, plan.results, [
-      client.query(BEGIN_WITH_NOTIFY_AFTER_COMMIT),
-      lockAccountsAsPlanned(client, known),
-      writeBatch(client, plan),
-    ]);
+    await runAsOneTransaction(client, [lockAccountsAsPlanned(known), writeBatch(plan)]);
   } catch (error) {
+    if (!isServerError(error)) {
+      // The connection died with the transaction on the wire: it may have committed.
+      const marker = commitMarker(plan);
+      releaseAndThrow(client, error, marker ? new CommitOutcomeUnknownError(marker, plan.results, error) : error);
+    }
+    client.release(mustDiscardConnection(error) ? (error as Error) : undefined);
     const failure = classifyDatabaseError(error).kind;
     if (failure !== 'rows_changed' && failure !== 'idempotency_race') throw error;
     context.oneRoundTrip.recordFellBack();
     return undefined;
   }
+  client.release();
   context.committedAccounts.rememberCommit(known, plan);
   context.oneRoundTrip.recordCommitted();
   return plan.results;
@@ -101,7 +106,7 @@ async function applyInTwoRoundTrips(
   try {
     // Pipelined: the lock is sent behind BEGIN without waiting for it. Should BEGIN fail, no write follows.
     [, locked] = await Promise.all([
-      client.query(BEGIN_WITH_NOTIFY_AFTER_COMMIT),
+      client.query('BEGIN'),
       lockBatch(client, lockIds, keysOf(operations), externalRefsOf(operations), now),
     ]);
     const storedTransactions = await readStoredTransactions(client, locked);
@@ -114,7 +119,7 @@ async function applyInTwoRoundTrips(
     client.release(isServerError(error) ? undefined : (error as Error));
     throw error;
   }
-  await commitBehind(client, plan, results, [writeBatch(client, plan)]);
+  await commitBehind(client, plan, results, [client.query(writeBatch(plan))]);
   context.committedAccounts.rememberCommit(locked.accounts, plan);
   return results;
 }
@@ -147,21 +152,12 @@ async function commitBehind(
   }
   const tag = (committed as PromiseFulfilledResult<pg.QueryResult>).value.command;
   if (tag !== 'COMMIT') return releaseAndThrow(client, undefined, new Error(`COMMIT answered ${tag}: the batch was not applied`));
-  notifyThenRelease(client, plan.events.length > 0);
+  client.release();
 }
 
 function releaseAndThrow(client: pg.PoolClient, connectionError: unknown, error: unknown): never {
   client.release(connectionError === undefined ? undefined : (connectionError as Error));
   throw error;
-}
-
-/** Wakes the relay without making the caller wait; a failed wake-up only delays the events. */
-function notifyThenRelease(client: pg.PoolClient, notify: boolean): void {
-  if (!notify) return client.release();
-  client.query(NOTIFY_OUTBOX).then(
-    () => client.release(),
-    (error: Error) => client.release(error),
-  );
 }
 
 function keysOf(operations: readonly LedgerOperation[]): string[] {

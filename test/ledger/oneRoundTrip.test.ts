@@ -174,10 +174,10 @@ test('the write refuses to run outside a transaction that a lock statement marke
   const client = await database.pool.connect();
   try {
     // As if BEGIN had failed: the pipelined write would run on its own.
-    await assert.rejects(writeBatch(client, plan), { code: 'WL003' });
+    await assert.rejects(client.query(writeBatch(plan)), { code: 'WL003' });
     // In a transaction, but one that locked nothing.
     await client.query('BEGIN');
-    await assert.rejects(writeBatch(client, plan), { code: 'WL003' });
+    await assert.rejects(client.query(writeBatch(plan)), { code: 'WL003' });
     await client.query('ROLLBACK');
   } finally {
     client.release();

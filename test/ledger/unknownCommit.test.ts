@@ -1,11 +1,13 @@
-// Proves a write whose COMMIT outcome the service cannot know (the connection drops while COMMIT
-// is in flight) is resolved before answering: applied exactly once whether the database committed
-// it or not, and answered 201 either way.
+// Proves a write whose commit outcome the service cannot know (the connection drops while the
+// commit is in flight) is resolved before answering: applied exactly once whether the database
+// committed it or not, and answered 201 either way; on both of the write path's ways to commit
+// (a COMMIT statement after two round trips, the Sync of a one-round-trip batch).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { newId } from '../../src/ids.js';
 import { fundedAccount, newKey, startTestService, type TestService } from '../support/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { CommitCuttingProxy, type CutMode } from '../support/commitCuttingProxy.js';
+import { CommitCuttingProxy, type CommitPoint, type CutMode } from '../support/commitCuttingProxy.js';
 
 let database: TestDatabase;
 let proxy: CommitCuttingProxy;
@@ -26,13 +28,28 @@ after(async () => {
   await database.drop();
 });
 
-async function depositThroughCut(mode: CutMode): Promise<void> {
-  const account = await fundedAccount(api, 'USD', 0n);
+/** Opened behind the service's back: its first batch reads the row, in two round trips. */
+async function accountTheServiceNeverSaw(): Promise<string> {
+  const id = newId();
+  await database.pool.query(`INSERT INTO accounts (id, kind, currency, created_at, updated_at) VALUES ($1, 'user', 'USD', now(), now())`, [id]);
+  return id;
+}
+
+async function depositThroughCut(mode: CutMode, point: CommitPoint): Promise<void> {
+  const account = point === 'one-sync' ? await fundedAccount(api, 'USD', 0n) : await accountTheServiceNeverSaw();
+  // A batch plans in one round trip against rows its partition has written before.
+  let expectedBalance = 70n;
+  if (point === 'one-sync') {
+    const warmUp = await api.request('POST', '/v1/transactions/deposit', { body: { account_id: account, amount: '30' }, idempotencyKey: newKey() });
+    assert.equal(warmUp.status, 201, warmUp.raw);
+    expectedBalance += 30n;
+  }
   proxy.arm(mode);
   const cutsBefore = proxy.cuts;
   const key = newKey();
   const response = await api.request('POST', '/v1/transactions/deposit', { body: { account_id: account, amount: '70' }, idempotencyKey: key });
-  assert.equal(proxy.cuts, cutsBefore + 1, 'the COMMIT was cut');
+  assert.equal(proxy.cuts, cutsBefore + 1, 'the commit was cut');
+  assert.equal(proxy.lastCut, point);
   assert.equal(response.status, 201, response.raw);
   const rows = await database.pool.query(
     `SELECT (SELECT balance::text FROM accounts WHERE id = $1) AS balance,
@@ -40,11 +57,15 @@ async function depositThroughCut(mode: CutMode): Promise<void> {
             (SELECT count(*)::int FROM idempotency_keys WHERE key = $2) AS keys`,
     [account, key],
   );
-  assert.deepEqual(rows.rows[0], { balance: '70', entries: 1, keys: 1 });
+  assert.deepEqual(rows.rows[0], { balance: expectedBalance.toString(), entries: point === 'one-sync' ? 2 : 1, keys: 1 });
   const replay = await api.request('POST', '/v1/transactions/deposit', { body: { account_id: account, amount: '70' }, idempotencyKey: key });
   assert.equal(replay.raw, response.raw);
 }
 
-test('connection lost after the database committed: the service finds the commit and answers it', () => depositThroughCut('after-commit'));
+test('connection lost after the database committed: the service finds the commit and answers it', () => depositThroughCut('after-commit', 'commit-statement'));
 
-test('connection lost before the database saw COMMIT: the service runs the batch again, once', () => depositThroughCut('before-commit'));
+test('connection lost before the database saw COMMIT: the service runs the batch again, once', () => depositThroughCut('before-commit', 'commit-statement'));
+
+test('one round trip, connection lost after the database committed at the Sync: the service finds the commit', () => depositThroughCut('after-commit', 'one-sync'));
+
+test('one round trip, connection lost before the database saw the batch: the service runs it again, once', () => depositThroughCut('before-commit', 'one-sync'));

@@ -1,20 +1,27 @@
 import net from 'node:net';
 
-// A TCP proxy in front of PostgreSQL that can cut a client's connection exactly at its next
-// COMMIT: either before the server sees it (the transaction rolls back) or after the server has
-// committed but before the client hears so (the outcome is unknown to the client).
+// A TCP proxy in front of PostgreSQL that can cut a client's connection exactly where its next
+// batch commits: either before the server sees the commit (the transaction rolls back) or after
+// the server has committed but before the client hears so (the outcome is unknown to the client).
+// A batch commits at a COMMIT statement (two round trips) or at the Sync that ends the one round
+// trip carrying its write (src/db/oneSyncTransaction.ts).
 
 /** The simple-protocol Query message node-postgres sends for COMMIT: 'Q', int32 length 11, "COMMIT\0". */
 const COMMIT_MESSAGE = Buffer.from([0x51, 0, 0, 0, 11, ...Buffer.from('COMMIT'), 0]);
-/** The server's CommandComplete tag for it: 'C', int32 length 11, "COMMIT\0". */
-const COMMIT_COMPLETE = Buffer.from([0x43, 0, 0, 0, 11, ...Buffer.from('COMMIT'), 0]);
+/** The batch's write statement, named in its Parse and Bind messages. */
+const WRITE_BATCH_NAME = Buffer.from('write_batch\0');
+/** ReadyForQuery, idle: the server has ended the transaction, and it committed unless an error came first. */
+const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 
 export type CutMode = 'before-commit' | 'after-commit';
+/** Where the cut batch was to commit. */
+export type CommitPoint = 'commit-statement' | 'one-sync';
 
 export class CommitCuttingProxy {
   private server: net.Server | undefined;
   private armed: CutMode | undefined;
   cuts = 0;
+  lastCut: CommitPoint | undefined;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -38,9 +45,11 @@ export class CommitCuttingProxy {
     let swallowReplies = false;
     client.on('data', (chunk) => {
       const mode = this.armed;
-      if (mode && chunk.includes(COMMIT_MESSAGE)) {
+      const point = commitPointIn(chunk);
+      if (mode && point) {
         this.armed = undefined;
         this.cuts += 1;
+        this.lastCut = point;
         if (mode === 'before-commit') {
           client.destroy();
           upstream.destroy();
@@ -53,8 +62,8 @@ export class CommitCuttingProxy {
     });
     upstream.on('data', (chunk) => {
       if (!swallowReplies) return void client.write(chunk);
-      // The server has answered the COMMIT: it is durable, and the client never heard.
-      if (chunk.includes(COMMIT_COMPLETE)) upstream.destroy();
+      // The server has ended the transaction: it is durable, and the client never heard.
+      if (chunk.includes(READY_IDLE)) upstream.destroy();
     });
     const end = () => {
       client.destroy();
@@ -65,4 +74,9 @@ export class CommitCuttingProxy {
     client.on('close', () => !swallowReplies && upstream.destroy());
     upstream.on('close', () => client.destroy());
   }
+}
+
+function commitPointIn(chunk: Buffer): CommitPoint | undefined {
+  if (chunk.includes(COMMIT_MESSAGE)) return 'commit-statement';
+  return chunk.includes(WRITE_BATCH_NAME) ? 'one-sync' : undefined;
 }

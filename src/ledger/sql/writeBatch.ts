@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { PreparedStatement } from '../../db/oneSyncTransaction.js';
 import type { BatchPlan } from '../planBatch.js';
 
 // Writes everything a batch decided in one statement: new accounts, transactions, entries, one
@@ -53,15 +53,16 @@ WITH new_accounts AS (
 SELECT assert_batch_locked() AS locked, assert_outcomes_stored(count(*)::int, $35) AS outcomes_stored FROM stored_outcomes`;
 
 /**
- * Fails with SQLSTATE WL001 (an idempotency race, see sqlstate.ts) when another writer stored an
- * outcome under one of the plan's keys first: the caller may send COMMIT without looking. Fails
+ * The statement that writes a plan. It fails with SQLSTATE WL001 (an idempotency race, see
+ * sqlstate.ts) when another writer stored an outcome under one of the plan's keys first: the
+ * caller may commit without looking. Fails
  * with WL003, writing nothing, outside a transaction that a lock statement marked (lockBatch,
  * lockAccountsAsPlanned): pipelined behind a BEGIN that failed, it would otherwise run on its own.
  */
-export async function writeBatch(client: pg.PoolClient, plan: BatchPlan): Promise<void> {
+export function writeBatch(plan: BatchPlan): PreparedStatement {
   const { newAccounts: a, transactions: t, entries: e, balanceUpdates: u, events: o, idempotencyRows: k } = plan;
   // Every row of a batch has the same time, so it travels once: the arrays carry only what differs.
-  await client.query({
+  return {
     name: 'write_batch',
     text: WRITE_BATCH_SQL,
     values: [
@@ -79,5 +80,5 @@ export async function writeBatch(client: pg.PoolClient, plan: BatchPlan): Promis
       JSON.stringify(k.map((r) => r.body)),
       k.length,
     ],
-  });
+  };
 }
