@@ -1,7 +1,8 @@
 import pg from 'pg';
 
 // Runs statements as one implicit transaction of PostgreSQL's extended query protocol: each
-// statement's Bind and Execute back to back, then a single Sync, at which the server commits. The
+// statement's Bind and Execute back to back, then a single Sync, at which the server commits (or,
+// on a connection with a transaction open, statements that end in COMMIT, which commits). The
 // server flushes its answers at a Sync, so the whole transaction comes back in one write instead of
 // one per statement: each answer wakes the service's thread, and on a busy machine the woken thread
 // takes the core from the backend that is still working on the rest of the transaction. After a
@@ -29,7 +30,8 @@ interface ProtocolConnection {
 }
 
 /**
- * Resolves once the server committed every statement. Rejects with the server's error when one
+ * Resolves once the server committed every statement: no error, and the connection idle after the
+ * Sync. Rejects with the server's error when one
  * failed (nothing was committed), or with the connection's error when it was lost on the way (the
  * outcome is then unknown). A rejection that `mustDiscardConnection` flags leaves the connection
  * unsure of which statements it has parsed: release it with an error.

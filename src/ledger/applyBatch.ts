@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { mustDiscardConnection, runAsOneTransaction } from '../db/oneSyncTransaction.js';
+import { mustDiscardConnection, runAsOneTransaction, type PreparedStatement } from '../db/oneSyncTransaction.js';
 import { classifyDatabaseError, isServerError } from '../db/sqlstate.js';
 import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
@@ -26,7 +26,7 @@ import { writeBatch } from './sql/writeBatch.js';
 // the write as one implicit transaction, committed at the protocol's Sync (oneSyncTransaction.ts).
 // When another writer changed a row or stored one of the keys meanwhile, that transaction rolls
 // back whole and the batch takes two round trips: BEGIN with a lock that reads the rows and stored
-// outcomes, then the write with COMMIT. Where that keeps happening, the batches take two round
+// outcomes, then the write and COMMIT under one Sync. Where that keeps happening, the batches take two round
 // trips at once (OneRoundTripGate).
 //
 // The outbox trigger's NOTIFY goes out inside the transaction, once per batch. PostgreSQL
@@ -45,6 +45,8 @@ export class CommitOutcomeUnknownError extends Error {
   }
 }
 
+/** Ends the two-round-trip path's explicit transaction, under the same Sync as its write. */
+const COMMIT: PreparedStatement = { name: 'commit_batch', text: 'COMMIT', values: [] };
 /** Only accounts being opened check external refs, and they take the two-round-trip path. */
 const NO_TAKEN_REFS: ReadonlySet<string> = new Set();
 
@@ -74,13 +76,9 @@ async function applyInOneRoundTrip(
   const plan = planBatch(operations, known, NO_TAKEN_REFS, now, context.settings);
   const client = await context.pool.connect();
   try {
-    await runAsOneTransaction(client, [lockAccountsAsPlanned(known), writeBatch(plan)]);
+    await commitAtOneSync(client, plan, plan.results, [lockAccountsAsPlanned(known), writeBatch(plan)]);
   } catch (error) {
-    if (!isServerError(error)) {
-      // The connection died with the transaction on the wire: it may have committed.
-      const marker = commitMarker(plan);
-      releaseAndThrow(client, error, marker ? new CommitOutcomeUnknownError(marker, plan.results, error) : error);
-    }
+    if (!isServerError(error)) throw error; // released, the outcome unknown (commitAtOneSync)
     client.release(mustDiscardConnection(error) ? (error as Error) : undefined);
     const failure = classifyDatabaseError(error).kind;
     if (failure !== 'rows_changed' && failure !== 'idempotency_race') throw error;
@@ -119,40 +117,38 @@ async function applyInTwoRoundTrips(
     client.release(isServerError(error) ? undefined : (error as Error));
     throw error;
   }
-  await commitBehind(client, plan, results, [client.query(writeBatch(plan))]);
+  try {
+    await commitAtOneSync(client, plan, results, [writeBatch(plan), COMMIT]);
+  } catch (error) {
+    if (!isServerError(error)) throw error; // released, the outcome unknown (commitAtOneSync)
+    // A failed statement leaves the explicit transaction open and aborted; nothing was applied.
+    const rolledBack = await client.query('ROLLBACK').then(() => true, () => false);
+    client.release(!rolledBack || mustDiscardConnection(error) ? (error as Error) : undefined);
+    throw error;
+  }
+  client.release();
   context.committedAccounts.rememberCommit(locked.accounts, plan);
   return results;
 }
 
 /**
- * Sends COMMIT behind the transaction's statements (already sent) and settles them all. A statement
- * that fails aborts the transaction, and the COMMIT behind it only ends it (PostgreSQL answers
- * ROLLBACK). Once COMMIT is on the wire, a lost connection leaves the outcome unknown, unless the
- * server had already reported a statement failed.
+ * Sends the statements with one Sync (oneSyncTransaction.ts) and settles the commit's outcome: a
+ * server error means nothing committed, and the caller releases the connection; a connection lost
+ * on the way leaves the outcome unknown, and the connection is released here.
  */
-async function commitBehind(
+async function commitAtOneSync(
   client: pg.PoolClient,
   plan: BatchPlan,
   results: OperationResult[],
-  statements: Array<Promise<unknown>>,
+  statements: PreparedStatement[],
 ): Promise<void> {
-  const settled = await Promise.allSettled([...statements, client.query('COMMIT')]);
-  const committed = settled.pop() as PromiseSettledResult<pg.QueryResult>;
-  const connectionLost = [...settled, committed].find((each) => each.status === 'rejected' && !isServerError(each.reason));
-  const lostReason = (connectionLost as PromiseRejectedResult | undefined)?.reason;
-  // The server refused a statement: nothing committed (the connection may have died after saying so).
-  const refused = settled.find((each) => each.status === 'rejected' && isServerError(each.reason));
-  if (refused) return releaseAndThrow(client, lostReason, (refused as PromiseRejectedResult).reason);
-  // The server refused the COMMIT itself: nothing committed, and the connection is fine.
-  if (committed.status === 'rejected' && isServerError(committed.reason)) return releaseAndThrow(client, undefined, committed.reason);
-  // The connection died with COMMIT on the wire: the batch may have committed.
-  if (lostReason !== undefined) {
+  try {
+    await runAsOneTransaction(client, statements);
+  } catch (error) {
+    if (isServerError(error)) throw error;
     const marker = commitMarker(plan);
-    return releaseAndThrow(client, lostReason, marker ? new CommitOutcomeUnknownError(marker, results, lostReason) : lostReason);
+    releaseAndThrow(client, error, marker ? new CommitOutcomeUnknownError(marker, results, error) : error);
   }
-  const tag = (committed as PromiseFulfilledResult<pg.QueryResult>).value.command;
-  if (tag !== 'COMMIT') return releaseAndThrow(client, undefined, new Error(`COMMIT answered ${tag}: the batch was not applied`));
-  client.release();
 }
 
 function releaseAndThrow(client: pg.PoolClient, connectionError: unknown, error: unknown): never {

@@ -64,7 +64,7 @@ async function depositThroughCut(mode: CutMode, point: CommitPoint): Promise<voi
 
 test('connection lost after the database committed: the service finds the commit and answers it', () => depositThroughCut('after-commit', 'commit-statement'));
 
-test('connection lost before the database saw COMMIT: the service runs the batch again, once', () => depositThroughCut('before-commit', 'commit-statement'));
+test('connection lost before the database saw the write and COMMIT: the service runs the batch again, once', () => depositThroughCut('before-commit', 'commit-statement'));
 
 test('one round trip, connection lost after the database committed at the Sync: the service finds the commit', () => depositThroughCut('after-commit', 'one-sync'));
 

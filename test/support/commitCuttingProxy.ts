@@ -3,13 +3,13 @@ import net from 'node:net';
 // A TCP proxy in front of PostgreSQL that can cut a client's connection exactly where its next
 // batch commits: either before the server sees the commit (the transaction rolls back) or after
 // the server has committed but before the client hears so (the outcome is unknown to the client).
-// A batch commits at a COMMIT statement (two round trips) or at the Sync that ends the one round
-// trip carrying its write (src/db/oneSyncTransaction.ts).
+// A batch commits where its write is sent: with a COMMIT statement behind it under the same Sync
+// (two round trips), or at that Sync alone (one round trip; src/db/oneSyncTransaction.ts).
 
-/** The simple-protocol Query message node-postgres sends for COMMIT: 'Q', int32 length 11, "COMMIT\0". */
-const COMMIT_MESSAGE = Buffer.from([0x51, 0, 0, 0, 11, ...Buffer.from('COMMIT'), 0]);
 /** The batch's write statement, named in its Parse and Bind messages. */
 const WRITE_BATCH_NAME = Buffer.from('write_batch\0');
+/** The two-round-trip path's COMMIT, a named statement too. */
+const COMMIT_BATCH_NAME = Buffer.from('commit_batch\0');
 /** ReadyForQuery, idle: the server has ended the transaction, and it committed unless an error came first. */
 const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 
@@ -77,6 +77,6 @@ export class CommitCuttingProxy {
 }
 
 function commitPointIn(chunk: Buffer): CommitPoint | undefined {
-  if (chunk.includes(COMMIT_MESSAGE)) return 'commit-statement';
-  return chunk.includes(WRITE_BATCH_NAME) ? 'one-sync' : undefined;
+  if (!chunk.includes(WRITE_BATCH_NAME)) return undefined;
+  return chunk.includes(COMMIT_BATCH_NAME) ? 'commit-statement' : 'one-sync';
 }
