@@ -31,10 +31,10 @@ interface ProtocolConnection {
 
 /**
  * Resolves once the server committed every statement: no error, and the connection idle after the
- * Sync. Rejects with the server's error when one
- * failed (nothing was committed), or with the connection's error when it was lost on the way (the
- * outcome is then unknown). A rejection that `mustDiscardConnection` flags leaves the connection
- * unsure of which statements it has parsed: release it with an error.
+ * Sync. Rejects with the server's error when one failed (nothing was committed), or with the
+ * connection's error when it was lost on the way (the outcome is then unknown). A rejection that
+ * `mustDiscardConnection` flags leaves the connection unsure of which statements it has parsed:
+ * release it with an error.
  */
 export function runAsOneTransaction(client: pg.PoolClient, statements: readonly PreparedStatement[]): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -26,15 +26,15 @@ import { writeBatch } from './sql/writeBatch.js';
 // the write as one implicit transaction, committed at the protocol's Sync (oneSyncTransaction.ts).
 // When another writer changed a row or stored one of the keys meanwhile, that transaction rolls
 // back whole and the batch takes two round trips: BEGIN with a lock that reads the rows and stored
-// outcomes, then the write and COMMIT under one Sync. Where that keeps happening, the batches take two round
-// trips at once (OneRoundTripGate).
+// outcomes, then the write and COMMIT under one Sync. Where that keeps happening, the batches take
+// two round trips at once (OneRoundTripGate).
 //
 // The outbox trigger's NOTIFY goes out inside the transaction, once per batch. PostgreSQL
 // serializes the commits of notifying transactions (a lock held through the WAL flush), which caps
 // writers that commit one operation each; a batch commits dozens, and one more round trip per
 // batch to notify after COMMIT cost more than the lock (README, Performance).
 
-/** The connection failed while COMMIT was in flight: the batch may or may not have committed. */
+/** The connection failed while the commit was in flight: the batch may or may not have committed. */
 export class CommitOutcomeUnknownError extends Error {
   constructor(
     readonly marker: CommitMarker,

@@ -55,9 +55,9 @@ SELECT assert_batch_locked() AS locked, assert_outcomes_stored(count(*)::int, $3
 /**
  * The statement that writes a plan. It fails with SQLSTATE WL001 (an idempotency race, see
  * sqlstate.ts) when another writer stored an outcome under one of the plan's keys first: the
- * caller may commit without looking. Fails
- * with WL003, writing nothing, outside a transaction that a lock statement marked (lockBatch,
- * lockAccountsAsPlanned): pipelined behind a BEGIN that failed, it would otherwise run on its own.
+ * caller may commit without looking. It fails with WL003, writing nothing, outside a transaction
+ * that a lock statement marked (lockBatch, lockAccountsAsPlanned), so that it can never run on its
+ * own behind a lock that did not.
  */
 export function writeBatch(plan: BatchPlan): PreparedStatement {
   const { newAccounts: a, transactions: t, entries: e, balanceUpdates: u, events: o, idempotencyRows: k } = plan;
