@@ -14,7 +14,7 @@ export function createPool(databaseUrl: string, max: number, applicationName = '
     statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: applicationName,
     // Queries sent back to back go out without waiting for each other's answers (the write path
-    // sends BEGIN with its first statement, and COMMIT with its write): fewer round trips.
+    // sends BEGIN with its lock when it takes two round trips): fewer round trips.
     pipeline: true,
   });
   // A client that loses its connection emits 'error': idle ones through the pool, checked-out ones

@@ -41,7 +41,7 @@ export class CommitOutcomeUnknownError extends Error {
     readonly results: OperationResult[],
     override readonly cause: unknown,
   ) {
-    super('connection lost during COMMIT');
+    super('connection lost during the commit');
   }
 }
 

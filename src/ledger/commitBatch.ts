@@ -39,7 +39,7 @@ export async function commitBatch(context: LedgerContext, operations: readonly L
 
 /** True when the batch committed, false when it did not, undefined when the database cannot say. */
 async function resolveCommit(context: LedgerContext, error: CommitOutcomeUnknownError): Promise<boolean | undefined> {
-  context.logger.warn({ err: error.cause }, 'connection lost during COMMIT; resolving the outcome');
+  context.logger.warn({ err: error.cause }, 'connection lost during the commit; resolving the outcome');
   for (let attempt = 1; attempt <= RESOLVE_ATTEMPTS_MAX; attempt++) {
     try {
       return await findCommitMarker(context.pool, error.marker);

@@ -4,7 +4,7 @@ import type { AccountState, BatchPlan } from './planBatch.js';
 // single writer of its accounts, can plan a batch without reading them first (applyBatch). Only a
 // hint: the lock statement compares the balance and version of every state planned against with
 // the locked row (they are all of an account that ever changes), so a stale entry costs a round
-// trip, never a wrong balance. States are recorded only once COMMIT answered, so that an entry is
+// trip, never a wrong balance. States are recorded only once the commit answered, so that an entry is
 // always a state the database really had. They hold no metadata: memory stays a few hundred bytes
 // an account, whatever the accounts carry.
 
