@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Piscina } from 'piscina';
 import { commitBatch } from '../src/ledger/commitBatch.js';
 import type { LedgerContext } from '../src/ledger/ledgerContext.js';
@@ -13,9 +12,17 @@ import type { PartitionTask, PartitionWorkerData } from './partitionWorker.js';
 
 /** Connections per worker: one for the batch's transaction, one for its reads before it. */
 const WORKER_POOL_MAX = 2;
+const FNV_OFFSET_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 
+/**
+ * FNV-1a over the id's characters: routing needs an even spread, not a cryptographic hash, and
+ * sha1 through createHash cost 1.4 µs a request (2.6% of the main thread's time under load).
+ */
 export function partitionOf(accountId: string, partitions: number): number {
-  return createHash('sha1').update(accountId).digest().readUInt32BE(0) % partitions;
+  let hash = FNV_OFFSET_BASIS;
+  for (let index = 0; index < accountId.length; index++) hash = Math.imul(hash ^ accountId.charCodeAt(index), FNV_PRIME);
+  return (hash >>> 0) % partitions;
 }
 
 export interface PartitionedWriterOptions {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from '../errors.js';
 import type { IdempotencyClaim, OperationResult } from '../ledger/operations.js';
@@ -37,7 +37,7 @@ export function readIdempotencyClaim(
 /** Method, path and body with its keys sorted: equal requests hash equal, however they were spelt. */
 function fingerprint(request: FastifyRequest, body: unknown): string {
   const path = request.url.split('?')[0];
-  return createHash('sha256').update(`${request.method} ${path}\n${canonicalJson(body)}`).digest('base64url');
+  return hash('sha256', `${request.method} ${path}\n${canonicalJson(body)}`, 'base64url');
 }
 
 function canonicalJson(value: unknown): string {
