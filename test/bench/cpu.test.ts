@@ -22,7 +22,8 @@ test('CpuMeter counts the CPU of a busy child found through processTree', async 
   const meter = await CpuMeter.start({ children: async () => (await processTree(process.pid)).slice(1) });
   await once(busy, 'exit');
   const percent = await meter.stop();
-  // The child spins for 1.5 s of a measurement about as long: most of one core.
-  assert.ok(percent.children! > 40, `children: ${percent.children}%`);
+  // The child spins for 1.5 s of a measurement about as long: most of one core on an idle machine.
+  // A meter that misses the child reads 0; the margin leaves room for a machine busy with other tests.
+  assert.ok(percent.children! > 10, `children: ${percent.children}%`);
   assert.ok(percent.machine! >= percent.children! - 5, JSON.stringify(percent));
 });
