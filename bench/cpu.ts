@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 
 // CPU time of the processes taking part, from /proc (Linux only; elsewhere every figure is null),
 // so that the report can say where the cycles went: service, PostgreSQL, load generator.
@@ -84,11 +83,14 @@ export class CpuMeter {
 }
 
 async function processCpuSeconds(pid: number): Promise<number | undefined> {
+  const fields = statFields(pid);
+  return fields && (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** /proc/<pid>/stat from its state on (field 3): the command name before it may hold spaces and ')'. */
+function statFields(pid: number | string): string[] | undefined {
   const stat = readProcFile(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  // The command name may hold spaces and parentheses: fields are counted after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 function readProcFile(path: string): string | undefined {
@@ -101,7 +103,7 @@ function readProcFile(path: string): string | undefined {
 
 /** Busy CPU seconds of the whole machine since boot (every process, ours or not). */
 async function machineBusySeconds(): Promise<number> {
-  const stat = await readFile('/proc/stat', 'utf8').catch(() => '');
+  const stat = readProcFile('/proc/stat') ?? '';
   // user nice system idle iowait irq softirq steal: guest time is already inside user.
   const cpu = stat.split('\n')[0]?.split(/\s+/).slice(1, 9).map(Number) ?? [];
   const total = cpu.reduce((sum, value) => sum + (Number.isFinite(value) ? value : 0), 0);
@@ -127,20 +129,20 @@ function childrenByScan(rootPid: number): number[] {
   }
   return entries.filter((entry) => {
     if (!/^\d+$/.test(entry)) return false;
-    const stat = readProcFile(`/proc/${entry}/stat`);
-    return stat !== undefined && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === rootPid;
+    const parent = statFields(entry)?.[1];
+    return parent !== undefined && Number(parent) === rootPid;
   }).map(Number);
 }
 
 /** Peak resident set size (VmHWM) of a live process, in bytes; undefined where /proc has none. */
 export async function peakRssBytes(pid: number): Promise<number | undefined> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  const status = readProcFile(`/proc/${pid}/status`);
   const match = status?.match(/^VmHWM:\s+(\d+)\s+kB/m);
   return match ? Number(match[1]) * 1024 : undefined;
 }
 
 export async function threadCount(pid: number): Promise<number | undefined> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  const status = readProcFile(`/proc/${pid}/status`);
   const match = status?.match(/^Threads:\s+(\d+)/m);
   return match ? Number(match[1]) : undefined;
 }
