@@ -3,8 +3,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
+import type { Config } from '../config.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
 import { requireApiKey } from './auth.js';
+import { DOCS_ROUTE_PREFIX, OPENAPI_DOCUMENT_PATH, restrictDocs } from './docsAccess.js';
+import { showDocumentedHeaders } from './documentedHeaders.js';
 import { InFlightKeys } from './idempotency.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -22,6 +25,8 @@ export interface AppOptions {
   writer: LedgerWriter;
   serviceApiKey: string;
   logger: FastifyBaseLogger;
+  /** In production the OpenAPI document and Swagger UI need the API key too. */
+  environment: Config['environment'];
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -53,18 +58,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
   });
   requireApiKey(app, options.serviceApiKey);
+  restrictDocs(app, options.environment, options.serviceApiKey);
   registerProblemHandlers(app);
 
   await app.register(swagger, {
+    transform: showDocumentedHeaders,
     openapi: {
-      info: { title: 'Wallet Ledger Service', version: '1.0.0', description: 'Double-entry wallet ledger' },
+      info: {
+        title: 'Wallet Ledger Service',
+        version: '1.0.0',
+        description:
+          'Double-entry wallet ledger. Every /v1 call needs X-Service-Api-Key (Authorize); with ENVIRONMENT=production this document and Swagger UI need it too.',
+      },
       components: {
         securitySchemes: { serviceApiKey: { type: 'apiKey', in: 'header', name: 'X-Service-Api-Key' } },
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: DOCS_ROUTE_PREFIX });
+  app.get(OPENAPI_DOCUMENT_PATH, { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { pool: options.pool });
   const inFlight = new InFlightKeys();

@@ -20,13 +20,20 @@ function digest(value: string): Buffer {
   return hash('sha256', value, 'buffer');
 }
 
-export function requireApiKey(app: FastifyInstance, apiKey: string): void {
+/** Throws 401 `unauthorized` unless the request carries the key (other protected paths use it too). */
+export function apiKeyCheck(apiKey: string): (request: FastifyRequest) => void {
   const expected = digest(apiKey);
-  app.addHook('onRequest', async (request) => {
-    if (!isProtected(request)) return;
+  return (request) => {
     const given = request.headers['x-service-api-key'];
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
       throw ProblemError.of('unauthorized', 'Send a valid X-Service-Api-Key header');
     }
+  };
+}
+
+export function requireApiKey(app: FastifyInstance, apiKey: string): void {
+  const check = apiKeyCheck(apiKey);
+  app.addHook('onRequest', async (request) => {
+    if (isProtected(request)) check(request);
   });
 }

@@ -150,6 +150,24 @@ export const ProblemSchema = Type.Object(
   { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' },
 );
 
-export const IdempotencyKeyHeader = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: '1-255 printable ASCII characters' })),
+// The Idempotency-Key header as the OpenAPI document shows it. The handlers read and check it
+// themselves (src/http/idempotency.ts), so that a missing key is its own problem code rather than
+// a generic header validation error; these schemas only document it (see documentedHeaders.ts).
+const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
+const IdempotencyKey = Type.String({
+  minLength: 1,
+  maxLength: IDEMPOTENCY_KEY_LENGTH_MAX,
+  pattern: '^[\\x20-\\x7E]+$',
+  description: `1-${IDEMPOTENCY_KEY_LENGTH_MAX} printable ASCII characters, unique per intended write; a repeat replays the first answer`,
+});
+
+export const RequiredIdempotencyKeyHeader = Type.Object({ 'Idempotency-Key': IdempotencyKey });
+
+export const OptionalIdempotencyKeyHeader = Type.Object({ 'Idempotency-Key': Type.Optional(IdempotencyKey) });
+
+export const Liveness = Type.Object({ status: Type.Literal('ok') });
+
+export const Readiness = Type.Object({
+  status: Type.Literal('ready'),
+  migration: Type.String({ description: 'The latest migration, which the database has applied' }),
 });

@@ -4,9 +4,12 @@ import { OutboxRelay, relaySettingsFromConfig } from '../relay/relay.js';
 
 // `npm run outbox-worker`: the outbox relay process. It runs until SIGTERM or SIGINT, riding out
 // broker and database outages; on a signal it finishes the batch in flight, releases its claims
-// and exits 0.
+// and exits 0. A broker that holds the exchange with other arguments is no outage: the relay has
+// logged why, and the process exits EXIT_BROKER_REFUSED instead of retrying while the outbox grows.
 
 const SHUTDOWN_MARGIN_MS = 5_000;
+/** sysexits' EX_CONFIG: the broker's configuration and the relay's disagree. */
+const EXIT_BROKER_REFUSED = 78;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -14,7 +17,9 @@ async function main(): Promise<void> {
     exitWithMessage('DATABASE_URL is required for the outbox worker (point it at the database `npm start` uses)');
   }
   const log = createLogger(config.logLevel, 'outbox-relay');
-  const relay = new OutboxRelay(relaySettingsFromConfig(config, config.databaseUrl), log);
+  const relay: OutboxRelay = new OutboxRelay(relaySettingsFromConfig(config, config.databaseUrl), log, {
+    onBrokerRefused: () => void stopAndExit(relay, config.shutdownTimeoutMs),
+  });
   await relay.start();
   log.info('outbox relay started', { exchange: config.outboxExchange, exchange_type: config.outboxExchangeType });
 
@@ -29,6 +34,13 @@ async function main(): Promise<void> {
     },
     () => log.error('outbox relay shutdown timed out; exiting (unfinished claims are released with the connection)'),
   );
+}
+
+/** Releases the relay's claims and connections (bounded by `timeoutMs`), then exits EXIT_BROKER_REFUSED. */
+async function stopAndExit(relay: OutboxRelay, timeoutMs: number): Promise<void> {
+  setTimeout(() => process.exit(EXIT_BROKER_REFUSED), timeoutMs).unref();
+  await relay.stop().catch(() => {});
+  process.exit(EXIT_BROKER_REFUSED);
 }
 
 main().catch((error: unknown) => {

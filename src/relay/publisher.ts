@@ -1,13 +1,14 @@
 import { connect, type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
 import { describeError, type Logger } from './logger.js';
 import type { OutgoingMessage } from './message.js';
-import { declareTopology, type TopologySettings } from './topology.js';
+import { declareTopology, TopologyMismatchError, type TopologySettings } from './topology.js';
 
 // Publishes batches on one confirm channel and reports, per message, whether the broker took
 // responsibility for it (confirm) or not (nack, closed channel, no confirm in time). amqplib's
 // connection recovery reconnects forever; `setup` opens the channel and declares the topology on
 // every connection. Any unexpected channel close resets the whole connection, so one recovery
-// path rebuilds everything instead of two half-recovered states.
+// path rebuilds everything instead of two half-recovered states. The one failure no reconnect can
+// fix, a broker holding the exchange with other arguments, stops the recovery and is reported.
 
 const RECONNECT_DELAY_MIN_MS = 200;
 const RECONNECT_DELAY_MAX_MS = 5_000;
@@ -25,12 +26,17 @@ export class Publisher {
   private channel: ConfirmChannel | undefined;
   private blocked = false;
   private closing = false;
+  private refused = false;
 
-  /** `onReady` runs after every (re)connect, when publishing can (re)start. */
+  /**
+   * `onReady` runs after every (re)connect, when publishing can (re)start; `onRefused` once, when
+   * the broker refuses the topology (logged here) and publishing stops for good.
+   */
   constructor(
     private readonly settings: PublisherSettings,
     private readonly log: Logger,
     private readonly onReady: () => void,
+    private readonly onRefused: (error: TopologyMismatchError) => void = () => {},
   ) {}
 
   /** Starts connecting in the background: a broker that is down at start is retried, not fatal. */
@@ -91,11 +97,35 @@ export class Publisher {
 
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
-    channel.on('error', (error: Error) => this.log.warn('broker channel error', { error: describeError(error) }));
-    await declareTopology(channel, this.settings);
+    // A declaration that fails says so itself (below, or as the recovery's connect-failed).
+    let declared = false;
+    channel.on('error', (error: Error) => {
+      if (declared) this.log.warn('broker channel error', { error: describeError(error) });
+    });
+    try {
+      await declareTopology(channel, this.settings);
+    } catch (error) {
+      if (error instanceof TopologyMismatchError) this.refuse(error);
+      throw error;
+    }
+    declared = true;
     channel.on('close', () => this.onChannelClosed(model, channel));
     this.channel = channel;
     this.blocked = false;
+  }
+
+  /** Every reconnect would be refused the same way: one error line, no more retries. */
+  private refuse(error: TopologyMismatchError): void {
+    this.refused = true;
+    this.log.error(error.message, {
+      [error.objectKind]: error.objectName,
+      argument: error.argument,
+      relay_declares: error.relayDeclares,
+      broker_says: error.brokerSays,
+    });
+    // Stops amqplib's recovery: the failed attempt schedules no reconnect.
+    this.connection?.close().catch(() => {});
+    this.onRefused(error);
   }
 
   private onChannelClosed(model: ChannelModel, channel: ConfirmChannel): void {
@@ -115,7 +145,9 @@ export class Publisher {
       this.channel = undefined;
       if (!this.closing) this.log.warn('broker connection lost', { error: describeError(error) });
     });
-    connection.on('connect-failed', (error: Error) => this.log.warn('broker connect failed', { error: describeError(error) }));
+    connection.on('connect-failed', (error: Error) => {
+      if (!this.refused) this.log.warn('broker connect failed', { error: describeError(error) });
+    });
     connection.on('error', (error: Error) => this.log.warn('broker connection error', { error: describeError(error) }));
     connection.on('blocked', (reason: string) => {
       this.blocked = true;

@@ -6,6 +6,7 @@ import { DrainLoop } from './drainLoop.js';
 import type { Logger } from './logger.js';
 import { NotificationListener } from './notificationListener.js';
 import { Publisher, type PublisherSettings } from './publisher.js';
+import type { TopologyMismatchError } from './topology.js';
 import { findNextDueDelay } from './sql/findNextDueDelay.js';
 import { purgePublished } from './sql/purgePublished.js';
 import { WakeSignal } from './wakeSignal.js';
@@ -48,6 +49,8 @@ export function relaySettingsFromConfig(config: Config, databaseUrl: string): Re
 export interface RelayHooks {
   /** Called after every batch that claimed rows; tests and metrics watch the relay here. */
   onBatch?(outcome: BatchOutcome): void;
+  /** Called once when the broker refuses the exchange (declared with other arguments): the relay stops publishing. */
+  onBrokerRefused?(error: TopologyMismatchError): void;
 }
 
 export class OutboxRelay {
@@ -60,7 +63,7 @@ export class OutboxRelay {
   constructor(settings: RelaySettings, log: Logger, hooks: RelayHooks = {}) {
     const wake = () => this.signal.wake();
     this.pool = createPool(settings.databaseUrl, POOL_SIZE, POOL_APPLICATION_NAME);
-    this.publisher = new Publisher(settings, log, wake);
+    this.publisher = new Publisher(settings, log, wake, (error) => hooks.onBrokerRefused?.(error));
     this.listener = settings.listen ? new NotificationListener(settings.databaseUrl, log, wake) : undefined;
     const steps = {
       drainBatch: () => drainBatch(this.pool, this.publisher, settings),

@@ -11,7 +11,8 @@ import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
 import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendResult } from '../reply.js';
-import { Account, CreateAccountBody, EntriesQuery, EntryPage, IdParams, ProblemSchema } from '../schemas.js';
+import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
+import { Account, CreateAccountBody, EntriesQuery, EntryPage, IdParams, OptionalIdempotencyKeyHeader } from '../schemas.js';
 
 export interface AccountRoutesOptions {
   pool: pg.Pool;
@@ -19,16 +20,30 @@ export interface AccountRoutesOptions {
   inFlight: InFlightKeys;
 }
 
+const OPEN_RESPONSES = {
+  201: Account,
+  ...problemResponses([
+    ...V1_PROBLEM_CODES,
+    ...BODY_PROBLEM_CODES,
+    'external_ref_taken',
+    'idempotency_key_in_progress',
+    'idempotency_key_reused',
+    'overloaded',
+  ]),
+};
+const READ_PROBLEMS = problemResponses([...V1_PROBLEM_CODES, 'validation_error', 'account_not_found']);
+
 export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, { pool, writer, inFlight }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   typed.post('/v1/accounts', {
     schema: {
       summary: 'Open an account',
-      description: 'Idempotency-Key is optional and honoured.',
+      description: 'Idempotency-Key is optional and honoured: a repeat with the same key and body replays the first answer.',
       tags: ['accounts'],
+      documentedHeaders: OptionalIdempotencyKeyHeader,
       body: CreateAccountBody,
-      response: { 201: Account, 400: ProblemSchema, 409: ProblemSchema },
+      response: OPEN_RESPONSES,
     },
   }, async (request, reply) => {
     checkBodyStorable(request.body);
@@ -48,7 +63,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   });
 
   typed.get('/v1/accounts/:id', {
-    schema: { summary: 'Read an account', tags: ['accounts'], params: IdParams, response: { 200: Account, 404: ProblemSchema } },
+    schema: { summary: 'Read an account', tags: ['accounts'], params: IdParams, response: { 200: Account, ...READ_PROBLEMS } },
   }, async (request, reply) => {
     const account = await readAccount(pool, request.params.id);
     if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
@@ -61,7 +76,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
       tags: ['accounts'],
       params: IdParams,
       querystring: EntriesQuery,
-      response: { 200: EntryPage, 404: ProblemSchema },
+      response: { 200: EntryPage, ...READ_PROBLEMS },
     },
   }, async (request, reply) => {
     const limit = request.query.limit ?? 50;

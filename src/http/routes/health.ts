@@ -3,18 +3,26 @@ import type pg from 'pg';
 import { appliedMigrationName, latestMigrationName } from '../../db/migrations.js';
 import { problem } from '../../errors.js';
 import { sendProblem } from '../problemHandler.js';
+import { problemResponses } from '../problemResponses.js';
 import { sendJson } from '../reply.js';
+import { Liveness, Readiness } from '../schemas.js';
 
 const READINESS_TIMEOUT_MS = 2_000;
 
 export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (app, { pool }) => {
   const latest = await latestMigrationName();
 
-  app.get('/healthz', { schema: { summary: 'The process is alive', tags: ['health'] } }, async (_request, reply) =>
+  app.get('/healthz', { schema: { summary: 'The process is alive', tags: ['health'], response: { 200: Liveness } } }, async (_request, reply) =>
     sendJson(reply, 200, { status: 'ok' }),
   );
 
-  app.get('/readyz', { schema: { summary: 'The database is reachable and migrated', tags: ['health'] } }, async (_request, reply) => {
+  app.get('/readyz', {
+    schema: {
+      summary: 'The database is reachable and migrated',
+      tags: ['health'],
+      response: { 200: Readiness, ...problemResponses(['service_unavailable']) },
+    },
+  }, async (_request, reply) => {
     const reason = await readinessProblem(pool, latest);
     if (reason) return sendProblem(reply, problem('service_unavailable', reason), { 'retry-after': '1' });
     return sendJson(reply, 200, { status: 'ready', migration: latest });

@@ -11,7 +11,8 @@ import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
 import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendResult } from '../reply.js';
-import { DepositBody, IdParams, ProblemSchema, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
+import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
+import { DepositBody, IdParams, RequiredIdempotencyKeyHeader, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
 
 export interface TransactionRoutesOptions {
   pool: pg.Pool;
@@ -20,7 +21,33 @@ export interface TransactionRoutesOptions {
 }
 
 // Ids are compared as text on the write path, so they enter it in PostgreSQL's own (lower-case) spelling.
-const WRITE_RESPONSES = { 201: Transaction, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
+
+/** What every posting can answer; each kind adds the rejections only it can meet. */
+const POSTING_PROBLEM_CODES = [
+  ...V1_PROBLEM_CODES,
+  ...BODY_PROBLEM_CODES,
+  'idempotency_key_missing',
+  'idempotency_key_in_progress',
+  'idempotency_key_reused',
+  'account_not_found',
+  'currency_mismatch',
+  'balance_overflow',
+  'overloaded',
+] as const;
+
+const POSTING_SCHEMA = {
+  tags: ['transactions'],
+  description: 'Idempotency-Key is required: a repeat with the same key and body replays the first answer.',
+  documentedHeaders: RequiredIdempotencyKeyHeader,
+};
+
+const WRITE_RESPONSES = {
+  deposit: { 201: Transaction, ...problemResponses(POSTING_PROBLEM_CODES) },
+  withdrawal: { 201: Transaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds']) },
+  transfer: { 201: Transaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds', 'same_account']) },
+};
+
+const READ_RESPONSES = { 200: Transaction, ...problemResponses([...V1_PROBLEM_CODES, 'validation_error', 'transaction_not_found']) };
 
 type PostingBody = Pick<TransferBody, 'amount' | 'currency' | 'description' | 'metadata'>;
 
@@ -50,7 +77,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     ['/v1/transactions/withdraw', 'withdrawal', 'Withdraw from a wallet (to the currency\'s settlement account)'],
   ] as const) {
     typed.post(path, {
-      schema: { summary, tags: ['transactions'], body: kind === 'deposit' ? DepositBody : WithdrawBody, response: WRITE_RESPONSES },
+      schema: { ...POSTING_SCHEMA, summary, body: kind === 'deposit' ? DepositBody : WithdrawBody, response: WRITE_RESPONSES[kind] },
     }, async (request, reply) => {
       const body = request.body;
       return submitPosting(request, reply, body, (amount, idempotency) => ({
@@ -62,7 +89,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
   }
 
   typed.post('/v1/transactions/transfer', {
-    schema: { summary: 'Transfer between two wallets of one currency', tags: ['transactions'], body: TransferBody, response: WRITE_RESPONSES },
+    schema: { ...POSTING_SCHEMA, summary: 'Transfer between two wallets of one currency', body: TransferBody, response: WRITE_RESPONSES.transfer },
   }, async (request, reply) => {
     const body = request.body;
     return submitPosting(request, reply, body, (amount, idempotency) => ({
@@ -74,7 +101,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
   });
 
   typed.get('/v1/transactions/:id', {
-    schema: { summary: 'Read a transaction with its entries', tags: ['transactions'], params: IdParams, response: { 200: Transaction, 404: ProblemSchema } },
+    schema: { summary: 'Read a transaction with its entries', tags: ['transactions'], params: IdParams, response: READ_RESPONSES },
   }, async (request, reply) => {
     const id = request.params.id.toLowerCase();
     const found = (await readTransactions(pool, [id])).get(id);
