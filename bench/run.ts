@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runAbBench } from './ab.js';
 import { runBaselines } from './baselineRuns.js';
 import { CpuMeter, mainThreadCpuSeconds } from './cpu.js';
 import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabase, withClient } from './database.js';
@@ -9,6 +9,7 @@ import { runLoad } from './loadClient.js';
 import { findPgbench, type BaselineSamples } from './pgbench.js';
 import { createPlainBaseline } from './plainBaseline.js';
 import { note } from './progress.js';
+import { buildProject } from './projectBuild.js';
 import { runRelayBench } from './relay.js';
 import type { RelayReport } from './relayResults.js';
 import { formatTable, writeReport } from './report.js';
@@ -61,8 +62,7 @@ async function main(): Promise<void> {
 
 function buildService(): void {
   note('building the service (tsc -p tsconfig.build.json)');
-  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`the service does not build:\n${build.stdout}${build.stderr}`);
+  buildProject(REPOSITORY);
 }
 
 async function runServiceConfigurations(context: RunContext): Promise<ServiceRun[]> {
@@ -224,7 +224,8 @@ function hasFailures(measurements: Measurement[]): boolean {
   return measurements.some((m) => (m.http ? m.http.non2xx + m.http.errors + m.http.timeouts > 0 : (m.pgbench?.failed ?? 0) > 0));
 }
 
-main().catch((error: unknown) => {
+// `npm run bench -- --ab`: the same-run A/B of another git ref against this working tree (ab.ts).
+(process.argv.includes('--ab') ? runAbBench() : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
