@@ -35,13 +35,13 @@ export async function runAbBench(): Promise<void> {
   process.chdir(REPOSITORY);
   note(`A/B: ${ref} (A) against this working tree (B), ${settings.ab.rounds} rounds of ${settings.ab.partitionModes.join(' and ')}, ` +
     `${settings.durationSeconds} s per scenario, ${settings.connections} connections`);
-  note('building this working tree (B)');
-  buildProject(REPOSITORY);
   note(`checking out and building ${ref} (A)`);
   const checkout = await checkOutRef(REPOSITORY, ref);
   const removeOnSignal = () => void checkout.remove().finally(() => process.exit(130));
   process.once('SIGINT', removeOnSignal).once('SIGTERM', removeOnSignal);
   try {
+    note('building this working tree (B)');
+    buildProject(REPOSITORY);
     const database = await openBenchDatabase(settings.databaseUrl, settings.postgresFlags);
     try {
       note(`database: ${database.description} (migrated by this working tree); seeding ${settings.accounts} accounts`);

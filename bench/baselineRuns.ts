@@ -18,7 +18,7 @@ import { WaitSampler } from './waitEvents.js';
 const PLAIN_CLIENT_COUNTS = [8, 16, 32, 64];
 /** Seconds of each try: 64 clients connecting and preparing take part of the first second. */
 const CLIENT_SWEEP_SECONDS = 5;
-const CLIENT_SWEEP_SECONDS_QUICK = 1;
+const CLIENT_SWEEP_SECONDS_QUICK = 2;
 
 const SCHEMA_OF: Record<BaselineTables, LedgerSchema> = { plain: 'baseline', project: 'public' };
 

@@ -38,9 +38,9 @@ function sourceAndDestination(kind: BaselineKind, accounts: number): string {
 }
 
 /**
- * The project's outbox trigger notifies at commit unless told the writer notifies itself (as the
- * service does, after COMMIT: inside the transaction, PostgreSQL's NOTIFY lock would serialize the
- * clients' commits). The plain tables have no trigger: the script notifies after COMMIT either way.
+ * One client's transfer. The script notifies after COMMIT: inside the transaction, PostgreSQL's
+ * NOTIFY lock would serialize the clients' commits (the service commits a batch per transaction and
+ * lets the trigger notify inside). The project's outbox trigger is told so; the plain tables have none.
  */
 export function transferScript(kind: BaselineKind, accounts: number, tables: BaselineTables): string {
   const schemaPrefix = tables === 'plain' ? `${PLAIN_SCHEMA}.` : '';
@@ -115,10 +115,12 @@ export function parseReport(stdout: string): BaselineResult {
     ms: Number(match[1]),
     statement: match[2]!.trim().slice(0, 80),
   }));
+  const transactions = number(/number of transactions actually processed: (\d+)/);
   return {
-    transactions: number(/number of transactions actually processed: (\d+)/),
+    transactions,
     failed: number(/number of failed transactions: (\d+)/) || 0,
-    transactionsPerSecond: Math.round(number(/tps = ([\d.]+)/)),
+    // pgbench prints no rate when no transaction finished (a client count too high for the machine).
+    transactionsPerSecond: transactions === 0 ? 0 : Math.round(number(/tps = ([\d.]+)/)),
     latencyAverageMs: number(/latency average = ([\d.]+) ms/),
     statementLatencyMs,
   };
