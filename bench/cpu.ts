@@ -83,13 +83,24 @@ export class CpuMeter {
 }
 
 async function processCpuSeconds(pid: number): Promise<number | undefined> {
-  const fields = statFields(pid);
+  return cpuSecondsOf(statFields(`/proc/${pid}/stat`));
+}
+
+/**
+ * CPU seconds (user + system) of a process's main thread alone: the thread whose id is the pid.
+ * Node runs JavaScript there; worker threads and libuv's thread pool are other tasks of the process.
+ */
+export function mainThreadCpuSeconds(pid: number): number | undefined {
+  return cpuSecondsOf(statFields(`/proc/${pid}/task/${pid}/stat`));
+}
+
+function cpuSecondsOf(fields: string[] | undefined): number | undefined {
   return fields && (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** /proc/<pid>/stat from its state on (field 3): the command name before it may hold spaces and ')'. */
-function statFields(pid: number | string): string[] | undefined {
-  const stat = readProcFile(`/proc/${pid}/stat`);
+/** A stat file from its state on (field 3): the command name before it may hold spaces and ')'. */
+function statFields(statPath: string): string[] | undefined {
+  const stat = readProcFile(statPath);
   return stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
@@ -129,7 +140,7 @@ function childrenByScan(rootPid: number): number[] {
   }
   return entries.filter((entry) => {
     if (!/^\d+$/.test(entry)) return false;
-    const parent = statFields(entry)?.[1];
+    const parent = statFields(`/proc/${entry}/stat`)?.[1];
     return parent !== undefined && Number(parent) === rootPid;
   }).map(Number);
 }

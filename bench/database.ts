@@ -106,9 +106,17 @@ export async function settleDatabase(url: string): Promise<void> {
   });
 }
 
-export async function countLedgerTransactions(url: string): Promise<number> {
+/** The service's tables (the project schema, `public`) or the plain baseline's (plainBaseline.ts). */
+export type LedgerSchema = 'public' | 'baseline';
+
+const COUNT_LEDGER_TRANSACTIONS: Record<LedgerSchema, string> = {
+  public: 'SELECT count(*) AS count FROM public.ledger_transactions',
+  baseline: 'SELECT count(*) AS count FROM baseline.ledger_transactions',
+};
+
+export async function countLedgerTransactions(url: string, schema: LedgerSchema = 'public'): Promise<number> {
   return withClient(url, async (client) => {
-    const result = await client.query<{ count: string }>('SELECT count(*) AS count FROM ledger_transactions');
+    const result = await client.query<{ count: string }>(COUNT_LEDGER_TRANSACTIONS[schema]);
     return Number(result.rows[0]!.count);
   });
 }

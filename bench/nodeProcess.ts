@@ -16,8 +16,10 @@ export interface NodeProcess {
   stop(): Promise<number | null>;
 }
 
-export function startNodeProcess(entry: string, environment: Record<string, string>): NodeProcess {
+/** `cwd`: the checkout the entry belongs to (another git ref's worktree in an A/B); this process's by default. */
+export function startNodeProcess(entry: string, environment: Record<string, string>, cwd?: string): NodeProcess {
   const child = spawn(process.execPath, [entry], {
+    ...(cwd ? { cwd } : {}),
     env: { PATH: process.env.PATH, ENVIRONMENT: 'development', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

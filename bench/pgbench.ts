@@ -4,14 +4,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CURRENCY, MERCHANT_NUMBER, AMOUNT_MAX } from './accounts.js';
+import { PLAIN_SCHEMA } from './plainBaseline.js';
 import { Progress, note } from './progress.js';
 
 // The baseline: the same transfer the service writes (row locks in id order, two balance updates,
 // the transaction row, two entries, an outbox row, an idempotency row) as one plain SQL database
 // transaction per transfer, driven by pgbench against the same database. Like the service's, its
-// outbox and idempotency rows name the transaction instead of copying it.
+// outbox and idempotency rows name the transaction instead of copying it. It runs on two sets of
+// tables: the plain ones of plainBaseline.ts (the headline baseline) and the project's own.
 
 export type BaselineKind = 'uniform' | 'hot';
+
+/** `plain`: the baseline schema of plainBaseline.ts; `project`: the service's tables, with their statement triggers. */
+export type BaselineTables = 'plain' | 'project';
 
 export interface BaselineSamples {
   /** A request fingerprint the service stored, so the baseline writes as many bytes. */
@@ -32,18 +37,24 @@ function sourceAndDestination(kind: BaselineKind, accounts: number): string {
   return `\\set src random(1, ${accounts})\n\\set dst random(1, ${accounts - 1})\n\\set dst CASE WHEN :dst >= :src THEN :dst + 1 ELSE :dst END`;
 }
 
-export function transferScript(kind: BaselineKind, accounts: number): string {
+/**
+ * One client's transfer. The script notifies after COMMIT: inside the transaction, PostgreSQL's
+ * NOTIFY lock would serialize the clients' commits (the service commits a batch per transaction and
+ * lets the trigger notify inside). The project's outbox trigger is told so; the plain tables have none.
+ */
+export function transferScript(kind: BaselineKind, accounts: number, tables: BaselineTables): string {
+  const schemaPrefix = tables === 'plain' ? `${PLAIN_SCHEMA}.` : '';
+  const notifyAfterCommit = tables === 'project' ? "SELECT set_config('wallet_ledger.notify_after_commit', 'on', true);\n" : '';
   return `${sourceAndDestination(kind, accounts)}
 \\set amount random(1, ${AMOUNT_MAX})
 BEGIN;
-SELECT set_config('wallet_ledger.notify_after_commit', 'on', true);
-SELECT id FROM accounts WHERE id IN (bench.account_id(:src), bench.account_id(:dst)) ORDER BY id FOR UPDATE;
-UPDATE accounts SET balance = balance - :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:src) RETURNING balance AS src_balance, version AS src_sequence \\gset
-UPDATE accounts SET balance = balance + :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:dst) RETURNING balance AS dst_balance, version AS dst_sequence \\gset
-INSERT INTO ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, metadata, created_at) VALUES (bench.uuid_v7(), 'transfer', :amount, '${CURRENCY}', bench.account_id(:src), bench.account_id(:dst), '{}', now()) RETURNING id AS transaction_id \\gset
-INSERT INTO ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at) VALUES (bench.uuid_v7(), :transaction_id, bench.account_id(:src), 'debit', :amount, :src_balance, :src_sequence, now()), (bench.uuid_v7(), :transaction_id, bench.account_id(:dst), 'credit', :amount, :dst_balance, :dst_sequence, now());
-INSERT INTO outbox (event_id, event_type, routing_key, transaction_id, created_at) VALUES (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :transaction_id, now());
-INSERT INTO idempotency_keys (key, fingerprint, status_code, transaction_id, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :transaction_id, now(), now() + interval '24 hours');
+${notifyAfterCommit}SELECT id FROM ${schemaPrefix}accounts WHERE id IN (bench.account_id(:src), bench.account_id(:dst)) ORDER BY id FOR UPDATE;
+UPDATE ${schemaPrefix}accounts SET balance = balance - :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:src) RETURNING balance AS src_balance, version AS src_sequence \\gset
+UPDATE ${schemaPrefix}accounts SET balance = balance + :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:dst) RETURNING balance AS dst_balance, version AS dst_sequence \\gset
+INSERT INTO ${schemaPrefix}ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, metadata, created_at) VALUES (bench.uuid_v7(), 'transfer', :amount, '${CURRENCY}', bench.account_id(:src), bench.account_id(:dst), '{}', now()) RETURNING id AS transaction_id \\gset
+INSERT INTO ${schemaPrefix}ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at) VALUES (bench.uuid_v7(), :transaction_id, bench.account_id(:src), 'debit', :amount, :src_balance, :src_sequence, now()), (bench.uuid_v7(), :transaction_id, bench.account_id(:dst), 'credit', :amount, :dst_balance, :dst_sequence, now());
+INSERT INTO ${schemaPrefix}outbox (event_id, event_type, routing_key, transaction_id, created_at) VALUES (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :transaction_id, now());
+INSERT INTO ${schemaPrefix}idempotency_keys (key, fingerprint, status_code, transaction_id, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :transaction_id, now(), now() + interval '24 hours');
 COMMIT;
 SELECT pg_notify('outbox', '');
 `;
@@ -58,6 +69,7 @@ export async function startBaseline(options: {
   binary: string;
   databaseUrl: string;
   kind: BaselineKind;
+  tables: BaselineTables;
   accounts: number;
   clients: number;
   durationSeconds: number;
@@ -65,8 +77,8 @@ export async function startBaseline(options: {
   label: string;
 }): Promise<RunningBaseline> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'ledger-bench-pgbench-'));
-  const scriptPath = path.join(folder, `transfer-${options.kind}.sql`);
-  await writeFile(scriptPath, transferScript(options.kind, options.accounts));
+  const scriptPath = path.join(folder, `transfer-${options.tables}-${options.kind}.sql`);
+  await writeFile(scriptPath, transferScript(options.kind, options.accounts, options.tables));
   const child = spawn(options.binary, [
     '--no-vacuum', '--protocol=prepared', '--report-per-command', '--progress=1',
     `--client=${options.clients}`, `--jobs=${Math.min(options.clients, os.cpus().length)}`, `--time=${options.durationSeconds}`,
@@ -103,10 +115,12 @@ export function parseReport(stdout: string): BaselineResult {
     ms: Number(match[1]),
     statement: match[2]!.trim().slice(0, 80),
   }));
+  const transactions = number(/number of transactions actually processed: (\d+)/);
   return {
-    transactions: number(/number of transactions actually processed: (\d+)/),
+    transactions,
     failed: number(/number of failed transactions: (\d+)/) || 0,
-    transactionsPerSecond: Math.round(number(/tps = ([\d.]+)/)),
+    // pgbench prints no rate when no transaction finished (a client count too high for the machine).
+    transactionsPerSecond: transactions === 0 ? 0 : Math.round(number(/tps = ([\d.]+)/)),
     latencyAverageMs: number(/latency average = ([\d.]+) ms/),
     statementLatencyMs,
   };

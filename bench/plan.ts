@@ -1,5 +1,3 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { HttpScenarioKind } from './loadScenarios.js';
 import type { BaselineKind } from './pgbench.js';
 
@@ -33,9 +31,10 @@ export interface ServiceConfiguration {
   name: string;
   environment: Record<string, string>;
   scenarios: ScenarioName[];
-  needsWorkerMode?: boolean;
 }
 
+// Every configuration names its PARTITION_MODE, so each run measures both modes whatever the
+// service's default is: inline first (the relay's runs use the first configuration), worker last.
 export const SERVICE_CONFIGURATIONS: ServiceConfiguration[] = [
   {
     name: 'inline',
@@ -54,25 +53,5 @@ export const SERVICE_CONFIGURATIONS: ServiceConfiguration[] = [
     name: 'worker',
     environment: { PARTITION_MODE: 'worker' },
     scenarios: ['uniform', 'hot account', 'latency at half peak'],
-    needsWorkerMode: true,
   },
 ];
-
-/**
- * Whether anything but the config module reads the partition mode: until something does, a
- * service started with PARTITION_MODE=worker runs inline, and measuring it would mislabel figures.
- */
-export async function workerModeIsWired(repository: string): Promise<boolean> {
-  for (const folder of ['src', 'partitions']) {
-    for (const file of await typescriptFiles(path.join(repository, folder))) {
-      if (file.endsWith(path.join('src', 'config.ts'))) continue;
-      if ((await readFile(file, 'utf8')).includes('partitionMode')) return true;
-    }
-  }
-  return false;
-}
-
-async function typescriptFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { withFileTypes: true, recursive: true }).catch(() => []);
-  return entries.filter((entry) => entry.isFile() && entry.name.endsWith('.ts')).map((entry) => path.join(entry.parentPath, entry.name));
-}

@@ -2,15 +2,15 @@ import { DELIVERY_P99_TARGET_MS, type RelayReport } from './relayResults.js';
 
 // The relay's rows in the run's table and its bars in the chart.
 
-/** Rows in the columns of the main table: #, scenario, system, rate, vs, p50, p99, p99.9, failed, CPU. */
+/** Rows in the columns of the main table: #, scenario, system, rate, vs, vs project, p50, p99, p99.9, failed, main µs/write, CPU. */
 export function relayTableRows(relay: RelayReport): string[][] {
   const drains = relay.drains.map((d) => [
     'R', `drain ${d.events.toLocaleString('en-US')} events`, `relay x${d.relays}`, `${d.eventsPerSecond.toLocaleString('en-US')} ev/s`,
-    d.ratioToPeakWriteRate === undefined ? '' : `${d.ratioToPeakWriteRate.toFixed(2)}x peak`, '', '', '', '', cpu(d.cpuPercent, 'relay', ''),
+    d.ratioToPeakWriteRate === undefined ? '' : `${d.ratioToPeakWriteRate.toFixed(2)}x peak`, '', '', '', '', '', '', cpu(d.cpuPercent, 'relay', ''),
   ]);
   const latencies = relay.latencies.map((l) => [
     'R', `commit-to-delivery @${l.targetRate}/s`, `relay ${wakeUpLabel(l.wakeUp, l.relayEnvironment)}`, `${l.writeRate.toLocaleString('en-US')} ev/s`,
-    '', l.deliveryLatencyMs.p50.toFixed(0), l.deliveryLatencyMs.p99.toFixed(0), '', '', cpu(l.cpuPercent, 'service', 'relay'),
+    '', '', l.deliveryLatencyMs.p50.toFixed(0), l.deliveryLatencyMs.p99.toFixed(0), '', '', '', cpu(l.cpuPercent, 'service', 'relay'),
   ]);
   return [...drains, ...latencies];
 }

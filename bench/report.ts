@@ -21,23 +21,25 @@ export async function writeReport(report: BenchReport, folder: string): Promise<
 }
 
 export function formatTable(report: BenchReport): string {
-  const header = ['#', 'scenario', 'system', 'req/s', 'vs base', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'CPU % svc/pg/load/other of busy'];
+  const header = ['#', 'scenario', 'system', 'req/s', 'vs base', 'vs project', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'main µs/write', 'CPU % svc/pg/load/other of busy'];
   const rows = report.measurements.map((m) => [
     String(m.scenario),
     m.name,
-    m.system === 'pgbench' ? 'pgbench' : `service ${m.serviceConfiguration}`,
+    systemLabel(m),
     m.throughput.toLocaleString('en-US'),
     m.ratioToBaseline === undefined ? '' : `${m.ratioToBaseline.toFixed(2)}x ${m.baseline}`,
+    m.ratioToProjectSchemaBaseline === undefined ? '' : `${m.ratioToProjectSchemaBaseline.toFixed(2)}x`,
     latency(m, 'p50'),
     latency(m, 'p99'),
     latency(m, 'p99_9'),
     m.http ? String(m.http.non2xx + m.http.errors + m.http.timeouts) : String(m.pgbench?.failed ?? ''),
+    m.mainThreadCpu?.microsecondsPerWrite == null ? '' : `${m.mainThreadCpu.microsecondsPerWrite} (${m.mainThreadCpu.percent.toFixed(0)}%)`,
     cpu(m),
   ]);
   if (report.relay) rows.push(...relayTableRows(report.relay));
   const lines = [...aligned([header, ...rows])];
   if (report.relay) lines.push('', ...relayTargetLines(report.relay));
-  lines.push('', ...stallLines(report.measurements), '');
+  lines.push('', ...baselineLines(report.measurements), ...stallLines(report.measurements), '');
   for (const service of report.services) {
     const rss = service.peakRssBytes === undefined ? 'n/a' : `${(service.peakRssBytes / MEBIBYTE).toFixed(0)} MiB`;
     lines.push(`service ${service.configuration}: peak RSS (VmHWM) ${rss}, ${service.threads ?? '?'} threads, exit code ${service.exitCode}`);
@@ -45,15 +47,30 @@ export function formatTable(report: BenchReport): string {
   lines.push('', 'PostgreSQL backends of the system under test, average count by wait | state | statement (top 4):');
   for (const m of report.measurements) {
     const batch = m.operationsPerBatch === undefined ? '' : `, ${m.operationsPerBatch} operations per batch`;
-    lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? 'pgbench' : m.serviceConfiguration}${batch}]`);
+    lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? systemLabel(m) : m.serviceConfiguration}${batch}]`);
     for (const w of m.waits.slice(0, 4)) lines.push(`    ${w.backends.toFixed(2).padStart(5)}  ${w.wait} | ${w.state} | ${w.statement}`);
   }
   if (report.measurements.some((m) => m.statements)) lines.push('', ...statementLines(report.measurements));
   lines.push('');
   lines.push(`ledger check after the run: ${report.ledgerCheck.passed ? 'all invariants hold' : report.ledgerCheck.problems.join('; ')}` +
     ` (${report.ledgerCheck.transactions.toLocaleString('en-US')} ledger transactions)`);
+  const plainCheck = report.plainBaselineLedgerCheck;
+  if (plainCheck) lines.push(`ledger check of the plain baseline's tables: ${plainCheck.passed ? 'all invariants hold' : plainCheck.problems.join('; ')}`);
   for (const note of report.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
+}
+
+function systemLabel(m: Measurement): string {
+  if (m.system === 'service') return `service ${m.serviceConfiguration}`;
+  return m.baselineTables === 'plain' ? `pgbench plain, ${m.connections} clients` : `pgbench project schema, ${m.connections} clients`;
+}
+
+/** The plain baseline's client sweep: which client count it was measured at, and why. */
+function baselineLines(measurements: Measurement[]): string[] {
+  return measurements.flatMap((m) => (m.clientSweep
+    ? [`${m.scenario} ${m.name} [pgbench plain]: measured at ${m.connections} clients, the fastest of ` +
+       m.clientSweep.map((tried) => `${tried.clients} (${tried.transactionsPerSecond.toLocaleString('en-US')} tps)`).join(', ')]
+    : []));
 }
 
 /** Fixed-rate runs: the slowest second, the generator's own longest pause and an idle process's (neither stall is the service's). */
@@ -72,7 +89,7 @@ function statementLines(measurements: Measurement[]): string[] {
   const lines = [`PostgreSQL statements by execution time, share of the measurement  mean ms × calls | statement (top ${STATEMENTS_SHOWN}; ↳ inside a function or trigger, also counted in its caller):`];
   for (const m of measurements) {
     if (!m.statements) continue;
-    lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? 'pgbench' : m.serviceConfiguration}]`);
+    lines.push(`  ${m.scenario} ${m.name} [${m.system === 'pgbench' ? systemLabel(m) : m.serviceConfiguration}]`);
     for (const s of m.statements.slice(0, STATEMENTS_SHOWN)) {
       const cost = `${s.meanMs.toFixed(3).padStart(7)} ms × ${s.calls.toLocaleString('en-US').padStart(7)}`;
       lines.push(`    ${s.share.toFixed(2).padStart(5)}  ${cost} | ${s.nested ? '↳ ' : ''}${s.statement}`);
@@ -99,19 +116,19 @@ function fixed(value: number | undefined): string {
 
 function aligned(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column >= 3 && column <= 8 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+  return rows.map((row) => row.map((cell, column) => (column >= 3 && column <= 10 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
 }
 
 /** Throughput per scenario, service beside its pgbench baseline. */
 async function renderChart(report: BenchReport): Promise<string> {
-  const baselines = new Map(report.measurements.filter((m) => m.system === 'pgbench').map((m) => [m.name, m.throughput]));
+  const baselines = new Map(report.measurements.filter((m) => m.system === 'pgbench' && m.baselineTables === 'plain').map((m) => [m.name, m.throughput]));
   const values = report.measurements
     .filter((m) => m.system === 'service' && m.targetRate === undefined)
     .flatMap((m) => {
       const label = `${m.scenario} ${m.name}${m.serviceConfiguration === 'inline' ? '' : ` (${m.serviceConfiguration})`}`;
       const bars = [{ scenario: label, system: 'service over HTTP', throughput: m.throughput }];
       const baseline = m.baseline && baselines.get(`${m.baseline} transfer`);
-      if (baseline !== undefined) bars.push({ scenario: label, system: `pgbench ${m.baseline} transfer`, throughput: baseline });
+      if (baseline !== undefined) bars.push({ scenario: label, system: `pgbench ${m.baseline} transfer, plain tables`, throughput: baseline });
       return bars;
     })
     .concat(report.relay ? relayChartBars(report.relay) : []);
@@ -119,7 +136,7 @@ async function renderChart(report: BenchReport): Promise<string> {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Wallet ledger: writes per second, service vs pgbench baseline',
-      subtitle: `baseline: pgbench, one SQL transaction per transfer; ${report.settings.connections} clients, ${report.settings.durationSeconds} s each, ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.startedAt.slice(0, 10)}`,
+      subtitle: `baseline: pgbench on plain tables, one SQL transaction per transfer; ${report.settings.connections} HTTP connections, ${report.settings.durationSeconds} s each, ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.startedAt.slice(0, 10)}`,
     },
     width: { step: 26 },
     height: 300,

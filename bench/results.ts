@@ -1,5 +1,5 @@
 import type { LoadResult } from './loadGenerator.js';
-import type { BaselineKind, BaselineResult } from './pgbench.js';
+import type { BaselineKind, BaselineResult, BaselineTables } from './pgbench.js';
 import type { RelayReport } from './relayResults.js';
 import type { StatementShare } from './statementStats.js';
 import type { WaitShare } from './waitEvents.js';
@@ -13,15 +13,27 @@ export interface Measurement {
   system: 'service' | 'pgbench';
   /** The service's settings for this measurement (PARTITION_MODE, BATCH_MAX, ...); empty for pgbench. */
   serviceConfiguration: string;
+  /** HTTP connections, or pgbench clients. */
   connections: number;
   durationSeconds: number;
+  /** pgbench only: the plain tables (the headline baseline) or the project's own tables (with its statement triggers). */
+  baselineTables?: BaselineTables;
+  /** Plain baseline only: the short runs that chose its client count (the fastest is measured). */
+  clientSweep?: Array<{ clients: number; transactionsPerSecond: number }>;
   /** Requests per second asked of the load generator (scenario 5); unset means as fast as possible. */
   targetRate?: number;
   /** Successful requests (service) or committed transactions (pgbench) per second. */
   throughput: number;
-  /** The baseline this measurement compares with, and the ratio throughput / baseline throughput. */
+  /** The baseline this measurement compares with, and the ratio throughput / baseline throughput (plain tables). */
   baseline?: BaselineKind;
   ratioToBaseline?: number;
+  /** The same ratio against the pgbench baseline on the project's own tables (the earlier, weaker baseline). */
+  ratioToProjectSchemaBaseline?: number;
+  /**
+   * Service only: CPU of its main thread alone (the thread whose id is the pid, where the event loop
+   * runs), in percent of one core and per 201 answer (in the mixed scenario that includes the reads' share).
+   */
+  mainThreadCpu?: { percent: number; microsecondsPerWrite: number | null };
   http?: LoadResult;
   pgbench?: BaselineResult;
   /** CPU use during the measurement, in percent of one core: service, postgres, load generator, pgbench, machine. */
@@ -56,5 +68,7 @@ export interface BenchReport {
   /** The outbox relay: drain rate of a backlog, commit-to-delivery latency (unset with BENCH_RELAY=0). */
   relay?: RelayReport;
   ledgerCheck: { passed: boolean; problems: string[]; transactions: number };
+  /** The same invariants over the plain baseline's tables. */
+  plainBaselineLedgerCheck?: { passed: boolean; problems: string[]; transactions: number };
   notes: string[];
 }

@@ -1,25 +1,29 @@
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CpuMeter, processTree, type ProcessGroups } from './cpu.js';
-import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabase, withClient, type BenchDatabase } from './database.js';
+import { runAbBench } from './ab.js';
+import { runBaselines } from './baselineRuns.js';
+import { CpuMeter, mainThreadCpuSeconds } from './cpu.js';
+import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabase, withClient } from './database.js';
 import { runLoad } from './loadClient.js';
-import { findPgbench, startBaseline, type BaselineKind, type BaselineSamples } from './pgbench.js';
+import { findPgbench, type BaselineSamples } from './pgbench.js';
+import { createPlainBaseline } from './plainBaseline.js';
 import { note } from './progress.js';
+import { buildProject } from './projectBuild.js';
 import { runRelayBench } from './relay.js';
 import type { RelayReport } from './relayResults.js';
 import { formatTable, writeReport } from './report.js';
 import type { BenchReport, Measurement, ServiceRun } from './results.js';
 import { checkLedger, seedAccounts } from './seed.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
-import { loadBenchSettings, type BenchSettings } from './settings.js';
-import { enableStatementStats, readStatementStats, resetStatementStats, type StatementShare, type StatementStatsAvailability } from './statementStats.js';
+import { processGroups, readStatements, startStatementStats, type RunContext } from './runContext.js';
+import { loadBenchSettings } from './settings.js';
+import { enableStatementStats } from './statementStats.js';
 import { WaitSampler } from './waitEvents.js';
-import { SCENARIOS, SERVICE_CONFIGURATIONS, workerModeIsWired, type ScenarioName, type ServiceConfiguration } from './plan.js';
+import { SCENARIOS, SERVICE_CONFIGURATIONS, type ScenarioName, type ServiceConfiguration } from './plan.js';
 
 // `npm run bench`: the service over HTTP against pgbench's one-SQL-transaction-per-transfer
-// baseline, on one database, in one run. See bench/README.md.
+// baselines (plain tables, and the project's own), on one database, in one run. See bench/README.md.
 
 const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
@@ -27,17 +31,6 @@ const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
 const NOISY_OTHER_CPU_PERCENT = 20;
 /** Smoke-test figures (BENCH_QUICK=1) are not results: they go to an ignored folder. */
 const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
-
-interface RunContext {
-  settings: BenchSettings;
-  database: BenchDatabase;
-  /** Whether per-statement figures (pg_stat_statements) can be had, and what to note if not all can. */
-  statementStats: StatementStatsAvailability;
-  pgbench: string;
-  measurements: Measurement[];
-  notes: string[];
-  loadAverageAtStart: number[];
-}
 
 async function main(): Promise<void> {
   process.chdir(REPOSITORY);
@@ -53,13 +46,15 @@ async function main(): Promise<void> {
   try {
     note(`database: ${database.description}; seeding ${settings.accounts} accounts`);
     await seedAccounts(database.url, settings.accounts);
+    await createPlainBaseline(database.url);
     const services = await runServiceConfigurations(context);
     const relay = settings.relay ? await runRelay(context) : undefined;
     const ledgerCheck = await checkLedger(database.url);
-    const report = assembleReport(context, services, ledgerCheck, startedAt, relay);
+    const plainBaselineLedgerCheck = await checkLedger(database.url, 'baseline');
+    const report = { ...assembleReport(context, services, ledgerCheck, startedAt, relay), plainBaselineLedgerCheck };
     const { jsonPath, svgPath } = await writeReport(report, settings.quick ? QUICK_RESULTS_FOLDER : RESULTS_FOLDER);
     process.stdout.write(`${formatTable(report)}\n\nwrote ${path.relative(REPOSITORY, jsonPath)} and ${path.relative(REPOSITORY, svgPath)}\n`);
-    if (!ledgerCheck.passed || hasFailures(context.measurements)) process.exitCode = 1;
+    if (!ledgerCheck.passed || !plainBaselineLedgerCheck.passed || hasFailures(context.measurements)) process.exitCode = 1;
   } finally {
     await database.stop();
   }
@@ -67,18 +62,12 @@ async function main(): Promise<void> {
 
 function buildService(): void {
   note('building the service (tsc -p tsconfig.build.json)');
-  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`the service does not build:\n${build.stdout}${build.stderr}`);
+  buildProject(REPOSITORY);
 }
 
 async function runServiceConfigurations(context: RunContext): Promise<ServiceRun[]> {
   const runs: ServiceRun[] = [];
-  const workerWired = await workerModeIsWired(REPOSITORY);
   for (const configuration of SERVICE_CONFIGURATIONS) {
-    if (configuration.needsWorkerMode && !workerWired) {
-      context.notes.push('PARTITION_MODE=worker is parsed by src/config.ts but nothing reads it yet: the worker configuration was not run.');
-      continue;
-    }
     const environment = serviceEnvironment(context, configuration);
     note(`\nservice ${configuration.name} (${Object.entries(environment).map(([k, v]) => `${k}=${v}`).join(' ')})`);
     const service = await startService(context.database.url, environment);
@@ -149,6 +138,7 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   let meter: CpuMeter | undefined;
   let sampler: WaitSampler | undefined;
   let statementsSince: number | undefined;
+  let mainThreadAtStart: number | undefined;
   const durationSeconds = settings.durationSeconds * (scenario.durationFactor ?? 1);
   const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
   const label = `${scenario.number} ${name}${configuration === 'inline' ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
@@ -156,7 +146,9 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
     sampler = await WaitSampler.start(database.url, 'wallet-ledger%');
     meter = await CpuMeter.start(processGroups(database, { service: service.pid, load: loadPid }));
     statementsSince = await startStatementStats(context);
+    mainThreadAtStart = mainThreadCpuSeconds(service.pid);
   });
+  const mainThreadSeconds = (mainThreadCpuSeconds(service.pid) ?? Number.NaN) - (mainThreadAtStart ?? Number.NaN);
   const cpuPercent = await meter!.stop();
   const waits = await sampler!.stop();
   const statements = await readStatements(database, statementsSince);
@@ -168,52 +160,8 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
     connections: settings.connections, durationSeconds: http.durationSeconds,
     ...(targetRate ? { targetRate } : {}),
     throughput: http.requestsPerSecond, ...(scenario.baseline ? { baseline: scenario.baseline } : {}),
-    http, cpuPercent, waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
+    http, cpuPercent, ...mainThreadFigures(mainThreadSeconds, http.durationSeconds, http.statusCounts['201'] ?? 0), waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
   };
-}
-
-async function runBaselines(context: RunContext, samples: BaselineSamples): Promise<void> {
-  for (const kind of ['uniform', 'hot'] as BaselineKind[]) {
-    const { settings, database } = context;
-    await settleDatabase(database.url);
-    const before = await countLedgerTransactions(database.url);
-    const sampler = await WaitSampler.start(database.url, 'pgbench');
-    const meter = await CpuMeter.start(processGroups(database, {}));
-    const statementsSince = await startStatementStats(context);
-    const running = await startBaseline({
-      binary: context.pgbench, databaseUrl: database.url, kind, accounts: settings.accounts, clients: settings.connections,
-      durationSeconds: settings.durationSeconds, samples, label: `baseline pgbench ${kind} transfer`,
-    });
-    meter.addGroup('pgbench', running.pid);
-    const pgbench = await running.result;
-    const cpuPercent = await meter.stop();
-    const waits = await sampler.stop();
-    const statements = await readStatements(database, statementsSince);
-    const written = (await countLedgerTransactions(database.url)) - before;
-    context.measurements.push({
-      scenario: kind === 'uniform' ? 1 : 2, name: `${kind} transfer`, system: 'pgbench', serviceConfiguration: '',
-      connections: settings.connections, durationSeconds: settings.durationSeconds, throughput: pgbench.transactionsPerSecond,
-      pgbench, cpuPercent, waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: pgbench.transactions,
-    });
-  }
-}
-
-/** Right before a load starts (after settleDatabase, whose VACUUM and CHECKPOINT are not the load's): per-statement figures from zero. */
-async function startStatementStats(context: RunContext): Promise<number | undefined> {
-  return context.statementStats.available ? resetStatementStats(context.database.url) : undefined;
-}
-
-/** Right after the load: the statements that took the most execution time (none when the server lacks pg_stat_statements). */
-async function readStatements(database: BenchDatabase, since: number | undefined): Promise<{ statements?: StatementShare[] }> {
-  return since === undefined ? {} : { statements: await readStatementStats(database.url, since) };
-}
-
-function processGroups(database: BenchDatabase, pids: Record<string, number>): ProcessGroups {
-  const groups: ProcessGroups = {};
-  for (const [name, pid] of Object.entries(pids)) groups[name] = async () => [pid];
-  const postmaster = database.postmasterPid;
-  if (postmaster !== undefined) groups.postgres = () => processTree(postmaster);
-  return groups;
 }
 
 /** A stored request fingerprint the service wrote during the warm-up. */
@@ -227,11 +175,24 @@ async function readBaselineSamples(url: string): Promise<BaselineSamples> {
   });
 }
 
+/** The main thread's CPU over the load, per 201 answer; left out where /proc has no figure. */
+function mainThreadFigures(seconds: number, durationSeconds: number, writes: number): Pick<Measurement, 'mainThreadCpu'> {
+  if (!Number.isFinite(seconds)) return {};
+  const percent = Math.round((1000 * seconds) / durationSeconds) / 10;
+  return { mainThreadCpu: { percent, microsecondsPerWrite: writes > 0 ? Math.round((seconds * 1e6) / writes) : null } };
+}
+
 function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck: BenchReport['ledgerCheck'], startedAt: string, relay: RelayReport | undefined): BenchReport {
-  const baselines = new Map(context.measurements.filter((m) => m.system === 'pgbench').map((m) => [m.name, m.throughput]));
+  const baselines = (tables: string) =>
+    new Map(context.measurements.filter((m) => m.system === 'pgbench' && m.baselineTables === tables).map((m) => [m.name, m.throughput]));
+  const plain = baselines('plain');
+  const project = baselines('project');
   for (const m of context.measurements) {
-    const base = m.baseline && m.targetRate === undefined ? baselines.get(`${m.baseline} transfer`) : undefined;
-    if (base) m.ratioToBaseline = Math.round((m.throughput / base) * 100) / 100;
+    const comparable = m.baseline && m.targetRate === undefined ? `${m.baseline} transfer` : undefined;
+    const plainBase = comparable && plain.get(comparable);
+    const projectBase = comparable && project.get(comparable);
+    if (plainBase) m.ratioToBaseline = Math.round((m.throughput / plainBase) * 100) / 100;
+    if (projectBase) m.ratioToProjectSchemaBaseline = Math.round((m.throughput / projectBase) * 100) / 100;
     // Requests still in flight when the load stops commit without being counted: at most one per connection.
     const unaccounted = m.ledgerTransactionsWritten - m.ledgerTransactionsExpected;
     if (unaccounted < 0 || unaccounted > m.connections) {
@@ -263,7 +224,8 @@ function hasFailures(measurements: Measurement[]): boolean {
   return measurements.some((m) => (m.http ? m.http.non2xx + m.http.errors + m.http.timeouts > 0 : (m.pgbench?.failed ?? 0) > 0));
 }
 
-main().catch((error: unknown) => {
+// `npm run bench -- --ab`: the same-run A/B of another git ref against this working tree (ab.ts).
+(process.argv.includes('--ab') ? runAbBench() : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

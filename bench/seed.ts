@@ -1,6 +1,6 @@
 import { settlementAccountId } from '../src/ids.js';
 import { ACCOUNT_ID_SQL, CURRENCY, OPENING_BALANCE } from './accounts.js';
-import { withClient } from './database.js';
+import { withClient, type LedgerSchema } from './database.js';
 
 // Seeds the funded accounts directly with SQL, as the service would have written them: each
 // account got one deposit from the currency's settlement account, so balances sum to 0, every
@@ -59,9 +59,11 @@ export interface LedgerCheck {
   transactions: number;
 }
 
-/** The core issue's invariants, checked over the whole database after the run. */
-export async function checkLedger(url: string): Promise<LedgerCheck> {
+/** The core issue's invariants, checked over a whole schema's ledger after the run (the plain baseline's too). */
+export async function checkLedger(url: string, schema: LedgerSchema = 'public'): Promise<LedgerCheck> {
   return withClient(url, async (client) => {
+    // The same queries on either set of tables: the schema's names come first.
+    await client.query('SELECT set_config($1, $2, false)', ['search_path', schema]);
     const problems: string[] = [];
     const sums = await client.query<{ currency: string; total: string }>(
       'SELECT currency, sum(balance)::text AS total FROM accounts GROUP BY currency HAVING sum(balance) <> 0',

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { freePort } from '../test/support/freePort.js';
 import { peakRssBytes, threadCount } from './cpu.js';
 import { startNodeProcess, type NodeProcess } from './nodeProcess.js';
@@ -21,17 +22,31 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startService(databaseUrl: string, environment: Record<string, string>): Promise<ServiceProcess> {
+export interface ServiceCheckout {
+  /** The checkout whose dist/ runs: another git ref's worktree in an A/B. */
+  root: string;
+  /**
+   * /readyz also requires the database at the checkout's own newest migration, which an older ref
+   * never is on a database migrated by a newer tree: its A/B turns wait for /healthz (the server
+   * listens once it is set up) and the warm-up's successful writes show the rest.
+   */
+  readinessPath: '/readyz' | '/healthz';
+}
+
+export async function startService(
+  databaseUrl: string, environment: Record<string, string>, checkout?: ServiceCheckout,
+): Promise<ServiceProcess> {
   const port = await freePort();
-  const service = startNodeProcess(SERVER_ENTRY, {
+  const entry = checkout ? path.join(checkout.root, SERVER_ENTRY) : SERVER_ENTRY;
+  const service = startNodeProcess(entry, {
     DATABASE_URL: databaseUrl,
     SERVICE_API_KEY: BENCH_API_KEY,
     HOST: '127.0.0.1',
     PORT: String(port),
     ...environment,
-  });
+  }, checkout?.root);
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(url, service);
+  await waitUntilReady(url, checkout?.readinessPath ?? '/readyz', service);
   return {
     url,
     pid: service.pid,
@@ -42,13 +57,13 @@ export async function startService(databaseUrl: string, environment: Record<stri
   };
 }
 
-async function waitUntilReady(url: string, { child, exited, output }: NodeProcess) {
+async function waitUntilReady(url: string, readinessPath: string, { child, exited, output }: NodeProcess) {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (gone) throw new Error(`the service exited during start-up (code ${child.exitCode}):\n${output()}`);
-    const response = await fetch(`${url}/readyz`).catch(() => undefined);
+    const response = await fetch(`${url}${readinessPath}`).catch(() => undefined);
     if (response?.status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
   }

@@ -28,6 +28,17 @@ export interface BenchSettings {
   relayBacklog: number;
   /** HTTP transfers per second while commit-to-delivery is measured (BENCH_RELAY_RATE, default 300). */
   relayLatencyRate: number;
+  /** The same-run A/B (`--ab`, ab.ts): the git ref run as A beside this working tree (B). */
+  ab: AbSettings;
+}
+
+export interface AbSettings {
+  /** BENCH_AB_REF: a commit, branch or tag; required by `--ab`. */
+  ref: string | undefined;
+  /** BENCH_AB_ROUNDS: rounds, each one turn of A and one of B per partition mode (default 4). */
+  rounds: number;
+  /** BENCH_AB_MODES: the PARTITION_MODEs measured (default "inline worker"). */
+  partitionModes: string[];
 }
 
 const DURATION_SECONDS_DEFAULT = 10;
@@ -37,6 +48,8 @@ const ACCOUNTS_DEFAULT = 10_000;
 const RELAY_BACKLOG_DEFAULT = 100_000;
 const RELAY_BACKLOG_QUICK = 20_000;
 const RELAY_LATENCY_RATE_DEFAULT = 300;
+const AB_ROUNDS_DEFAULT = 4;
+const AB_PARTITION_MODES_DEFAULT = 'inline worker';
 /**
  * A partition plans in one round trip only when it remembers every account of a batch: 5 s of
  * uniform transfers (each account touched ~5 times) left a third of the first scenario's batches of
@@ -67,6 +80,11 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
     brokerUrl: env.BENCH_BROKER_URL || undefined,
     relayBacklog: Math.round(positiveNumber(env, 'BENCH_RELAY_BACKLOG', quick ? RELAY_BACKLOG_QUICK : RELAY_BACKLOG_DEFAULT)),
     relayLatencyRate: positiveNumber(env, 'BENCH_RELAY_RATE', RELAY_LATENCY_RATE_DEFAULT),
+    ab: {
+      ref: env.BENCH_AB_REF || undefined,
+      rounds: Math.round(positiveNumber(env, 'BENCH_AB_ROUNDS', AB_ROUNDS_DEFAULT)),
+      partitionModes: (env.BENCH_AB_MODES || AB_PARTITION_MODES_DEFAULT).split(/[\s,]+/).filter(Boolean),
+    },
   };
 }
 

@@ -1,0 +1,77 @@
+import { CpuMeter } from './cpu.js';
+import { countLedgerTransactions, settleDatabase, type LedgerSchema } from './database.js';
+import { startBaseline, type BaselineKind, type BaselineSamples, type BaselineTables } from './pgbench.js';
+import { note } from './progress.js';
+import type { Measurement } from './results.js';
+import { processGroups, readStatements, startStatementStats, type RunContext } from './runContext.js';
+import { WaitSampler } from './waitEvents.js';
+
+// The pgbench baselines of a run, per kind (uniform, hot): first the plain tables (the headline
+// baseline) at the client count that gives them the most throughput on this machine, then the
+// project's own tables at BENCH_CONNECTIONS clients (the earlier baseline, kept as a second row).
+
+/**
+ * Client counts tried on the plain tables before each measured plain run; the fastest is measured.
+ * On two cores a hot row's queue favours few clients, group commit favours many: which wins
+ * depends on the machine, so each run finds out.
+ */
+const PLAIN_CLIENT_COUNTS = [8, 16, 32, 64];
+/** Seconds of each try: 64 clients connecting and preparing take part of the first second. */
+const CLIENT_SWEEP_SECONDS = 5;
+const CLIENT_SWEEP_SECONDS_QUICK = 2;
+
+const SCHEMA_OF: Record<BaselineTables, LedgerSchema> = { plain: 'baseline', project: 'public' };
+
+export async function runBaselines(context: RunContext, samples: BaselineSamples): Promise<void> {
+  for (const kind of ['uniform', 'hot'] as BaselineKind[]) {
+    const clientSweep = await sweepClients(context, samples, kind);
+    const fastest = clientSweep.reduce((best, tried) => (tried.transactionsPerSecond > best.transactionsPerSecond ? tried : best));
+    context.measurements.push({ ...(await measureBaseline(context, samples, kind, 'plain', fastest.clients)), clientSweep });
+    context.measurements.push(await measureBaseline(context, samples, kind, 'project', context.settings.connections));
+  }
+}
+
+/** Short unmeasured runs of the plain baseline at each client count, as its engineer would tune it. */
+async function sweepClients(context: RunContext, samples: BaselineSamples, kind: BaselineKind) {
+  const { settings, database } = context;
+  const seconds = settings.quick ? CLIENT_SWEEP_SECONDS_QUICK : CLIENT_SWEEP_SECONDS;
+  const counts = [...new Set([...PLAIN_CLIENT_COUNTS, settings.connections])].sort((a, b) => a - b);
+  const sweep: Array<{ clients: number; transactionsPerSecond: number }> = [];
+  for (const clients of counts) {
+    await settleDatabase(database.url);
+    const running = await startBaseline({
+      binary: context.pgbench, databaseUrl: database.url, kind, tables: 'plain', accounts: settings.accounts, clients,
+      durationSeconds: seconds, samples, label: `plain tables ${kind}, ${clients} clients (client sweep, not measured)`,
+    });
+    sweep.push({ clients, transactionsPerSecond: (await running.result).transactionsPerSecond });
+  }
+  note(`plain ${kind}: ${sweep.map((s) => `${s.clients} clients ${s.transactionsPerSecond} tps`).join(', ')}`);
+  return sweep;
+}
+
+async function measureBaseline(
+  context: RunContext, samples: BaselineSamples, kind: BaselineKind, tables: BaselineTables, clients: number,
+): Promise<Measurement> {
+  const { settings, database } = context;
+  await settleDatabase(database.url);
+  const before = await countLedgerTransactions(database.url, SCHEMA_OF[tables]);
+  const sampler = await WaitSampler.start(database.url, 'pgbench');
+  const meter = await CpuMeter.start(processGroups(database, {}));
+  const statementsSince = await startStatementStats(context);
+  const running = await startBaseline({
+    binary: context.pgbench, databaseUrl: database.url, kind, tables, accounts: settings.accounts, clients,
+    durationSeconds: settings.durationSeconds, samples,
+    label: `baseline pgbench ${kind} transfer, ${tables === 'plain' ? 'plain tables' : 'project schema'}, ${clients} clients`,
+  });
+  meter.addGroup('pgbench', running.pid);
+  const pgbench = await running.result;
+  const cpuPercent = await meter.stop();
+  const waits = await sampler.stop();
+  const statements = await readStatements(database, statementsSince);
+  const written = (await countLedgerTransactions(database.url, SCHEMA_OF[tables])) - before;
+  return {
+    scenario: kind === 'uniform' ? 1 : 2, name: `${kind} transfer`, system: 'pgbench', serviceConfiguration: '', baselineTables: tables,
+    connections: clients, durationSeconds: settings.durationSeconds, throughput: pgbench.transactionsPerSecond,
+    pgbench, cpuPercent, waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: pgbench.transactions,
+  };
+}

@@ -1,0 +1,103 @@
+import { withClient } from './database.js';
+
+// The strongest honest baseline's tables: the same rows a transfer writes, in a schema of their
+// own (`baseline`, in the bench database) laid out as a competent engineer would lay out a plain
+// ledger, without the project's triggers. The project's statement triggers are tuned for the
+// service's batch statements: a pgbench transfer, one row per statement, pays their whole cost
+// once per row, which would flatter the service's ratios.
+//
+// What stays, because a real ledger keeps it and it holds the same guarantees as the service:
+// - the same columns and types (money as numeric(38,0), uuid ids, timestamps), so as many bytes;
+// - CHECK constraints, row by row and cheap: no wallet below zero, positive amounts;
+// - foreign keys from transactions and entries to accounts and from entries to their transaction:
+//   the service checks the same references (in statement triggers), and a ledger whose entries can
+//   name no account is not one. Inside the transfer they find rows it already holds FOR UPDATE;
+// - the indexes the service's reads and housekeeping need: an account's entries by sequence (also
+//   what keeps sequences unique), a transaction's entries, due outbox rows, expired idempotency keys.
+// What goes: the triggers (double entry and immutability are the code's and the privileges' job
+// here), the account columns a transfer never reads, and the outbox's second key: its event id
+// (a time-ordered UUID) is the primary key and gives the delivery order, one index fewer per row.
+// Accounts keep free room on each page (fillfactor) so a balance update stays a HOT update.
+
+export const PLAIN_SCHEMA = 'baseline';
+
+const PLAIN_TABLES_SQL = `
+CREATE SCHEMA baseline;
+
+CREATE TABLE baseline.accounts (
+  id          uuid PRIMARY KEY,
+  kind        text NOT NULL,
+  currency    text NOT NULL,
+  balance     numeric(38, 0) NOT NULL,
+  version     bigint NOT NULL,
+  created_at  timestamptz NOT NULL,
+  updated_at  timestamptz NOT NULL,
+  CHECK (kind <> 'user' OR balance >= 0)
+) WITH (fillfactor = 70);
+
+CREATE TABLE baseline.ledger_transactions (
+  id                      uuid PRIMARY KEY,
+  type                    text NOT NULL,
+  amount                  numeric(38, 0) NOT NULL CHECK (amount > 0),
+  currency                text NOT NULL,
+  source_account_id       uuid NOT NULL REFERENCES baseline.accounts (id),
+  destination_account_id  uuid NOT NULL REFERENCES baseline.accounts (id),
+  description             text,
+  metadata                jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at              timestamptz NOT NULL
+);
+
+CREATE TABLE baseline.ledger_entries (
+  id              uuid PRIMARY KEY,
+  transaction_id  uuid NOT NULL REFERENCES baseline.ledger_transactions (id),
+  account_id      uuid NOT NULL REFERENCES baseline.accounts (id),
+  direction       text NOT NULL,
+  amount          numeric(38, 0) NOT NULL CHECK (amount > 0),
+  balance_after   numeric(38, 0) NOT NULL,
+  sequence        bigint NOT NULL,
+  created_at      timestamptz NOT NULL,
+  UNIQUE (account_id, sequence)
+);
+CREATE INDEX ON baseline.ledger_entries (transaction_id);
+
+CREATE TABLE baseline.outbox (
+  event_id         uuid PRIMARY KEY,
+  event_type       text NOT NULL,
+  routing_key      text NOT NULL,
+  payload          jsonb,
+  transaction_id   uuid,
+  attempts         integer NOT NULL DEFAULT 0,
+  next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+  created_at       timestamptz NOT NULL,
+  published_at     timestamptz
+);
+CREATE INDEX ON baseline.outbox (next_attempt_at) WHERE published_at IS NULL;
+
+CREATE TABLE baseline.idempotency_keys (
+  key             text PRIMARY KEY,
+  fingerprint     text NOT NULL,
+  status_code     smallint NOT NULL,
+  response_body   text,
+  transaction_id  uuid,
+  created_at      timestamptz NOT NULL,
+  expires_at      timestamptz NOT NULL
+);
+CREATE INDEX ON baseline.idempotency_keys (expires_at);
+
+-- The same seeded accounts, with the same deposits behind their balances.
+INSERT INTO baseline.accounts (id, kind, currency, balance, version, created_at, updated_at)
+SELECT id, kind, currency, balance, version, created_at, updated_at FROM public.accounts;
+INSERT INTO baseline.ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, description, metadata, created_at)
+SELECT id, type, amount, currency, source_account_id, destination_account_id, description, metadata, created_at FROM public.ledger_transactions;
+INSERT INTO baseline.ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at)
+SELECT id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at FROM public.ledger_entries;
+`;
+
+/** Creates the plain tables and copies the seeded ledger into them: run right after the seed, before any service writes. */
+export async function createPlainBaseline(url: string): Promise<void> {
+  await withClient(url, async (client) => {
+    // One simple-protocol query string: its statements run in one implicit database transaction.
+    await client.query(PLAIN_TABLES_SQL);
+    await client.query('VACUUM (ANALYZE)');
+  });
+}
