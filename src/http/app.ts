@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
 import { requireApiKey } from './auth.js';
 import { InFlightKeys } from './idempotency.js';
+import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { healthRoutes } from './routes/health.js';
@@ -40,6 +41,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // Only JSON bodies are accepted: anything else is answered 415.
   app.removeContentTypeParser('text/plain');
+  registerExactJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
