@@ -3,18 +3,26 @@ import type { FieldError } from '../errors.js';
 // What JSON.parse hides in a body's source text: a key given twice (JSON.parse keeps the last
 // value, another parser may keep the first, so a money field would mean two things) and a number
 // whose text JSON cannot keep exactly (1e400 becomes null when stored, a 30-digit integer is
-// rounded). One linear pass over text that JSON.parse has already accepted, with an explicit stack
-// so that no nesting depth can overflow it.
+// rounded). Text that JSON.parse has already accepted is read once quickly, and only when that
+// finds something a second time, carefully, to name the fields; neither pass recurses, so no
+// nesting depth can overflow the stack.
 
 /** Listing every error of a hostile body (a megabyte of repeated keys) would only make a huge answer. */
 export const SOURCE_ERRORS_LISTED_MAX = 20;
 /** Up to this many keys an object's keys are compared one by one; beyond, a Set keeps it linear. */
 const KEYS_COMPARED_DIRECTLY_MAX = 16;
-/** Integers with at most 15 digits are doubles exactly, so their text needs no closer look. */
-const EXACT_INTEGER_DIGITS_MAX = 15;
+/**
+ * A decimal with at most 15 significant digits survives the trip to a double and back (DBL_DIG)
+ * anywhere in the double's normal range, so its text needs no closer look while it stays far
+ * inside that range: a mantissa of at most 24 characters lies between 1e-23 and 1e24, and an
+ * exponent of at most 280 keeps the value between 1e-303 and 1e304.
+ */
+const EXACT_DIGITS_MAX = 15;
+const EXACT_MANTISSA_LENGTH_MAX = 24;
+const EXACT_EXPONENT_MAX = 280;
 
-export const DUPLICATE_KEY_MESSAGE = 'appears more than once in the same object';
-export const INTEGER_TEXT_MESSAGE = 'as a JSON number must be written as plain digits (no fraction, exponent, sign or leading zero)';
+const DUPLICATE_KEY_MESSAGE = 'appears more than once in the same object';
+const INTEGER_TEXT_MESSAGE = 'as a JSON number must be written as plain digits (no fraction, exponent, sign or leading zero)';
 
 interface Frame {
   /** Keys of an object so far; undefined for an array. */
@@ -31,13 +39,75 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_1 = 0x31;
+const DIGIT_9 = 0x39;
 
 /**
  * Fields named in a body's JSON source that JSON.parse would read differently than the text says.
  * `integerFields` are top-level members whose numbers must be canonical integers in the text itself.
- * `text` must be JSON that JSON.parse accepts.
+ * `text` must be JSON that JSON.parse accepts, and `parsed` what it returned.
  */
-export function findInexactJson(text: string, integerFields: ReadonlySet<string>): FieldError[] {
+export function findInexactJson(text: string, parsed: unknown, integerFields: ReadonlySet<string>): FieldError[] {
+  // Nearly every body passes the quick look, which names nothing; the careful pass names the fields.
+  if (looksExact(text, parsed)) return [];
+  return listInexactJson(text, integerFields);
+}
+
+/**
+ * True when no key is repeated (the text has as many keys as the parsed value kept) and every
+ * number is surely exact, and every number at the top level a positive integer. Allocates nothing
+ * per token: it costs about what JSON.parse does.
+ */
+function looksExact(text: string, parsed: unknown): boolean {
+  let keysInText = 0;
+  let depth = 0;
+  for (let position = 0; position < text.length; ) {
+    const code = text.charCodeAt(position);
+    if (code === QUOTE) {
+      position = closingQuote(text, position + 1) + 1;
+      while (isWhitespace(text.charCodeAt(position))) position += 1;
+      if (text.charCodeAt(position) === COLON) keysInText += 1;
+    } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
+      depth += 1;
+      position += 1;
+    } else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) {
+      depth -= 1;
+      position += 1;
+    } else if (code === MINUS || (code >= DIGIT_0 && code <= DIGIT_9)) {
+      const end = numberEnd(text, position);
+      if (!isSurelyExact(text, position, end) || (depth === 1 && !isCanonicalPositiveInteger(text, position, end))) return false;
+      position = end;
+    } else {
+      position += 1;
+    }
+  }
+  return keysInText === countKeys(parsed);
+}
+
+/** Keys of every object in a parsed value, walked with an explicit stack (for...in: no array per object). */
+function countKeys(parsed: unknown): number {
+  let keys = 0;
+  const pending: object[] = [];
+  if (parsed !== null && typeof parsed === 'object') pending.push(parsed);
+  for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
+    if (Array.isArray(value)) {
+      for (const item of value) if (item !== null && typeof item === 'object') pending.push(item);
+      continue;
+    }
+    for (const key in value) {
+      keys += 1;
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== null && typeof item === 'object') pending.push(item);
+    }
+  }
+  return keys;
+}
+
+/** The careful pass: every offending field with its dotted path. */
+function listInexactJson(text: string, integerFields: ReadonlySet<string>): FieldError[] {
   const errors: FieldError[] = [];
   const stack: Frame[] = [];
   let expectingKey = false;
@@ -65,9 +135,9 @@ export function findInexactJson(text: string, integerFields: ReadonlySet<string>
       if (frame?.keys === undefined) frame!.index += 1;
       else expectingKey = true;
       position += 1;
-    } else if (code === 0x2d || (code >= 0x30 && code <= 0x39)) {
+    } else if (code === MINUS || (code >= DIGIT_0 && code <= DIGIT_9)) {
       const end = numberEnd(text, position);
-      const message = numberProblem(text.slice(position, end), stack.length === 1 && integerFields.has(frame!.member));
+      const message = numberProblem(text, position, end, stack.length === 1 && integerFields.has(frame!.member));
       if (message) errors.push({ in: 'body', field: fieldPath(stack), message });
       position = end;
     } else {
@@ -110,18 +180,23 @@ function addKey(frame: Frame, key: string): boolean {
 
 function numberEnd(text: string, start: number): number {
   let end = start + 1;
-  for (let code = text.charCodeAt(end); isNumberCharacter(code); code = text.charCodeAt(++end));
+  while (isNumberCharacter(text.charCodeAt(end))) end += 1;
   return end;
 }
 
 function isNumberCharacter(code: number): boolean {
   // Digits, '.', 'e', 'E', '+', '-'.
-  return (code >= 0x30 && code <= 0x39) || code === 0x2e || code === 0x65 || code === 0x45 || code === 0x2b || code === 0x2d;
+  return (code >= DIGIT_0 && code <= DIGIT_9) || code === 0x2e || code === 0x65 || code === 0x45 || code === 0x2b || code === MINUS;
 }
 
-function numberProblem(source: string, integerRequired: boolean): string | undefined {
-  if (integerRequired && !isCanonicalPositiveInteger(source)) return INTEGER_TEXT_MESSAGE;
-  if (source.length <= EXACT_INTEGER_DIGITS_MAX && !/[.eE]/.test(source)) return undefined;
+function isWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+}
+
+function numberProblem(text: string, start: number, end: number, integerRequired: boolean): string | undefined {
+  if (integerRequired && !isCanonicalPositiveInteger(text, start, end)) return INTEGER_TEXT_MESSAGE;
+  if (isSurelyExact(text, start, end)) return undefined;
+  const source = text.slice(start, end);
   const value = Number(source);
   if (!Number.isFinite(value)) return 'is a number too large for JSON to keep; send it as a string';
   const kept = String(value);
@@ -129,12 +204,32 @@ function numberProblem(source: string, integerRequired: boolean): string | undef
   return `is a number JSON cannot keep exactly (it would become ${kept}); send it as a string`;
 }
 
-function isCanonicalPositiveInteger(source: string): boolean {
-  const first = source.charCodeAt(0);
-  if (first < 0x31 || first > 0x39) return false;
-  for (let index = 1; index < source.length; index++) {
-    const code = source.charCodeAt(index);
-    if (code < 0x30 || code > 0x39) return false;
+/** At most EXACT_DIGITS_MAX significant digits, a short mantissa and a small exponent. */
+function isSurelyExact(text: string, start: number, end: number): boolean {
+  let digits = 0;
+  let index = start;
+  for (; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x65 || code === 0x45) break;
+    // Leading zeros (0.000123) are not significant; every digit after the first non-zero one is.
+    if ((code >= DIGIT_1 && code <= DIGIT_9) || (code === DIGIT_0 && digits > 0)) digits += 1;
+  }
+  if (digits > EXACT_DIGITS_MAX || index - start > EXACT_MANTISSA_LENGTH_MAX) return false;
+  let exponent = 0;
+  for (index += 1; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= DIGIT_0 && code <= DIGIT_9) exponent = exponent * 10 + (code - DIGIT_0);
+    if (exponent > EXACT_EXPONENT_MAX) return false;
+  }
+  return true;
+}
+
+function isCanonicalPositiveInteger(text: string, start: number, end: number): boolean {
+  const first = text.charCodeAt(start);
+  if (first < DIGIT_1 || first > DIGIT_9) return false;
+  for (let index = start + 1; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code < DIGIT_0 || code > DIGIT_9) return false;
   }
   return true;
 }
@@ -143,7 +238,7 @@ function isCanonicalPositiveInteger(source: string): boolean {
  * A number's exact decimal value in one spelling (significant digits and exponent), so that
  * 0.10, 1e-1 and 0.1 compare equal, and 1.0000000000000001 and 1 do not. Zero has no sign.
  */
-export function decimalValue(source: string): string {
+function decimalValue(source: string): string {
   const negative = source.charCodeAt(0) === 0x2d;
   const exponentAt = source.search(/[eE]/);
   const mantissa = source.slice(negative ? 1 : 0, exponentAt < 0 ? source.length : exponentAt);

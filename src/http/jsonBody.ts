@@ -16,7 +16,7 @@ export function registerExactJsonParser(app: FastifyInstance): void {
   app.addContentTypeParser<string>('application/json', { parseAs: 'string' }, (request, text, done) => {
     parseJson(request, text, (error, body) => {
       if (error) return done(error, undefined);
-      const errors = findInexactJson(text, INTEGER_TEXT_FIELDS);
+      const errors = findInexactJson(text, body, INTEGER_TEXT_FIELDS);
       if (errors.length === 0) return done(null, body);
       const detail = errors.map((field) => `${field.field} ${field.message}`).join('; ');
       done(ProblemError.of('validation_error', detail, { errors }), undefined);
