@@ -6,6 +6,10 @@ import { findInexactJson } from './exactJson.js';
 // constructor.prototype keys), then a pass over the source text that refuses what JSON.parse
 // would silently read differently: a key given twice anywhere, a number JSON cannot keep exactly,
 // and an amount written as a JSON number with a fraction, an exponent or a sign.
+// Not lossless-json, which keeps each number's text and refuses a repeated key: it would replace
+// V8's JSON.parse with a recursive parser in JavaScript (a deeply nested body overflows its stack),
+// assigns keys with `object[key] =` (so "__proto__" sets a prototype), and names a position, not a
+// field. The pass over the text adds about 1% of a write's CPU (bench/jsonBody.ts).
 
 /** Top-level members whose JSON numbers must be canonical integers in the source text. */
 const INTEGER_TEXT_FIELDS: ReadonlySet<string> = new Set(['amount']);
