@@ -59,7 +59,7 @@ export function findInexactJson(text: string, parsed: unknown, integerFields: Re
 /**
  * True when no key is repeated (the text has as many keys as the parsed value kept) and every
  * number is surely exact, and every number at the top level a positive integer. Allocates nothing
- * per token: it costs about what JSON.parse does.
+ * per token.
  */
 function looksExact(text: string, parsed: unknown): boolean {
   let keysInText = 0;

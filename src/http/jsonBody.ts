@@ -9,7 +9,7 @@ import { findInexactJson } from './exactJson.js';
 // Not lossless-json, which keeps each number's text and refuses a repeated key: it would replace
 // V8's JSON.parse with a recursive parser in JavaScript (a deeply nested body overflows its stack),
 // assigns keys with `object[key] =` (so "__proto__" sets a prototype), and names a position, not a
-// field. The pass over the text adds about 1% of a write's CPU (bench/jsonBody.ts).
+// field. bench/jsonBody.ts measures what the pass over the text costs.
 
 /** Top-level members whose JSON numbers must be canonical integers in the source text. */
 const INTEGER_TEXT_FIELDS: ReadonlySet<string> = new Set(['amount']);
