@@ -7,18 +7,12 @@ export const AMOUNT_MAX = 10n ** 38n - 1n;
 export const AMOUNT_PATTERN = '^[1-9][0-9]{0,37}$';
 const amountRegExp = new RegExp(AMOUNT_PATTERN);
 
-/** Accepts a canonical decimal string or a positive safe integer; undefined when neither. */
+/**
+ * Accepts a canonical decimal string or a positive safe integer; undefined when neither. The body
+ * parser has already refused a JSON number whose source text is not plain digits (1.0, 1e2).
+ */
 export function parseAmount(value: unknown): bigint | undefined {
   if (typeof value === 'string') return amountRegExp.test(value) ? BigInt(value) : undefined;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return BigInt(value);
   return undefined;
-}
-
-export function formatAmount(amount: bigint): string {
-  return amount.toString();
-}
-
-/** True when a balance stays within what numeric(38,0) stores. */
-export function isBalanceInRange(balance: bigint): boolean {
-  return balance <= AMOUNT_MAX && balance >= -AMOUNT_MAX;
 }

@@ -9,6 +9,7 @@ import { requireApiKey } from './auth.js';
 import { DOCS_ROUTE_PREFIX, OPENAPI_DOCUMENT_PATH, restrictDocs } from './docsAccess.js';
 import { showDocumentedHeaders } from './documentedHeaders.js';
 import { InFlightKeys } from './idempotency.js';
+import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { healthRoutes } from './routes/health.js';
@@ -45,6 +46,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // Only JSON bodies are accepted: anything else is answered 415.
   app.removeContentTypeParser('text/plain');
+  registerExactJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

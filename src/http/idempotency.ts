@@ -34,10 +34,15 @@ export function readIdempotencyClaim(
   return { key: header, fingerprint: fingerprint(request, canonicalBody) };
 }
 
-/** Method, path and body with its keys sorted: equal requests hash equal, however they were spelt. */
+/**
+ * Method, route and body with its keys sorted: equal requests hash equal, however they were spelt.
+ * The route is the one matched, with its decoded parameters, not the URL as sent: /deposi%74 and
+ * /deposit are one path. A route without parameters hashes as its URL did before.
+ */
 function fingerprint(request: FastifyRequest, body: unknown): string {
-  const path = request.url.split('?')[0];
-  return hash('sha256', `${request.method} ${path}\n${canonicalJson(body)}`, 'base64url');
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const route = Object.keys(params).length === 0 ? request.routeOptions.url : `${request.routeOptions.url} ${canonicalJson(params)}`;
+  return hash('sha256', `${request.method} ${route}\n${canonicalJson(body)}`, 'base64url');
 }
 
 function canonicalJson(value: unknown): string {

@@ -26,11 +26,16 @@ export const Currency = Type.String({
 export const AmountInput = Type.Union(
   [
     Type.String({ pattern: AMOUNT_PATTERN, description: 'Decimal digits, no sign, no leading zero' }),
-    Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    Type.Integer({
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'Plain digits only: a fraction or exponent (1.0, 1e3) is refused, never rounded',
+    }),
   ],
   {
-    description: 'Amount in minor units, 1 .. 10^38-1: a canonical decimal string ("1050" = 10.50 USD), or a safe JSON integer',
-    'x-error-message': 'must be a decimal string of minor units without sign or leading zero (e.g. "1050"), or a positive safe integer',
+    description:
+      'Amount in minor units, 1 .. 10^38-1: a canonical decimal string ("1050" = 10.50 USD), or a JSON number written as plain digits up to 2^53-1',
+    'x-error-message': 'must be a decimal string of minor units without sign or leading zero (e.g. "1050"), or a positive safe integer written as plain digits',
   },
 );
 

@@ -317,10 +317,11 @@ describe('bad input never breaks the service', () => {
         const fields = validBody(operation, fixtures);
         fields.set('amount', amount);
         const status = await sendChecked(api, writeRequest(operation, bodyText(fields), freshKey()));
-        // Only a canonical decimal string from 1 to 10^38-1, or a JSON number that is a safe integer, may be accepted.
+        // Only a canonical decimal string from 1 to 10^38-1, or a JSON number written as plain digits
+        // that is a safe integer (never 1.0 or 1e3, which JSON.parse would round to one), may be accepted.
         if (status === 201) {
           const value: unknown = JSON.parse(amount);
-          const accepted = typeof value === 'string' ? /^[1-9][0-9]{0,37}$/.test(value) : Number.isSafeInteger(value) && (value as number) >= 1;
+          const accepted = typeof value === 'string' ? /^[1-9][0-9]{0,37}$/.test(value) : /^[1-9][0-9]*$/.test(amount) && Number.isSafeInteger(value);
           assert.ok(accepted, `accepted amount ${amount}`);
         }
       }),

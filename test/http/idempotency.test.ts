@@ -1,6 +1,7 @@
 // Proves Idempotency-Key semantics end to end: replays are byte-identical and change nothing,
-// equivalent spellings count as one request, reuse for another request is 422, stored 404/422
-// outcomes replay, 400s are not stored, and expired keys execute again and are purged.
+// equivalent spellings of the body and of the path count as one request, reuse for another request
+// is 422, stored 404/422 outcomes replay, 400s are not stored, and expired keys execute again and
+// are purged.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Clock } from '../../src/clock.js';
@@ -140,6 +141,28 @@ describe('idempotency', () => {
     const withdraw = await api.request('POST', '/v1/transactions/withdraw', { body, idempotencyKey: key });
     assertProblem(withdraw, 422, 'idempotency_key_reused');
     assert.equal((await api.request('GET', `/v1/accounts/${account}`)).body.balance, '110');
+  });
+
+  test('a percent-encoded spelling of the same path is the same request: it replays, not 422', async () => {
+    const account = await fundedAccount(api, 'USD', 0n);
+    const key = newKey();
+    const body = { account_id: account, amount: '10' };
+    const first = await api.request('POST', '/v1/transactions/deposit', { body, idempotencyKey: key });
+    assert.equal(first.status, 201);
+    for (const path of ['/v1/transactions/deposi%74', '/v1/%74ransactions/deposit', '/v1/transactions/deposit?x=1']) {
+      const again = await api.request('POST', path, { body, idempotencyKey: key });
+      assert.equal(again.status, 201, `${path}: ${again.raw}`);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.equal(again.raw, first.raw);
+    }
+    // Sent first under the encoded spelling, the plain one replays it just the same.
+    const otherKey = newKey();
+    const encoded = await api.request('POST', '/v1/transactions/deposi%74', { body, idempotencyKey: otherKey });
+    assert.equal(encoded.status, 201);
+    const plain = await api.request('POST', '/v1/transactions/deposit', { body, idempotencyKey: otherKey });
+    assert.equal(plain.headers['idempotent-replayed'], 'true');
+    assert.equal(plain.raw, encoded.raw);
+    assert.equal((await api.request('GET', `/v1/accounts/${account}`)).body.balance, '20');
   });
 
   test('a stored 404 replays, even after the cause is gone', async () => {
