@@ -30,7 +30,7 @@ export function createPool(databaseUrl: string, max: number, applicationName = '
  * unknown (it errored, or the ROLLBACK itself failed) is destroyed, never returned to the pool
  * where later work could inherit it.
  */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inDbTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let connectionBroken = false;
   const onConnectionError = () => {

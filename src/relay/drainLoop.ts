@@ -1,5 +1,5 @@
+import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
 import { classifyDatabaseError } from '../db/sqlstate.js';
-import { retryDelayMs } from './backoff.js';
 import type { BatchOutcome } from './drainBatch.js';
 import { describeError, type Logger } from './logger.js';
 import type { WakeSignal } from './wakeSignal.js';
@@ -11,8 +11,7 @@ import type { WakeSignal } from './wakeSignal.js';
 // After each drain it sleeps until the earliest of: the next wake-up, the backstop poll, the next
 // scheduled retry. A missed notification therefore delays an event by at most one poll interval.
 
-const DATABASE_RETRY_BASE_MS = 100;
-const DATABASE_RETRY_MAX_MS = 5_000;
+const DATABASE_RETRY_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 /** The shortest sleep after a cycle that claimed nothing, so that a race cannot become a hot spin. */
 const IDLE_SLEEP_MIN_MS = 10;
@@ -77,7 +76,7 @@ export class DrainLoop {
       return claimed > 0 ? sleepMs : Math.max(IDLE_SLEEP_MIN_MS, sleepMs);
     } catch (error) {
       this.failureStreak += 1;
-      const retryMs = retryDelayMs(this.failureStreak, { baseMs: DATABASE_RETRY_BASE_MS, maxMs: DATABASE_RETRY_MAX_MS });
+      const retryMs = backoffDelayMs(this.failureStreak, DATABASE_RETRY_BACKOFF);
       this.log.warn('outbox drain failed, retrying', {
         error: describeError(error),
         failure: classifyDatabaseError(error).kind,

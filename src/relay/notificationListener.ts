@@ -1,4 +1,5 @@
 import pgListen, { type Subscriber } from 'pg-listen';
+import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
 import { describeError, type Logger } from './logger.js';
 
 // Listens on the `outbox` channel and turns every notification and every (re)connect into a
@@ -10,17 +11,12 @@ import { describeError, type Logger } from './logger.js';
 // a reconnect that pg-listen abandons ('error'), is handled by starting a fresh subscriber.
 
 export const OUTBOX_CHANNEL = 'outbox';
-const RECONNECT_DELAY_MIN_MS = 100;
-const RECONNECT_DELAY_MAX_MS = 5_000;
+const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
 /** How often pg-listen checks that its connection still answers (catches half-open sockets). */
 const CONNECTION_CHECK_INTERVAL_MS = 10_000;
 export const LISTENER_APPLICATION_NAME = 'wallet-ledger-outbox-listener';
 // pg-listen is CommonJS with its function on `exports.default`.
 const createSubscriber = pgListen.default;
-
-export function reconnectDelayMs(attempt: number): number {
-  return Math.min(RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MIN_MS * 2 ** Math.min(attempt, 16));
-}
 
 export class NotificationListener {
   private subscriber: Subscriber | undefined;
@@ -51,7 +47,13 @@ export class NotificationListener {
     if (this.stopped) return;
     const subscriber = createSubscriber(
       { connectionString: this.databaseUrl, application_name: LISTENER_APPLICATION_NAME },
-      { retryLimit: Infinity, retryTimeout: 0, retryInterval: reconnectDelayMs, paranoidChecking: CONNECTION_CHECK_INTERVAL_MS },
+      {
+        retryLimit: Infinity,
+        retryTimeout: 0,
+        // pg-listen counts the failed attempts from 0.
+        retryInterval: (failedAttempts: number) => backoffDelayMs(failedAttempts + 1, RECONNECT_BACKOFF),
+        paranoidChecking: CONNECTION_CHECK_INTERVAL_MS,
+      },
     );
     this.subscriber = subscriber;
     this.watch(subscriber);
@@ -94,6 +96,6 @@ export class NotificationListener {
     if (this.stopped) return;
     this.failedStarts += 1;
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.subscribe(), reconnectDelayMs(this.failedStarts));
+    this.retryTimer = setTimeout(() => void this.subscribe(), backoffDelayMs(this.failedStarts, RECONNECT_BACKOFF));
   }
 }
