@@ -1,6 +1,6 @@
 import pgListen, { type Subscriber } from 'pg-listen';
 import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
-import { describeError, type Logger } from './logger.js';
+import { describeError, type Logger } from '../logger.js';
 
 // Listens on the `outbox` channel and turns every notification and every (re)connect into a
 // wake-up. Notifications are hints: the ones sent while the listener is down are lost, so each
@@ -64,7 +64,7 @@ export class NotificationListener {
       // pg-listen reported 'connected' before LISTEN ran: look once more now that nothing is missed.
       this.onWake();
     } catch (error) {
-      this.log.warn('notification listener could not connect', { error: describeError(error) });
+      this.log.warn({ error: describeError(error) }, 'notification listener could not connect');
       this.replace(subscriber);
     }
   }
@@ -77,14 +77,14 @@ export class NotificationListener {
         void subscriber.close().catch(() => {});
         return;
       }
-      this.log.info('notification listener connected');
+      this.log.info({}, 'notification listener connected');
       this.onWake();
     });
     subscriber.events.on('reconnect', (attempt: number) => {
-      if (attempt === 1 && this.subscriber === subscriber) this.log.warn('notification listener lost its connection, reconnecting');
+      if (attempt === 1 && this.subscriber === subscriber) this.log.warn({}, 'notification listener lost its connection, reconnecting');
     });
     subscriber.events.on('error', (error: Error) => {
-      this.log.warn('notification listener failed', { error: describeError(error) });
+      this.log.warn({ error: describeError(error) }, 'notification listener failed');
       if (this.subscriber === subscriber) this.replace(subscriber);
     });
   }

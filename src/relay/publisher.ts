@@ -1,5 +1,5 @@
 import { connect, type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
-import { describeError, type Logger } from './logger.js';
+import { describeError, type Logger } from '../logger.js';
 import type { OutgoingMessage } from './message.js';
 import { declareTopology, type TopologySettings } from './topology.js';
 
@@ -91,7 +91,7 @@ export class Publisher {
 
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
-    channel.on('error', (error: Error) => this.log.warn('broker channel error', { error: describeError(error) }));
+    channel.on('error', (error: Error) => this.log.warn({ error: describeError(error) }, 'broker channel error'));
     await declareTopology(channel, this.settings);
     channel.on('close', () => this.onChannelClosed(model, channel));
     this.channel = channel;
@@ -108,22 +108,22 @@ export class Publisher {
 
   private watch(connection: RecoveringChannelModel): void {
     connection.on('connect', () => {
-      this.log.info('broker connected');
+      this.log.info({}, 'broker connected');
       this.onReady();
     });
     connection.on('disconnect', (error: Error) => {
       this.channel = undefined;
-      if (!this.closing) this.log.warn('broker connection lost', { error: describeError(error) });
+      if (!this.closing) this.log.warn({ error: describeError(error) }, 'broker connection lost');
     });
-    connection.on('connect-failed', (error: Error) => this.log.warn('broker connect failed', { error: describeError(error) }));
-    connection.on('error', (error: Error) => this.log.warn('broker connection error', { error: describeError(error) }));
+    connection.on('connect-failed', (error: Error) => this.log.warn({ error: describeError(error) }, 'broker connect failed'));
+    connection.on('error', (error: Error) => this.log.warn({ error: describeError(error) }, 'broker connection error'));
     connection.on('blocked', (reason: string) => {
       this.blocked = true;
-      this.log.warn('broker blocked publishers', { reason });
+      this.log.warn({ reason }, 'broker blocked publishers');
     });
     connection.on('unblocked', () => {
       this.blocked = false;
-      this.log.info('broker unblocked publishers');
+      this.log.info({}, 'broker unblocked publishers');
       this.onReady();
     });
   }

@@ -18,7 +18,7 @@ const logged: string[] = [];
 
 before(async () => {
   database = await createTestDatabase();
-  const logger = { error: (_: object, message: string) => logged.push(message), warn: () => {} };
+  const logger = { error: (_: object, message: string) => logged.push(message), warn: () => {}, info: () => {}, debug: () => {} };
   context = createLedgerContext(database.pool, systemClock, { idempotencyTtlMs: 3_600_000, routingKeyPrefix: 'ledger' }, logger);
 });
 after(() => database.drop());

@@ -9,7 +9,7 @@ import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.
 import { buildEvent, type LedgerEventType } from '../../src/ledger/events.js';
 import { createLedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
-import { createLogger, silentLogger, type Logger } from '../../src/relay/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../src/logger.js';
 import { OutboxRelay, relaySettingsFromConfig, type RelayHooks, type RelaySettings } from '../../src/relay/relay.js';
 import { declareTopology } from '../../src/relay/topology.js';
 import { brokerUrl, type TestDatabase } from '../support/database.js';
