@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { workerData } from 'piscina';
 import { systemClock } from '../src/clock.js';
 import { createPool } from '../src/db/pool.js';
-import { commitBatch } from '../src/ledger/commitBatch.js';
+import { applyBatchWithRecovery } from '../src/ledger/applyBatchWithRecovery.js';
 import { createLedgerContext } from '../src/ledger/ledgerContext.js';
 import type { LedgerOperation, OperationResult } from '../src/ledger/operations.js';
 import type { PlanSettings } from '../src/ledger/planBatch.js';
@@ -27,5 +27,5 @@ export default async function runPartitionTask(task: PartitionTask): Promise<Ope
     await pool.end();
     return [];
   }
-  return commitBatch(context, task.operations);
+  return applyBatchWithRecovery(context, task.operations);
 }

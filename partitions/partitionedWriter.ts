@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import { commitBatch } from '../src/ledger/commitBatch.js';
+import { applyBatchWithRecovery } from '../src/ledger/applyBatchWithRecovery.js';
 import type { LedgerContext } from '../src/ledger/ledgerContext.js';
 import type { LedgerWriter } from '../src/ledger/ledgerWriter.js';
 import { routingAccountId, type LedgerOperation, type OperationResult } from '../src/ledger/operations.js';
@@ -41,7 +41,7 @@ export class PartitionedWriter implements LedgerWriter {
   constructor(context: LedgerContext, options: PartitionedWriterOptions) {
     const onError = (error: unknown) => context.logger.error({ err: error }, 'batch failed unexpectedly');
     this.partitions = Array.from({ length: options.partitions }, () => {
-      const commit = options.mode === 'worker' ? this.startThread(context, options) : (operations: LedgerOperation[]) => commitBatch(context, operations);
+      const commit = options.mode === 'worker' ? this.startThread(context, options) : (operations: LedgerOperation[]) => applyBatchWithRecovery(context, operations);
       return new Partition(commit, options.batchMax, options.queueMax, onError);
     });
   }

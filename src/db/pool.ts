@@ -13,8 +13,8 @@ export function createPool(databaseUrl: string, max: number, applicationName = '
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: applicationName,
-    // Queries sent back to back go out without waiting for each other's answers (the write path
-    // sends BEGIN with its lock when it takes two round trips): fewer round trips.
+    // Queries sent back to back go out without waiting for each other's answers: a batch that takes
+    // two round trips sends BEGIN with its lock, then its write with COMMIT.
     pipeline: true,
   });
   // A client that loses its connection emits 'error': idle ones through the pool, checked-out ones
@@ -30,7 +30,7 @@ export function createPool(databaseUrl: string, max: number, applicationName = '
  * unknown (it errored, or the ROLLBACK itself failed) is destroyed, never returned to the pool
  * where later work could inherit it.
  */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inDbTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let connectionBroken = false;
   const onConnectionError = () => {

@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 // The one place that reads SQLSTATE codes and decides what a database error means to us.
 
 export type DatabaseFailure =
@@ -36,8 +38,10 @@ export function isTransient(failure: DatabaseFailure): boolean {
   return failure.kind === 'serialization_failure' || failure.kind === 'deadlock' || failure.kind === 'connection_lost';
 }
 
-/** An error the server reported (it has a SQLSTATE): the connection itself is still good. */
+/**
+ * An error the server reported in its answer to a statement: the connection itself is still good.
+ * The server's errors that end the session (class 08, 57P01..57P03) do not count.
+ */
 export function isServerError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  return error instanceof pg.DatabaseError && classifyDatabaseError(error).kind !== 'connection_lost';
 }

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { mustDiscardConnection, runAsOneTransaction, type PreparedStatement } from '../db/oneSyncTransaction.js';
-import { classifyDatabaseError, isServerError } from '../db/sqlstate.js';
+import { isServerError, classifyDatabaseError } from '../db/sqlstate.js';
 import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
 import { rememberAccounts } from './ledgerContext.js';
@@ -8,9 +7,9 @@ import { isPosting, namedAccountIds, type LedgerOperation, type OperationResult 
 import { planBatch, type AccountState, type BatchPlan } from './planBatch.js';
 import { transactionResource } from './resources.js';
 import { posted, rejected } from './results.js';
+import { commitPlannedBatch } from './sql/commitPlannedBatch.js';
 import { ensureSettlementAccounts } from './sql/ensureSettlementAccounts.js';
 import type { CommitMarker } from './sql/findCommitMarker.js';
-import { lockAccountsAsPlanned } from './sql/lockAccountsAsPlanned.js';
 import { lockBatch, type LockedBatch } from './sql/lockBatch.js';
 import { readAccountKinds } from './sql/readAccountKinds.js';
 import { readTransactions, type PostedTransaction } from './sql/readTransactions.js';
@@ -18,21 +17,19 @@ import { writeBatch } from './sql/writeBatch.js';
 
 // Applies a batch of operations in one database transaction. Repeated keys replay their stored
 // outcomes; every other operation is decided in order against the locked accounts and gets its own
-// result: a rejected one never aborts its batch-mates. Statements are pipelined on one connection
-// (pg's pipeline mode): each round trip carries several without waiting for their answers.
+// result: a rejected one never aborts its batch-mates.
 //
 // Usually one round trip: a partition is the single writer of its accounts, so it plans against
-// the rows its last commits left (CommittedAccounts) and sends a lock that checks those rows and
-// the write as one implicit transaction, committed at the protocol's Sync (oneSyncTransaction.ts).
-// When another writer changed a row or stored one of the keys meanwhile, that transaction rolls
-// back whole and the batch takes two round trips: BEGIN with a lock that reads the rows and stored
-// outcomes, then the write and COMMIT under one Sync. Where that keeps happening, the batches take
-// two round trips at once (OneRoundTripGate).
+// the rows its last commits left (CommittedAccounts) and sends one statement that locks those rows,
+// checks them and writes (commitPlannedBatch); outside an explicit transaction it commits when it
+// returns. When another writer changed a row or stored one of the keys meanwhile, the statement
+// fails having written nothing, and the batch takes two round trips on the same connection:
+// BEGIN with a lock that reads the rows and stored outcomes, then the write with COMMIT, each pair
+// pipelined (pg's `pipeline` option). Where that keeps happening, batches take two round trips at
+// once (OneRoundTripGate).
 //
-// The outbox trigger's NOTIFY goes out inside the transaction, once per batch. PostgreSQL
-// serializes the commits of notifying transactions (a lock held through the WAL flush), which caps
-// writers that commit one operation each; a batch commits dozens, and one more round trip per
-// batch to notify after COMMIT cost more than the lock (README, Performance).
+// The outbox trigger's NOTIFY goes out inside the transaction, once per batch: notifying after
+// COMMIT would cost every batch one more round trip.
 
 /** The connection failed while the commit was in flight: the batch may or may not have committed. */
 export class CommitOutcomeUnknownError extends Error {
@@ -45,47 +42,52 @@ export class CommitOutcomeUnknownError extends Error {
   }
 }
 
-/** Ends the two-round-trip path's explicit transaction, under the same Sync as its write. */
-const COMMIT: PreparedStatement = { name: 'commit_batch', text: 'COMMIT', values: [] };
+/** Ends the two-round-trip path's explicit transaction, sent behind its write. Named, so parsed once per connection. */
+const COMMIT: pg.QueryConfig = { name: 'commit_batch', text: 'COMMIT' };
 /** Only accounts being opened check external refs, and they take the two-round-trip path. */
 const NO_TAKEN_REFS: ReadonlySet<string> = new Set();
 
 export async function applyBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<OperationResult[]> {
   const now = context.clock.now();
   const lockIds = await accountsToLock(context, operations, now);
+  const client = await context.pool.connect();
+  let discardConnection = false;
   try {
     const known = operations.every(isPosting) ? context.committedAccounts.statesOf(lockIds) : undefined;
     if (known && context.oneRoundTrip.admits()) {
-      const results = await applyInOneRoundTrip(context, operations, known, now);
+      const results = await applyInOneRoundTrip(context, client, operations, known, now);
       if (results) return results;
     }
-    return await applyInTwoRoundTrips(context, operations, lockIds, now);
+    return await applyInTwoRoundTrips(context, client, operations, lockIds, now);
   } catch (error) {
     context.committedAccounts.forget(lockIds);
+    // A server's refusal leaves the connection outside any transaction (each path ends its own).
+    // After anything else (a lost connection, a bug halfway) its state is unknown, and the next
+    // batch must not inherit it.
+    discardConnection = !isServerError(error);
     throw error;
+  } finally {
+    client.release(discardConnection);
   }
 }
 
 /** Undefined when a row planned against had changed or a key was stored: nothing was written. */
 async function applyInOneRoundTrip(
   context: LedgerContext,
+  client: pg.PoolClient,
   operations: readonly LedgerOperation[],
   known: Map<string, AccountState>,
   now: Date,
 ): Promise<OperationResult[] | undefined> {
   const plan = planBatch(operations, known, NO_TAKEN_REFS, now, context.settings);
-  const client = await context.pool.connect();
   try {
-    await commitAtOneSync(client, plan, plan.results, [lockAccountsAsPlanned(known), writeBatch(plan)]);
+    await commitPipelined(client, plan, plan.results, [commitPlannedBatch(known, plan)]);
   } catch (error) {
-    if (!isServerError(error)) throw error; // released, the outcome unknown (commitAtOneSync)
-    client.release(mustDiscardConnection(error) ? (error as Error) : undefined);
     const failure = classifyDatabaseError(error).kind;
-    if (failure !== 'rows_changed' && failure !== 'idempotency_race') throw error;
+    if (!isServerError(error) || (failure !== 'rows_changed' && failure !== 'idempotency_race')) throw error;
     context.oneRoundTrip.recordFellBack();
     return undefined;
   }
-  client.release();
   context.committedAccounts.rememberCommit(known, plan);
   context.oneRoundTrip.recordCommitted();
   return plan.results;
@@ -93,67 +95,61 @@ async function applyInOneRoundTrip(
 
 async function applyInTwoRoundTrips(
   context: LedgerContext,
+  client: pg.PoolClient,
   operations: readonly LedgerOperation[],
   lockIds: string[],
   now: Date,
 ): Promise<OperationResult[]> {
-  const client = await context.pool.connect();
   let locked: LockedBatch;
   let plan: BatchPlan;
   let results: OperationResult[];
   try {
-    // Pipelined: the lock is sent behind BEGIN without waiting for it. Should BEGIN fail, no write follows.
-    [, locked] = await Promise.all([
+    // The lock is sent behind BEGIN without waiting for it. Should BEGIN fail, no write follows.
+    const [begun, lockedNow] = await Promise.allSettled([
       client.query('BEGIN'),
       lockBatch(client, lockIds, keysOf(operations), externalRefsOf(operations), now),
     ]);
+    if (begun.status === 'rejected') throw begun.reason;
+    if (lockedNow.status === 'rejected') throw lockedNow.reason;
+    locked = lockedNow.value;
     const storedTransactions = await readStoredTransactions(client, locked);
     const replays = operations.map((operation) => replayOf(operation, locked, storedTransactions));
     const pending = operations.filter((_, index) => replays[index] === undefined);
     plan = planBatch(pending, locked.accounts, locked.takenExternalRefs, now, context.settings);
     results = mergeInOrder(replays, plan.results);
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    client.release(isServerError(error) ? undefined : (error as Error));
+    // Nothing was written. Should the ROLLBACK fail too, its error (a lost connection) is thrown.
+    await client.query('ROLLBACK');
     throw error;
   }
-  try {
-    await commitAtOneSync(client, plan, results, [writeBatch(plan), COMMIT]);
-  } catch (error) {
-    if (!isServerError(error)) throw error; // released, the outcome unknown (commitAtOneSync)
-    // A failed statement leaves the explicit transaction open and aborted; nothing was applied.
-    const rolledBack = await client.query('ROLLBACK').then(() => true, () => false);
-    client.release(!rolledBack || mustDiscardConnection(error) ? (error as Error) : undefined);
-    throw error;
-  }
-  client.release();
+  // A write the server refuses aborts the transaction, and COMMIT then ends it without committing.
+  await commitPipelined(client, plan, results, [writeBatch(plan), COMMIT]);
   context.committedAccounts.rememberCommit(locked.accounts, plan);
   return results;
 }
 
 /**
- * Sends the statements with one Sync (oneSyncTransaction.ts) and settles the commit's outcome: a
- * server error means nothing committed, and the caller releases the connection; a connection lost
- * on the way leaves the outcome unknown, and the connection is released here.
+ * Sends the statements that commit a batch without waiting between them, and settles the outcome
+ * once every one has answered: all answered, the batch committed; the server refused one, nothing
+ * committed and its error is thrown; the connection failed with no refusal before, the outcome is
+ * unknown (CommitOutcomeUnknownError).
  */
-async function commitAtOneSync(
+async function commitPipelined(
   client: pg.PoolClient,
   plan: BatchPlan,
   results: OperationResult[],
-  statements: PreparedStatement[],
+  statements: pg.QueryConfig[],
 ): Promise<void> {
-  try {
-    await runAsOneTransaction(client, statements);
-  } catch (error) {
-    if (isServerError(error)) throw error;
-    const marker = commitMarker(plan);
-    releaseAndThrow(client, error, marker ? new CommitOutcomeUnknownError(marker, results, error) : error);
-  }
-}
-
-function releaseAndThrow(client: pg.PoolClient, connectionError: unknown, error: unknown): never {
-  client.release(connectionError === undefined ? undefined : (connectionError as Error));
-  throw error;
+  const answers = await Promise.allSettled(statements.map((statement) => client.query(statement)));
+  const failures = answers.flatMap((answer) => (answer.status === 'rejected' ? [answer.reason as unknown] : []));
+  if (failures.length === 0) return;
+  const refusal = failures.find(isServerError);
+  const lost = failures.find((failure) => !isServerError(failure));
+  if (lost === undefined) throw refusal;
+  // A refusal means nothing committed, but the connection is gone: its error says so.
+  const marker = commitMarker(plan);
+  if (refusal !== undefined || marker === undefined) throw lost;
+  throw new CommitOutcomeUnknownError(marker, results, lost);
 }
 
 function keysOf(operations: readonly LedgerOperation[]): string[] {

@@ -5,10 +5,10 @@ import type { AccountState, BatchPlan } from './planBatch.js';
 // hint: the lock statement compares the balance and version of every state planned against with
 // the locked row (they are all of an account that ever changes), so a stale entry costs a round
 // trip, never a wrong balance. States are recorded only once the commit answered, so that an entry is
-// always a state the database really had. They hold no metadata: memory stays a few hundred bytes
-// an account, whatever the accounts carry.
+// always a state the database really had. They hold no metadata, so that an account's entry stays
+// small whatever the account carries.
 
-/** Bounded so that memory does not grow with the number of accounts (about 15 MiB when full). */
+/** Bounded so that memory does not grow with the number of accounts. */
 const COMMITTED_ACCOUNTS_MAX = 50_000;
 
 export class CommittedAccounts {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
-import type { Logger } from './ledgerContext.js';
+import type { Logger } from '../logger.js';
 import { purgeExpiredIdempotencyKeys } from './sql/purgeExpiredIdempotencyKeys.js';
 
 // Expired idempotency keys are deleted in small slices so that the purge never holds many locks.

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 import { CommittedAccounts } from './committedAccounts.js';
 import { OneRoundTripGate } from './oneRoundTripGate.js';
 import type { PlanSettings } from './planBatch.js';
@@ -7,11 +8,6 @@ import type { AccountKind } from './sql/readAccountKinds.js';
 
 /** Cached account kinds: enough for hot sets, small enough to never matter for memory. */
 const KNOWN_ACCOUNTS_MAX = 100_000;
-
-export interface Logger {
-  error(details: object, message: string): void;
-  warn(details: object, message: string): void;
-}
 
 /** What the write path needs, created once per process (or per partition worker). */
 export interface LedgerContext {

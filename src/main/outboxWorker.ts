@@ -1,5 +1,5 @@
 import { exitWithMessage, loadConfigOrExit, stopOnSignal } from './lifecycle.js';
-import { createLogger, describeError } from '../relay/logger.js';
+import { createLogger, describeError } from '../logger.js';
 import { OutboxRelay, relaySettingsFromConfig } from '../relay/relay.js';
 
 // `npm run outbox-worker`: the outbox relay process. It runs until SIGTERM or SIGINT, riding out
@@ -21,18 +21,18 @@ async function main(): Promise<void> {
     onBrokerRefused: () => void stopAndExit(relay, config.shutdownTimeoutMs),
   });
   await relay.start();
-  log.info('outbox relay started', { exchange: config.outboxExchange, exchange_type: config.outboxExchangeType });
+  log.info({ exchange: config.outboxExchange, exchange_type: config.outboxExchangeType }, 'outbox relay started');
 
   // Shutdown may have to wait for one publish timeout (the batch in flight), plus its commit.
   const timeoutMs = Math.max(config.shutdownTimeoutMs, config.outbox.publishTimeoutMs + SHUTDOWN_MARGIN_MS);
   stopOnSignal(
     timeoutMs,
     async (signal) => {
-      log.info('outbox relay stopping: finishing the batch in flight', { signal });
+      log.info({ signal }, 'outbox relay stopping: finishing the batch in flight');
       await relay.stop();
-      log.info('outbox relay stopped');
+      log.info({}, 'outbox relay stopped');
     },
-    () => log.error('outbox relay shutdown timed out; exiting (unfinished claims are released with the connection)'),
+    () => log.error({}, 'outbox relay shutdown timed out; exiting (unfinished claims are released with the connection)'),
   );
 }
 

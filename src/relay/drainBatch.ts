@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { inTransaction } from '../db/pool.js';
-import { retryDelayMs, type BackoffPolicy } from './backoff.js';
+import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
+import { inDbTransaction } from '../db/pool.js';
 import { withBodies } from './eventBodies.js';
 import { toMessage } from './message.js';
 import type { PublishResult } from './publisher.js';
@@ -43,7 +43,7 @@ export interface BatchOutcome {
 }
 
 export async function drainBatch(pool: pg.Pool, publisher: BatchPublisher, settings: DrainSettings): Promise<BatchOutcome> {
-  return inTransaction(pool, async (client) => {
+  return inDbTransaction(pool, async (client) => {
     await holdClaimsAtMost(client, settings.publishTimeoutMs + CLAIM_GRACE_MS);
     const rows = await withBodies(client, await claimDueEvents(client, settings.batchSize));
     if (rows.length === 0) return { claimed: 0, published: [], retried: [], deadLettered: [] };
@@ -90,7 +90,7 @@ export function settle(rows: OutboxRow[], results: PublishResult[], settings: Pi
     if (attempts >= settings.maxAttempts) {
       settled.deadLetters.push({ id: row.id, eventId: row.eventId, error: result.error });
     } else {
-      settled.retries.push({ id: row.id, eventId: row.eventId, error: result.error, retryDelayMs: retryDelayMs(attempts, settings.backoff) });
+      settled.retries.push({ id: row.id, eventId: row.eventId, error: result.error, retryDelayMs: backoffDelayMs(attempts, settings.backoff) });
     }
   });
   return settled;

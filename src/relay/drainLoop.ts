@@ -1,7 +1,7 @@
+import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
 import { classifyDatabaseError } from '../db/sqlstate.js';
-import { retryDelayMs } from './backoff.js';
 import type { BatchOutcome } from './drainBatch.js';
-import { describeError, type Logger } from './logger.js';
+import { describeError, type Logger } from '../logger.js';
 import type { WakeSignal } from './wakeSignal.js';
 
 // The relay's one loop. Every wake-up source (notification, reconnect, poll, retry timer) only
@@ -11,8 +11,7 @@ import type { WakeSignal } from './wakeSignal.js';
 // After each drain it sleeps until the earliest of: the next wake-up, the backstop poll, the next
 // scheduled retry. A missed notification therefore delays an event by at most one poll interval.
 
-const DATABASE_RETRY_BASE_MS = 100;
-const DATABASE_RETRY_MAX_MS = 5_000;
+const DATABASE_RETRY_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 /** The shortest sleep after a cycle that claimed nothing, so that a race cannot become a hot spin. */
 const IDLE_SLEEP_MIN_MS = 10;
@@ -77,12 +76,9 @@ export class DrainLoop {
       return claimed > 0 ? sleepMs : Math.max(IDLE_SLEEP_MIN_MS, sleepMs);
     } catch (error) {
       this.failureStreak += 1;
-      const retryMs = retryDelayMs(this.failureStreak, { baseMs: DATABASE_RETRY_BASE_MS, maxMs: DATABASE_RETRY_MAX_MS });
-      this.log.warn('outbox drain failed, retrying', {
-        error: describeError(error),
-        failure: classifyDatabaseError(error).kind,
-        retry_in_ms: retryMs,
-      });
+      const retryMs = backoffDelayMs(this.failureStreak, DATABASE_RETRY_BACKOFF);
+      const fields = { error: describeError(error), failure: classifyDatabaseError(error).kind, retry_in_ms: retryMs };
+      this.log.warn(fields, 'outbox drain failed, retrying');
       return Math.min(this.settings.pollIntervalMs, retryMs);
     }
   }
@@ -102,16 +98,16 @@ export class DrainLoop {
 
   private report(outcome: BatchOutcome): void {
     const counts = { claimed: outcome.claimed, published: outcome.published.length, retried: outcome.retried.length };
-    if (outcome.retried.length > 0) this.log.warn('outbox batch had failed publishes', counts);
-    else this.log.debug('outbox batch published', counts);
-    if (outcome.deadLettered.length > 0) this.log.error('outbox events moved to dead_letter', { event_ids: outcome.deadLettered });
+    if (outcome.retried.length > 0) this.log.warn(counts, 'outbox batch had failed publishes');
+    else this.log.debug(counts, 'outbox batch published');
+    if (outcome.deadLettered.length > 0) this.log.error({ event_ids: outcome.deadLettered }, 'outbox events moved to dead_letter');
     this.onBatch(outcome);
   }
 
   private async purgeWhenDue(): Promise<void> {
     if (Date.now() < this.nextPurgeAtMs) return;
     const purged = await this.steps.purgePublished();
-    if (purged > 0) this.log.info('purged published outbox events', { purged });
+    if (purged > 0) this.log.info({ purged }, 'purged published outbox events');
     // A full purge batch means more are waiting: continue on the next cycle instead of in one burst.
     this.nextPurgeAtMs = purged >= this.settings.purgeBatchSize ? 0 : Date.now() + PURGE_INTERVAL_MS;
   }

@@ -1,5 +1,6 @@
 import pgListen, { type Subscriber } from 'pg-listen';
-import { describeError, type Logger } from './logger.js';
+import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
+import { describeError, type Logger } from '../logger.js';
 
 // Listens on the `outbox` channel and turns every notification and every (re)connect into a
 // wake-up. Notifications are hints: the ones sent while the listener is down are lost, so each
@@ -10,17 +11,12 @@ import { describeError, type Logger } from './logger.js';
 // a reconnect that pg-listen abandons ('error'), is handled by starting a fresh subscriber.
 
 export const OUTBOX_CHANNEL = 'outbox';
-const RECONNECT_DELAY_MIN_MS = 100;
-const RECONNECT_DELAY_MAX_MS = 5_000;
+const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
 /** How often pg-listen checks that its connection still answers (catches half-open sockets). */
 const CONNECTION_CHECK_INTERVAL_MS = 10_000;
 export const LISTENER_APPLICATION_NAME = 'wallet-ledger-outbox-listener';
 // pg-listen is CommonJS with its function on `exports.default`.
 const createSubscriber = pgListen.default;
-
-export function reconnectDelayMs(attempt: number): number {
-  return Math.min(RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MIN_MS * 2 ** Math.min(attempt, 16));
-}
 
 export class NotificationListener {
   private subscriber: Subscriber | undefined;
@@ -51,7 +47,13 @@ export class NotificationListener {
     if (this.stopped) return;
     const subscriber = createSubscriber(
       { connectionString: this.databaseUrl, application_name: LISTENER_APPLICATION_NAME },
-      { retryLimit: Infinity, retryTimeout: 0, retryInterval: reconnectDelayMs, paranoidChecking: CONNECTION_CHECK_INTERVAL_MS },
+      {
+        retryLimit: Infinity,
+        retryTimeout: 0,
+        // pg-listen counts the failed attempts from 0.
+        retryInterval: (failedAttempts: number) => backoffDelayMs(failedAttempts + 1, RECONNECT_BACKOFF),
+        paranoidChecking: CONNECTION_CHECK_INTERVAL_MS,
+      },
     );
     this.subscriber = subscriber;
     this.watch(subscriber);
@@ -62,7 +64,7 @@ export class NotificationListener {
       // pg-listen reported 'connected' before LISTEN ran: look once more now that nothing is missed.
       this.onWake();
     } catch (error) {
-      this.log.warn('notification listener could not connect', { error: describeError(error) });
+      this.log.warn({ error: describeError(error) }, 'notification listener could not connect');
       this.replace(subscriber);
     }
   }
@@ -75,14 +77,14 @@ export class NotificationListener {
         void subscriber.close().catch(() => {});
         return;
       }
-      this.log.info('notification listener connected');
+      this.log.info({}, 'notification listener connected');
       this.onWake();
     });
     subscriber.events.on('reconnect', (attempt: number) => {
-      if (attempt === 1 && this.subscriber === subscriber) this.log.warn('notification listener lost its connection, reconnecting');
+      if (attempt === 1 && this.subscriber === subscriber) this.log.warn({}, 'notification listener lost its connection, reconnecting');
     });
     subscriber.events.on('error', (error: Error) => {
-      this.log.warn('notification listener failed', { error: describeError(error) });
+      this.log.warn({ error: describeError(error) }, 'notification listener failed');
       if (this.subscriber === subscriber) this.replace(subscriber);
     });
   }
@@ -94,6 +96,6 @@ export class NotificationListener {
     if (this.stopped) return;
     this.failedStarts += 1;
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.subscribe(), reconnectDelayMs(this.failedStarts));
+    this.retryTimer = setTimeout(() => void this.subscribe(), backoffDelayMs(this.failedStarts, RECONNECT_BACKOFF));
   }
 }

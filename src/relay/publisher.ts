@@ -1,5 +1,5 @@
 import { connect, type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
-import { describeError, type Logger } from './logger.js';
+import { describeError, type Logger } from '../logger.js';
 import type { OutgoingMessage } from './message.js';
 import { declareTopology, TopologyMismatchError, type TopologySettings } from './topology.js';
 
@@ -100,7 +100,7 @@ export class Publisher {
     // A declaration that fails says so itself (below, or as the recovery's connect-failed).
     let declared = false;
     channel.on('error', (error: Error) => {
-      if (declared) this.log.warn('broker channel error', { error: describeError(error) });
+      if (declared) this.log.warn({ error: describeError(error) }, 'broker channel error');
     });
     try {
       await declareTopology(channel, this.settings);
@@ -117,12 +117,15 @@ export class Publisher {
   /** Every reconnect would be refused the same way: one error line, no more retries. */
   private refuse(error: TopologyMismatchError): void {
     this.refused = true;
-    this.log.error(error.message, {
-      [error.objectKind]: error.objectName,
-      argument: error.argument,
-      relay_declares: error.relayDeclares,
-      broker_says: error.brokerSays,
-    });
+    this.log.error(
+      {
+        [error.objectKind]: error.objectName,
+        argument: error.argument,
+        relay_declares: error.relayDeclares,
+        broker_says: error.brokerSays,
+      },
+      error.message,
+    );
     // Stops amqplib's recovery: the failed attempt schedules no reconnect.
     this.connection?.close().catch(() => {});
     this.onRefused(error);
@@ -138,24 +141,24 @@ export class Publisher {
 
   private watch(connection: RecoveringChannelModel): void {
     connection.on('connect', () => {
-      this.log.info('broker connected');
+      this.log.info({}, 'broker connected');
       this.onReady();
     });
     connection.on('disconnect', (error: Error) => {
       this.channel = undefined;
-      if (!this.closing) this.log.warn('broker connection lost', { error: describeError(error) });
+      if (!this.closing) this.log.warn({ error: describeError(error) }, 'broker connection lost');
     });
     connection.on('connect-failed', (error: Error) => {
-      if (!this.refused) this.log.warn('broker connect failed', { error: describeError(error) });
+      if (!this.refused) this.log.warn({ error: describeError(error) }, 'broker connect failed');
     });
-    connection.on('error', (error: Error) => this.log.warn('broker connection error', { error: describeError(error) }));
+    connection.on('error', (error: Error) => this.log.warn({ error: describeError(error) }, 'broker connection error'));
     connection.on('blocked', (reason: string) => {
       this.blocked = true;
-      this.log.warn('broker blocked publishers', { reason });
+      this.log.warn({ reason }, 'broker blocked publishers');
     });
     connection.on('unblocked', () => {
       this.blocked = false;
-      this.log.info('broker unblocked publishers');
+      this.log.info({}, 'broker unblocked publishers');
       this.onReady();
     });
   }

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { drainBatch, type BatchOutcome, type DrainSettings } from './drainBatch.js';
 import { DrainLoop } from './drainLoop.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import { NotificationListener } from './notificationListener.js';
 import { Publisher, type PublisherSettings } from './publisher.js';
 import type { TopologyMismatchError } from './topology.js';

@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import { describeError } from './logger.js';
+import { describeError } from '../logger.js';
 
 // The broker-side objects the relay publishes into, declared on every (re)connect. Declaring is
 // idempotent, and a broker that lost its definitions (a fresh node) gets them back.

@@ -5,10 +5,13 @@
 // and a plan made for a large one used to hash or scan every account. The batch lock finds stored
 // outcomes by key on a table whose statistics still say it is empty: offered the expiry column,
 // its plan used to read every live key through idempotency_keys_expiry; once the table is large,
-// it looks keys up through the primary key.
+// it looks keys up through the primary key. The batch's write, which PL/pgSQL plans once per
+// connection and may keep as a generic plan after five runs, updates balances through the primary key.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
+import { planBatch, type AccountState } from '../../src/ledger/planBatch.js';
+import { commitPlannedBatch } from '../../src/ledger/sql/commitPlannedBatch.js';
 import { lockBatch } from '../../src/ledger/sql/lockBatch.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -143,3 +146,41 @@ async function storeOutcomes(from: number, to: number): Promise<void> {
     [from, to],
   );
 }
+
+test('the batch write updates balances through the primary key, after PL/pgSQL may have switched to a generic plan', async () => {
+  const funded = await database.pool.query<{ id: string }>(
+    `UPDATE accounts SET balance = 1000 WHERE id IN (SELECT id FROM accounts ORDER BY id LIMIT 2) RETURNING id`,
+  );
+  const [source, destination] = funded.rows.map((row) => row.id);
+  const states = new Map<string, AccountState>([
+    [source!, { id: source!, kind: 'user', currency: 'USD', balance: 1_000n, version: 0n }],
+    [destination!, { id: destination!, kind: 'user', currency: 'USD', balance: 1_000n, version: 0n }],
+  ]);
+  const client = await database.pool.connect();
+  const plans: string[] = [];
+  const collect = (notice: { message?: string }) => {
+    if (notice.message && /Update on accounts/.test(notice.message)) plans.push(notice.message);
+  };
+  client.on('notice', collect);
+  try {
+    await explainEachStatement(client);
+    for (let run = 0; run < 8; run++) {
+      const transfer = {
+        kind: 'transfer' as const, sourceAccountId: source!, destinationAccountId: destination!, amount: 1n,
+        currency: undefined, description: null, metadata: {}, idempotency: { key: `plan-${run}`, fingerprint: 'fp' },
+      };
+      const plan = planBatch([transfer], states, new Set(), new Date(), { idempotencyTtlMs: 60_000, routingKeyPrefix: 'ledger' });
+      await client.query(commitPlannedBatch(states, plan));
+      for (const update of plan.balanceUpdates) states.set(update.id, { ...states.get(update.id)!, balance: update.balance, version: update.version });
+    }
+    assert.equal(plans.length, 8, plans.join('\n---\n'));
+    for (const plan of plans) {
+      assert.doesNotMatch(plan, /Seq Scan on accounts/, plan);
+      assert.match(plan, /Index Scan (using|on) accounts_pkey/, plan);
+    }
+  } finally {
+    client.off('notice', collect);
+    client.release(true);
+  }
+  assert.equal(states.get(source!)!.balance, 992n);
+});

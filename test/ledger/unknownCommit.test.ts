@@ -1,7 +1,7 @@
 // Proves a write whose commit outcome the service cannot know (the connection drops while the
 // commit is in flight) is resolved before answering: applied exactly once whether the database
 // committed it or not, and answered 201 either way; on both of the write path's ways to commit
-// (a COMMIT statement after two round trips, the Sync of a one-round-trip batch).
+// (a COMMIT statement after two round trips, the one statement of a one-round-trip batch).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../src/ids.js';
@@ -36,10 +36,10 @@ async function accountTheServiceNeverSaw(): Promise<string> {
 }
 
 async function depositThroughCut(mode: CutMode, point: CommitPoint): Promise<void> {
-  const account = point === 'one-sync' ? await fundedAccount(api, 'USD', 0n) : await accountTheServiceNeverSaw();
+  const account = point === 'one-statement' ? await fundedAccount(api, 'USD', 0n) : await accountTheServiceNeverSaw();
   // A batch plans in one round trip against rows its partition has written before.
   let expectedBalance = 70n;
-  if (point === 'one-sync') {
+  if (point === 'one-statement') {
     const warmUp = await api.request('POST', '/v1/transactions/deposit', { body: { account_id: account, amount: '30' }, idempotencyKey: newKey() });
     assert.equal(warmUp.status, 201, warmUp.raw);
     expectedBalance += 30n;
@@ -57,7 +57,7 @@ async function depositThroughCut(mode: CutMode, point: CommitPoint): Promise<voi
             (SELECT count(*)::int FROM idempotency_keys WHERE key = $2) AS keys`,
     [account, key],
   );
-  assert.deepEqual(rows.rows[0], { balance: expectedBalance.toString(), entries: point === 'one-sync' ? 2 : 1, keys: 1 });
+  assert.deepEqual(rows.rows[0], { balance: expectedBalance.toString(), entries: point === 'one-statement' ? 2 : 1, keys: 1 });
   const replay = await api.request('POST', '/v1/transactions/deposit', { body: { account_id: account, amount: '70' }, idempotencyKey: key });
   assert.equal(replay.raw, response.raw);
 }
@@ -66,6 +66,6 @@ test('connection lost after the database committed: the service finds the commit
 
 test('connection lost before the database saw the write and COMMIT: the service runs the batch again, once', () => depositThroughCut('before-commit', 'commit-statement'));
 
-test('one round trip, connection lost after the database committed at the Sync: the service finds the commit', () => depositThroughCut('after-commit', 'one-sync'));
+test('one round trip, connection lost after the database committed the statement: the service finds the commit', () => depositThroughCut('after-commit', 'one-statement'));
 
-test('one round trip, connection lost before the database saw the batch: the service runs it again, once', () => depositThroughCut('before-commit', 'one-sync'));
+test('one round trip, connection lost before the database saw the batch: the service runs it again, once', () => depositThroughCut('before-commit', 'one-statement'));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
-import { commitBatch } from '../../src/ledger/commitBatch.js';
+import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation, OperationResult } from '../../src/ledger/operations.js';
 import { Partition } from '../../partitions/partition.js';
@@ -29,7 +29,7 @@ function open(): LedgerOperation {
 function recordingCommit(sizes: number[]) {
   return async (operations: LedgerOperation[]): Promise<OperationResult[]> => {
     sizes.push(operations.length);
-    return commitBatch(context, operations);
+    return applyBatchWithRecovery(context, operations);
   };
 }
 
@@ -58,7 +58,7 @@ test('the next batch is sent before the last one is answered, and a last batch i
     // Like taking a pooled connection: the statements go out a tick later.
     await new Promise((resolve) => process.nextTick(resolve));
     events.push(`sent ${operations.length}`);
-    return commitBatch(context, operations);
+    return applyBatchWithRecovery(context, operations);
   };
   const partition = new Partition(commit, 10, 1000, failOnError);
   const submitted = Array.from({ length: 3 }, (_, index) =>

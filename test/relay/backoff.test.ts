@@ -2,7 +2,7 @@
 // jitter draws, and that settle() dead-letters exactly the rows on their last allowed attempt.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { retryDelayMs } from '../../src/relay/backoff.js';
+import { backoffDelayMs } from '../../src/backoff.js';
 import { settle } from '../../src/relay/drainBatch.js';
 import type { OutboxRow } from '../../src/relay/sql/outboxRow.js';
 
@@ -11,23 +11,23 @@ const policy = { baseMs: 500, maxMs: 300_000 };
 test('delays stay within [base, min(max, base * 2^attempts)] for any jitter draw', () => {
   for (const draw of [0, 0.5, 0.999999]) {
     for (let attempts = 1; attempts <= 40; attempts += 1) {
-      const delayMs = retryDelayMs(attempts, policy, () => draw);
+      const delayMs = backoffDelayMs(attempts, policy, () => draw);
       assert.ok(delayMs >= policy.baseMs, `attempt ${attempts}: ${delayMs} >= base`);
       assert.ok(delayMs <= Math.min(policy.maxMs, policy.baseMs * 2 ** attempts), `attempt ${attempts}: ${delayMs} within cap`);
     }
   }
-  assert.equal(retryDelayMs(1, policy, () => 1), 1_000);
-  assert.equal(retryDelayMs(3, policy, () => 1), 4_000);
-  assert.equal(retryDelayMs(30, policy, () => 1), policy.maxMs);
-  assert.equal(retryDelayMs(1_000, policy, () => 0), policy.baseMs);
+  assert.equal(backoffDelayMs(1, policy, () => 1), 1_000);
+  assert.equal(backoffDelayMs(3, policy, () => 1), 4_000);
+  assert.equal(backoffDelayMs(30, policy, () => 1), policy.maxMs);
+  assert.equal(backoffDelayMs(1_000, policy, () => 0), policy.baseMs);
 });
 
 test('a base above the maximum is capped at the maximum', () => {
-  assert.equal(retryDelayMs(2, { baseMs: 10_000, maxMs: 1_000 }, () => 0.5), 1_000);
+  assert.equal(backoffDelayMs(2, { baseMs: 10_000, maxMs: 1_000 }, () => 0.5), 1_000);
 });
 
 test('attempts below 1 are a programming error', () => {
-  assert.throws(() => retryDelayMs(0, policy), RangeError);
+  assert.throws(() => backoffDelayMs(0, policy), RangeError);
 });
 
 test('settle sorts rows into published, retried and dead-lettered', () => {

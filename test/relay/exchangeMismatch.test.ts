@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { createLogger } from '../../src/relay/logger.js';
+import { createLogger } from '../../src/logger.js';
 import { OutboxRelay } from '../../src/relay/relay.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
 import { countUnpublished, delay, insertEvents, relayEnvironment, settingsFrom, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';

@@ -5,11 +5,11 @@ import { loadConfig } from '../../src/config.js';
 import { pino } from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
-import { commitBatch } from '../../src/ledger/commitBatch.js';
+import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.js';
 import { buildEvent, type LedgerEventType } from '../../src/ledger/events.js';
 import { createLedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
-import { createLogger, silentLogger, type Logger } from '../../src/relay/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../src/logger.js';
 import { OutboxRelay, relaySettingsFromConfig, type RelayHooks, type RelaySettings } from '../../src/relay/relay.js';
 import { declareTopology } from '../../src/relay/topology.js';
 import { brokerUrl, type TestDatabase } from '../support/database.js';
@@ -83,14 +83,14 @@ export async function postLedgerEvents(pool: pg.Pool, count: number): Promise<Re
   const wallet = newId();
   const claim = () => ({ key: newId(), fingerprint: 'relay-test' });
   const posting = { currency: undefined, description: 'relay test', metadata: { note: 'rendered by the relay' } };
-  const opened = await commitBatch(context, [
+  const opened = await applyBatchWithRecovery(context, [
     { kind: 'open_account', accountId: wallet, currency: 'USD', externalRef: null, metadata: {}, idempotency: undefined },
   ]);
   const operations: LedgerOperation[] = [
     { kind: 'deposit', accountId: wallet, amount: BigInt(count), ...posting, idempotency: claim() },
     ...Array.from({ length: count }, (): LedgerOperation => ({ kind: 'withdrawal', accountId: wallet, amount: 1n, ...posting, idempotency: claim() })),
   ];
-  const results = [...opened, ...(await commitBatch(context, operations))];
+  const results = [...opened, ...(await applyBatchWithRecovery(context, operations))];
   if (!results.every((result) => result.statusCode === 201)) throw new Error(`the ledger refused a test posting: ${results.map((r) => r.body).join()}`);
   const subjects = results.map((result) => (JSON.parse(result.body) as { id: string }).id);
   const events = await pool.query<{ event_id: string; event_type: string }>(

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { createPool } from '../../src/db/pool.js';
 import { purgeExpiredIdempotencyKeys } from '../../src/ledger/sql/purgeExpiredIdempotencyKeys.js';
-import { inTransaction } from '../../src/db/pool.js';
+import { inDbTransaction } from '../../src/db/pool.js';
 import { claimDueEvents } from '../../src/relay/sql/claimDueEvents.js';
 import { markPublished } from '../../src/relay/sql/markPublished.js';
 import { moveToDeadLetter } from '../../src/relay/sql/moveToDeadLetter.js';
@@ -175,10 +175,10 @@ async function driveEveryEndpoint(service: Service): Promise<void> {
 
 /** The relay's statements, in the order a failing then replayed event goes through them. */
 async function runRelaySql(pool: pg.Pool): Promise<void> {
-  const claimed = await inTransaction(pool, (client) => claimDueEvents(client, 100));
+  const claimed = await inDbTransaction(pool, (client) => claimDueEvents(client, 100));
   assert.ok(claimed.length >= 4, `claimed ${claimed.length} events`);
   const [failing, ...published] = claimed;
-  await inTransaction(pool, async (client) => {
+  await inDbTransaction(pool, async (client) => {
     await recordFailure(client, [{ id: failing!.id, error: 'role test', retryDelayMs: 0 }]);
     await moveToDeadLetter(client, [{ id: failing!.id, error: 'role test' }]);
     await markPublished(client, published.map((row) => row.id));

@@ -3,19 +3,20 @@ import net from 'node:net';
 // A TCP proxy in front of PostgreSQL that can cut a client's connection exactly where its next
 // batch commits: either before the server sees the commit (the transaction rolls back) or after
 // the server has committed but before the client hears so (the outcome is unknown to the client).
-// A batch commits where its write is sent: with a COMMIT statement behind it under the same Sync
-// (two round trips), or at that Sync alone (one round trip; src/db/oneSyncTransaction.ts).
+// A batch commits at the statement named here: the COMMIT behind its write (two round trips), or
+// the one statement that locks, checks and writes (one round trip; applyBatch.ts). Both are named
+// statements, so their names travel in every Bind message.
 
-/** The batch's write statement, named in its Parse and Bind messages. */
-const WRITE_BATCH_NAME = Buffer.from('write_batch\0');
-/** The two-round-trip path's COMMIT, a named statement too. */
+/** The two-round-trip path's COMMIT. */
 const COMMIT_BATCH_NAME = Buffer.from('commit_batch\0');
+/** The one-round-trip path's statement. */
+const COMMIT_PLANNED_BATCH_NAME = Buffer.from('commit_planned_batch\0');
 /** ReadyForQuery, idle: the server has ended the transaction, and it committed unless an error came first. */
 const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 
 export type CutMode = 'before-commit' | 'after-commit';
 /** Where the cut batch was to commit. */
-export type CommitPoint = 'commit-statement' | 'one-sync';
+export type CommitPoint = 'commit-statement' | 'one-statement';
 
 export class CommitCuttingProxy {
   private server: net.Server | undefined;
@@ -77,6 +78,6 @@ export class CommitCuttingProxy {
 }
 
 function commitPointIn(chunk: Buffer): CommitPoint | undefined {
-  if (!chunk.includes(WRITE_BATCH_NAME)) return undefined;
-  return chunk.includes(COMMIT_BATCH_NAME) ? 'commit-statement' : 'one-sync';
+  if (chunk.includes(COMMIT_PLANNED_BATCH_NAME)) return 'one-statement';
+  return chunk.includes(COMMIT_BATCH_NAME) ? 'commit-statement' : undefined;
 }

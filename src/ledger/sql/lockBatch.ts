@@ -8,7 +8,7 @@ import { ACCOUNT_COLUMNS, toAccountRow, type RawAccountRow } from './accountRows
  * writers never deadlock and the hot settlement rows stay locked for the shortest time), and
  * reads the stored outcomes of its idempotency keys and which of its external refs are taken.
  * Keys and refs are read as of the statement's start: a writer that stores the same key while
- * this one waits for a lock is caught when this batch stores its outcomes (see writeBatch).
+ * this one waits for a lock is caught when this batch stores its outcomes (writeBatch).
  * It marks the transaction as locked, which the write checks.
  */
 const LOCK_BATCH_SQL = `
@@ -18,9 +18,9 @@ WITH locked AS (
   ORDER BY kind = 'settlement', id
   FOR UPDATE
 ), stored AS MATERIALIZED (
-  -- Found by key alone, the expired dropped after: offered expires_at > $3 while its statistics
-  -- were those of an empty table, the planner read every live key through idempotency_keys_expiry
-  -- (a batch's keys all share one expiry), 7.6 million index entries in a new database's first 10 s.
+  -- Found by key alone, the expired dropped after: offered the expiry condition while the table's
+  -- statistics are those of an empty one, the planner reads every live key through
+  -- idempotency_keys_expiry (a batch's keys all share one expiry).
   SELECT key, fingerprint, status_code, response_body, transaction_id, expires_at FROM idempotency_keys
   WHERE key = ANY($2::text[])
 ), live AS (
@@ -60,10 +60,9 @@ export async function lockBatch(
   externalRefs: string[],
   now: Date,
 ): Promise<LockedBatch> {
-  // Unnamed, so planned for the tables as they are on every run (0.3 ms): prepared on a new
-  // database, this statement kept a plan made for a small table and scanned the whole table as it
-  // grew (6.5 million rows in the first 10 s), until autovacuum analyzed it. Most batches take the
-  // one-round-trip path instead (applyBatch), so the planning is rarely on the hot path.
+  // Unnamed, so planned for the tables as they are on every run: a prepared plan made while a table
+  // was small keeps scanning the whole table as it grows. Most batches take one round trip instead
+  // (applyBatch), so this planning is rarely on the hot path.
   const result = await client.query<{
     accounts: LockedJson[];
     outcomes: Array<{ key: string; fingerprint: string; status_code: number; response_body: string | null; transaction_id: string | null }>;

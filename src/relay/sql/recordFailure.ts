@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 // Records a failed publish attempt: one more attempt, its error, and when to try again. The delay
-// is computed by the caller (backoff.ts) and added to the database's clock, so that relays on
+// is computed by the caller (src/backoff.ts) and added to the database's clock, so that relays on
 // machines with drifting clocks still agree on when a row is due. clock_timestamp(), not now():
 // now() is when the claim began, and publishing may have taken longer than the delay itself.
 

@@ -1,5 +1,5 @@
-// How long a failed event waits before its next publish attempt: exponential backoff with full
-// jitter, so that events that failed together (a broker hiccup) do not all come back together.
+// How long to wait before trying again after failures in a row: exponential backoff with full
+// jitter, so that callers that failed together (an outage, a lock conflict) do not all come back together.
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -7,10 +7,10 @@ export interface BackoffPolicy {
 }
 
 /**
- * The delay after the `attempts`-th failure (1 for the first): uniform between `baseMs` and
- * min(maxMs, baseMs * 2^attempts). Never below baseMs, so a retry never hammers a struggling broker.
+ * The delay after the `attempts`-th failure in a row (1 for the first): uniform between `baseMs`
+ * and min(maxMs, baseMs * 2^attempts). Never below baseMs, so a retry never hammers what failed.
  */
-export function retryDelayMs(attempts: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelayMs(attempts: number, policy: BackoffPolicy, random: () => number = Math.random): number {
   if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be an integer >= 1, got ${attempts}`);
   const floorMs = Math.min(policy.baseMs, policy.maxMs);
   // 2^attempts overflows to Infinity for large attempt counts; min() then picks maxMs, as wanted.

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
 import { classifyDatabaseError, isTransient } from '../db/sqlstate.js';
 import { applyBatch, CommitOutcomeUnknownError } from './applyBatch.js';
 import type { LedgerContext } from './ledgerContext.js';
@@ -5,16 +7,18 @@ import type { LedgerOperation, OperationResult } from './operations.js';
 import { rejected } from './results.js';
 import { findCommitMarker } from './sql/findCommitMarker.js';
 
-// The failure policy around applyBatch: retry what can succeed on a second run, resolve a commit
-// whose outcome is unknown before answering, and split a batch that fails for a reason of its own
-// so that only the guilty operation fails. A batch never half-commits: applyBatch is all or nothing.
+// Applies a batch with the failure policy around applyBatch, so that every operation gets an
+// answer: retry what can succeed on a second run, resolve a commit whose outcome is unknown before
+// answering, and split a batch that fails for a reason of its own so that only the guilty operation
+// fails. A batch never half-commits: applyBatch is all or nothing.
 
 const ATTEMPTS_MAX = 6;
-const RETRY_DELAY_BASE_MS = 20;
+/** Short: the usual causes (a deadlock, a key another writer just stored) clear within milliseconds. */
+const RETRY_BACKOFF: BackoffPolicy = { baseMs: 10, maxMs: 1_000 };
 const RESOLVE_ATTEMPTS_MAX = 20;
 const RESOLVE_DELAY_MS = 250;
 
-export async function commitBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<OperationResult[]> {
+export async function applyBatchWithRecovery(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<OperationResult[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await applyBatch(context, operations);
@@ -28,7 +32,7 @@ export async function commitBatch(context: LedgerContext, operations: readonly L
       const failure = classifyDatabaseError(error);
       const retryable = isTransient(failure) || failure.kind === 'unique_violation' || failure.kind === 'idempotency_race';
       if (retryable && attempt < ATTEMPTS_MAX) {
-        await delay(RETRY_DELAY_BASE_MS * 2 ** (attempt - 1) * Math.random());
+        await sleep(backoffDelayMs(attempt, RETRY_BACKOFF));
         continue;
       }
       if (failure.kind === 'connection_lost') return operations.map(() => unavailable('it was not applied'));
@@ -44,7 +48,7 @@ async function resolveCommit(context: LedgerContext, error: CommitOutcomeUnknown
     try {
       return await findCommitMarker(context.pool, error.marker);
     } catch {
-      await delay(RESOLVE_DELAY_MS);
+      await sleep(RESOLVE_DELAY_MS);
     }
   }
   return undefined;
@@ -57,15 +61,11 @@ async function splitOrFail(context: LedgerContext, operations: readonly LedgerOp
   }
   // Halves run one after the other, which keeps each account's operations in arrival order.
   const middle = Math.ceil(operations.length / 2);
-  const first = await commitBatch(context, operations.slice(0, middle));
-  const second = await commitBatch(context, operations.slice(middle));
+  const first = await applyBatchWithRecovery(context, operations.slice(0, middle));
+  const second = await applyBatchWithRecovery(context, operations.slice(middle));
   return [...first, ...second];
 }
 
 function unavailable(outcome: string): OperationResult {
   return rejected('service_unavailable', `The database is unreachable and ${outcome}: retry with the same Idempotency-Key`);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
