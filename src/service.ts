@@ -49,7 +49,7 @@ export async function createService(
     batchMax: config.batchMax,
     queueMax: config.queueMax,
   });
-  const app = await buildApp({ pool, writer, serviceApiKey: config.serviceApiKey, logger });
+  const app = await buildApp({ pool, writer, serviceApiKey: config.serviceApiKey, logger, httpLimits: config.http });
   const stopPurge = startIdempotencyPurge(pool, clock, logger);
   return {
     app,

@@ -3,13 +3,19 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
+import type { HttpLimits } from '../config.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
 import { requireApiKey } from './auth.js';
+import { capConnections } from './connectionCap.js';
+import { refuseContentEncodings } from './contentEncoding.js';
+import { trackExchanges } from './exchanges.js';
 import { InFlightKeys } from './idempotency.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { healthRoutes } from './routes/health.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { serverLimitOptions } from './serverLimits.js';
+import { drainUnreadBodies } from './unreadBodyDrain.js';
 import { validatorCompiler } from './validation.js';
 
 // The HTTP service, assembled in one readable place.
@@ -22,6 +28,7 @@ export interface AppOptions {
   writer: LedgerWriter;
   serviceApiKey: string;
   logger: FastifyBaseLogger;
+  httpLimits: HttpLimits;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -36,7 +43,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { allErrors: true } },
     frameworkErrors: sendUrlProblem,
+    ...serverLimitOptions(options.httpLimits),
   });
+  trackExchanges(app);
+  capConnections(app.server, options.httpLimits.connectionsMax);
+  drainUnreadBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   // Only JSON bodies are accepted: anything else is answered 415.
   app.removeContentTypeParser('text/plain');
@@ -53,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
   });
   requireApiKey(app, options.serviceApiKey);
+  refuseContentEncodings(app);
   registerProblemHandlers(app);
 
   await app.register(swagger, {
