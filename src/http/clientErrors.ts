@@ -15,16 +15,18 @@ import { canStillAnswer, isBetweenRequests } from './exchanges.js';
 const CLOSE_LINGER_MS = 1_000;
 const PARSE_ERROR_PREFIX = /^Parse Error: /;
 
-/** Where a parser error code points in the request, and what is wrong there. */
-const PARSER_FIELDS: Record<string, FieldError> = {
-  HPE_INVALID_METHOD: { in: 'request_line', field: 'method', message: 'is not an HTTP method' },
-  HPE_INVALID_URL: { in: 'request_line', field: 'target', message: 'is not a valid request target' },
-  HPE_INVALID_VERSION: { in: 'request_line', field: 'version', message: 'must be HTTP/1.1 followed by CRLF' },
-  HPE_UNEXPECTED_CONTENT_LENGTH: { in: 'header', field: 'content-length', message: 'must not be sent with Transfer-Encoding' },
-  HPE_INVALID_TRANSFER_ENCODING: { in: 'header', field: 'transfer-encoding', message: 'must end with chunked' },
-  HPE_INVALID_CONTENT_LENGTH: { in: 'header', field: 'content-length', message: 'must be one decimal number' },
-  HPE_CR_EXPECTED: { in: 'header', field: '(line endings)', message: 'every line must end with CRLF' },
-  HPE_LF_EXPECTED: { in: 'header', field: '(line endings)', message: 'every line must end with CRLF' },
+/** Where in the request a parser error code points; the parser's own reason says what is wrong there. */
+const PARSER_ERROR_PLACES: Record<string, Pick<FieldError, 'in' | 'field'>> = {
+  HPE_INVALID_METHOD: { in: 'request_line', field: 'method' },
+  HPE_INVALID_URL: { in: 'request_line', field: 'target' },
+  HPE_INVALID_VERSION: { in: 'request_line', field: 'version' },
+  HPE_UNEXPECTED_CONTENT_LENGTH: { in: 'header', field: 'content-length' },
+  HPE_INVALID_CONTENT_LENGTH: { in: 'header', field: 'content-length' },
+  HPE_INVALID_TRANSFER_ENCODING: { in: 'header', field: 'transfer-encoding' },
+  HPE_INVALID_HEADER_TOKEN: { in: 'header', field: '(headers)' },
+  HPE_CR_EXPECTED: { in: 'header', field: '(headers)' },
+  HPE_LF_EXPECTED: { in: 'header', field: '(headers)' },
+  HPE_INVALID_CHUNK_SIZE: { in: 'body', field: '(chunks)' },
 };
 
 /** Sockets already answered: a parser keeps reporting the same error for every further byte. */
@@ -62,8 +64,8 @@ function problemFor(error: ConnectionError, socket: Socket, limits: HttpLimits):
   if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return problem('payload_too_large', 'The chunk extensions exceed the size limit');
   if (!code.startsWith('HPE_')) return undefined;
   const reason = error.message.replace(PARSE_ERROR_PREFIX, '');
-  const field = PARSER_FIELDS[code] ?? { in: 'request', field: '(message)', message: reason };
-  return problem('malformed_request', `The request cannot be parsed: ${reason}`, { errors: [field] });
+  const place = PARSER_ERROR_PLACES[code] ?? { in: 'request', field: '(message)' };
+  return problem('malformed_request', `The request cannot be parsed: ${reason}`, { errors: [{ ...place, message: reason }] });
 }
 
 function rawResponse(body: Problem): string {
