@@ -1,9 +1,9 @@
 // Proves the HTTP server's time limits on a real socket: a silent connection, headers that trickle
 // in, and a body that trickles in are all cut off within their timeouts (with a 408 problem while a
-// response is still possible), an idle keep-alive connection is closed after its timeout, and a
-// body over the size limit is answered 413 problem+json that a fetch client reliably receives.
+// response is still possible), an idle keep-alive connection is closed after its timeout, and the
+// unread rest of a body over the size limit is drained only within bounds, after one 413 answer.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startTestService, TEST_API_KEY, type TestService } from '../support/service.js';
 import { assertProblem } from './helpers.js';
@@ -16,7 +16,6 @@ const KEEP_ALIVE_TIMEOUT_MS = 1_000;
 const LATENESS_ALLOWED_MS = 1_500;
 const WAIT_MS = REQUEST_TIMEOUT_MS + 4_000;
 const TRICKLE_EVERY_MS = 100;
-const FETCH_TRIES = 100;
 const BODY_OVER_LIMIT_BYTES = 3 * 1024 * 1024;
 
 const AUTHORIZED_POST = `POST /v1/accounts HTTP/1.1\r\nHost: ledger\r\nx-service-api-key: ${TEST_API_KEY}\r\ncontent-type: application/json\r\n`;
@@ -76,23 +75,33 @@ describe('HTTP server limits', () => {
     assert.equal(parseResponse(exchange.received).status, 200);
   });
 
-  test(`a fetch client sending ${BODY_OVER_LIMIT_BYTES} bytes gets the 413 problem in at least 99 of ${FETCH_TRIES} tries`, async () => {
-    const body = Buffer.from(JSON.stringify({ currency: 'USD', external_ref: 'x'.repeat(BODY_OVER_LIMIT_BYTES) }));
-    const failures: string[] = [];
-    for (let attempt = 0; attempt < FETCH_TRIES; attempt++) {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/accounts`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-service-api-key': TEST_API_KEY },
-          body,
-        });
-        const text = await response.text();
-        assertProblem({ status: response.status, headers: { 'content-type': response.headers.get('content-type') ?? '' }, body: JSON.parse(text), raw: text }, 413, 'payload_too_large');
-      } catch (error) {
-        failures.push(`${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`);
+  test('after a 413 sent before the body was read, the rest of the body is read (no reset) and the connection serves the next request', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    const errors: string[] = [];
+    socket.on('error', (error) => errors.push(error.message));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk));
+    const responses = async (count: number) => {
+      const deadline = Date.now() + WAIT_MS;
+      while (!(countResponses(received) >= count && received.endsWith('}')) && !socket.destroyed && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
-    }
-    assert.ok(failures.length <= FETCH_TRIES / 100, `${failures.length} of ${FETCH_TRIES} failed: ${failures.slice(0, 3).join('; ')}`);
+    };
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const firstPart = Buffer.alloc(64 * 1024, 0x20);
+    const rest = Buffer.alloc(BODY_OVER_LIMIT_BYTES - firstPart.length, 0x20);
+    socket.write(`${AUTHORIZED_POST}content-length: ${BODY_OVER_LIMIT_BYTES}\r\n\r\n`);
+    socket.write(firstPart);
+    await responses(1);
+    assertProblem(parseResponse(received), 413, 'payload_too_large');
+    // The client goes on sending what it announced, as clients that do not watch for an early answer do.
+    await new Promise<void>((resolve) => socket.write(rest, () => resolve()));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: ledger\r\n\r\n');
+    await responses(2);
+    socket.destroy();
+    assert.deepEqual(errors, [], 'the connection was reset while the client was still sending');
+    assert.equal(countResponses(received), 2, `expected a 413 and a 200: ${received}`);
+    assert.match(received, /HTTP\/1\.1 200 OK/);
   });
 
   test('after a 413, a client still sending slowly is cut off at the request timeout without a second response', async () => {
