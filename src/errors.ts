@@ -31,7 +31,7 @@ const catalogue = {
 export type ProblemCode = keyof typeof catalogue;
 
 export interface FieldError {
-  /** Where the field is: body, query, path or header. */
+  /** Where the field is: body, query, path or header; request_line for a method or version the HTTP parser refuses. */
   in: string;
   /** The field's name; nested fields are dotted (metadata.note). */
   field: string;

@@ -27,7 +27,10 @@ const PARSER_ERROR_PLACES: Record<string, Pick<FieldError, 'in' | 'field'>> = {
   HPE_CR_EXPECTED: { in: 'header', field: '(headers)' },
   HPE_LF_EXPECTED: { in: 'header', field: '(headers)' },
   HPE_INVALID_CHUNK_SIZE: { in: 'body', field: '(chunks)' },
+  HPE_INVALID_EOF_STATE: { in: 'body', field: '(chunks)' },
 };
+/** Most of what the parser refuses is in the head, after the request line. */
+const PARSER_ERROR_PLACE_OTHERWISE: Pick<FieldError, 'in' | 'field'> = { in: 'header', field: '(headers)' };
 
 /** Sockets already answered: a parser keeps reporting the same error for every further byte. */
 const answered = new WeakSet<Socket>();
@@ -58,13 +61,13 @@ function problemFor(error: ConnectionError, socket: Socket, limits: HttpLimits):
   }
   if (code === 'HPE_HEADER_OVERFLOW') {
     return problem('headers_too_large', 'The request line and headers exceed the size limit', {
-      errors: [{ in: 'header', field: '(all)', message: 'exceed the size limit' }],
+      errors: [{ in: 'header', field: '(headers)', message: 'exceed the size limit' }],
     });
   }
   if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return problem('payload_too_large', 'The chunk extensions exceed the size limit');
   if (!code.startsWith('HPE_')) return undefined;
   const reason = error.message.replace(PARSE_ERROR_PREFIX, '');
-  const place = PARSER_ERROR_PLACES[code] ?? { in: 'request', field: '(message)' };
+  const place = PARSER_ERROR_PLACES[code] ?? PARSER_ERROR_PLACE_OTHERWISE;
   return problem('malformed_request', `The request cannot be parsed: ${reason}`, { errors: [{ ...place, message: reason }] });
 }
 
