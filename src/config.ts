@@ -47,6 +47,10 @@ const EnvironmentSchema = Type.Object({
   OUTBOX_LISTEN: Type.Boolean({ default: true }),
   OUTBOX_PUBLISH_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 10_000 }),
   OUTBOX_RETENTION_DAYS: Type.Number({ minimum: 0, maximum: 3650, default: 7 }),
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 72_000 }),
+  HTTP_CONNECTIONS_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1_000 }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -86,6 +90,19 @@ export interface Config {
     publishTimeoutMs: number;
     retentionMs: number;
   };
+  http: HttpLimits;
+}
+
+/** How long the HTTP server waits for a client, and how many clients it holds at once. */
+export interface HttpLimits {
+  /** From a connection's first byte (or its opening) to the end of a request's headers. */
+  headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body. */
+  requestTimeoutMs: number;
+  /** How long a connection may sit idle between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; past it, the oldest connection with no request in progress is closed. */
+  connectionsMax: number;
 }
 
 /**
@@ -138,6 +155,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publishTimeoutMs: raw.OUTBOX_PUBLISH_TIMEOUT_MS,
       retentionMs: raw.OUTBOX_RETENTION_DAYS * 24 * HOUR_MS,
     },
+    http: httpLimits(raw),
+  };
+}
+
+function httpLimits(raw: Environment): HttpLimits {
+  // Node refuses a headers timeout longer than the whole request's.
+  if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS');
+  }
+  return {
+    headersTimeoutMs: raw.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: raw.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: raw.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    connectionsMax: raw.HTTP_CONNECTIONS_MAX,
   };
 }
 

@@ -6,6 +6,9 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 const catalogue = {
   unauthorized: { status: 401, title: 'Missing or invalid X-Service-Api-Key' },
   validation_error: { status: 400, title: 'The request is not valid' },
+  malformed_request: { status: 400, title: 'The request is not valid HTTP/1.1' },
+  request_timeout: { status: 408, title: 'The request did not arrive in time' },
+  headers_too_large: { status: 431, title: 'The request headers are too large' },
   idempotency_key_missing: { status: 400, title: 'The Idempotency-Key header is required' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was already used for a different request' },
   idempotency_key_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still executing' },
@@ -28,7 +31,7 @@ const catalogue = {
 export type ProblemCode = keyof typeof catalogue;
 
 export interface FieldError {
-  /** Where the field is: body, query, path or header. */
+  /** Where the field is: body, query, path or header; request_line for a method or version the HTTP parser refuses. */
   in: string;
   /** The field's name; nested fields are dotted (metadata.note). */
   field: string;

@@ -49,7 +49,14 @@ export async function createService(
     batchMax: config.batchMax,
     queueMax: config.queueMax,
   });
-  const app = await buildApp({ pool, writer, serviceApiKey: config.serviceApiKey, logger, environment: config.environment });
+  const app = await buildApp({
+    pool,
+    writer,
+    serviceApiKey: config.serviceApiKey,
+    logger,
+    environment: config.environment,
+    httpLimits: config.http,
+  });
   const stopPurge = startIdempotencyPurge(pool, clock, logger);
   return {
     app,

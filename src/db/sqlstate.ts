@@ -26,6 +26,9 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
   if (code === ROWS_CHANGED_CODE) return { kind: 'rows_changed' };
   // Class 08 (connection exception), 57P01..57P03 (admin shutdown, crash shutdown, cannot connect now).
   if (code?.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return { kind: 'connection_lost' };
+  // The server refusing the session counts the same: class 28 (wrong role or password), 3D000 (no
+  // such database), 53300 (too many connections). To a request the database is out of reach.
+  if (code?.startsWith('28') || code === '3D000' || code === '53300') return { kind: 'connection_lost' };
   if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return { kind: 'connection_lost' };
   if (message && /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) {
     return { kind: 'connection_lost' };

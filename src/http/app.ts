@@ -3,17 +3,22 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
-import type { Config } from '../config.js';
+import type { Config, HttpLimits } from '../config.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
 import { requireApiKey } from './auth.js';
+import { capConnections } from './connectionCap.js';
+import { refuseContentEncodings } from './contentEncoding.js';
 import { DOCS_ROUTE_PREFIX, OPENAPI_DOCUMENT_PATH, restrictDocs } from './docsAccess.js';
 import { showDocumentedHeaders } from './documentedHeaders.js';
+import { trackExchanges } from './exchanges.js';
 import { InFlightKeys } from './idempotency.js';
 import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { healthRoutes } from './routes/health.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { serverLimitOptions } from './serverLimits.js';
+import { drainUnreadBodies } from './unreadBodyDrain.js';
 import { validatorCompiler } from './validation.js';
 
 // The HTTP service, assembled in one readable place.
@@ -28,6 +33,7 @@ export interface AppOptions {
   logger: FastifyBaseLogger;
   /** In production the OpenAPI document and Swagger UI need the API key too. */
   environment: Config['environment'];
+  httpLimits: HttpLimits;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -42,7 +48,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { allErrors: true } },
     frameworkErrors: sendUrlProblem,
+    ...serverLimitOptions(options.httpLimits),
   });
+  trackExchanges(app);
+  capConnections(app.server, options.httpLimits.connectionsMax);
+  drainUnreadBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   // Only JSON bodies are accepted: anything else is answered 415.
   app.removeContentTypeParser('text/plain');
@@ -61,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   requireApiKey(app, options.serviceApiKey);
   restrictDocs(app, options.environment, options.serviceApiKey);
+  refuseContentEncodings(app);
   registerProblemHandlers(app);
 
   await app.register(swagger, {

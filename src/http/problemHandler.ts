@@ -14,8 +14,13 @@ export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ProblemError) return sendProblem(reply, error.problem, error.headers);
-    const known = problemForFrameworkError(error);
-    if (known) return sendProblem(reply, known);
+    const known = problemForFrameworkError(error, request);
+    if (known) {
+      // Fastify asks to close after a body over the limit; the unread body is drained instead
+      // (unreadBodyDrain.ts), as a close with bytes still arriving resets the connection.
+      if (known.status === 413) reply.removeHeader('connection');
+      return sendProblem(reply, known);
+    }
     if (classifyDatabaseError(error).kind === 'connection_lost') {
       request.log.warn({ err: error }, 'database unreachable');
       return sendProblem(reply, problem('service_unavailable', 'The database is unreachable; try again shortly'), {
@@ -26,9 +31,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, problem('internal_error', 'An unexpected error occurred'));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(request)));
+}
+
+function notFound(request: FastifyRequest): Problem {
+  return problem('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
 }
 
 /**
@@ -46,7 +53,9 @@ export function sendUrlProblem(error: FastifyError, request: FastifyRequest, rep
   return sendProblem(reply, problem('validation_error', `The URL ${message}`, { errors: [{ in: 'path', field: '(url)', message }] }));
 }
 
-function problemForFrameworkError(error: FastifyError): Problem | undefined {
+function problemForFrameworkError(error: FastifyError, request: FastifyRequest): Problem | undefined {
+  // The API docs' static files refuse paths that leave their folder (.., NUL): there is nothing there.
+  if (error.code === 'FST_STATIC_FORBIDDEN_PATH') return notFound(request);
   if (error.validation) {
     const errors = toFieldErrors(error.validation as never, error.validationContext ?? 'body');
     const summary = errors.map((field) => `${field.field} ${field.message}`).join('; ');
