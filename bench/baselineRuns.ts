@@ -1,14 +1,16 @@
 import { CpuMeter } from './cpu.js';
 import { countLedgerTransactions, settleDatabase, type LedgerSchema } from './database.js';
-import { startBaseline, type BaselineKind, type BaselineSamples, type BaselineTables } from './pgbench.js';
+import { startBaseline, type BaselineSamples } from './pgbench.js';
 import { note } from './progress.js';
 import type { Measurement } from './results.js';
 import { processGroups, readStatements, startStatementStats, type RunContext } from './runContext.js';
+import { PLAIN_VARIANTS, type BaselineKind, type BaselineTables, type PlainVariant } from './transferScripts.js';
 import { WaitSampler } from './waitEvents.js';
 
-// The pgbench baselines of a run, per kind (uniform, hot): first the plain tables (the headline
-// baseline) at the client count that gives them the most throughput on this machine, then the
-// project's own tables at BENCH_CONNECTIONS clients (the earlier baseline, kept as a second row).
+// The pgbench baselines of a run, per kind (uniform, hot): first the plain tables, each script
+// variant (transferScripts.ts) at the client count that gives it the most throughput on this
+// machine (the faster variant is the headline baseline, headlineBaseline.ts), then the project's
+// own tables at BENCH_CONNECTIONS clients (the earlier baseline, kept as a second row).
 
 /**
  * Client counts tried on the plain tables before each measured plain run; the fastest is measured.
@@ -24,15 +26,20 @@ const SCHEMA_OF: Record<BaselineTables, LedgerSchema> = { plain: 'baseline', pro
 
 export async function runBaselines(context: RunContext, samples: BaselineSamples): Promise<void> {
   for (const kind of ['uniform', 'hot'] as BaselineKind[]) {
-    const clientSweep = await sweepClients(context, samples, kind);
-    const fastest = clientSweep.reduce((best, tried) => (tried.transactionsPerSecond > best.transactionsPerSecond ? tried : best));
-    context.measurements.push({ ...(await measureBaseline(context, samples, kind, 'plain', fastest.clients)), clientSweep });
-    context.measurements.push(await measureBaseline(context, samples, kind, 'project', context.settings.connections));
+    for (const variant of PLAIN_VARIANTS) {
+      const clientSweep = await sweepClients(context, samples, kind, variant);
+      const fastest = clientSweep.reduce((best, tried) => (tried.transactionsPerSecond > best.transactionsPerSecond ? tried : best));
+      const measured = await measureBaseline(context, samples, { kind, tables: 'plain', variant, clients: fastest.clients });
+      context.measurements.push({ ...measured, plainVariant: variant, clientSweep });
+    }
+    // The earlier baseline keeps its script: SELECT … FOR UPDATE, then the updates.
+    const project = { kind, tables: 'project', variant: 'select-locks', clients: context.settings.connections } as const;
+    context.measurements.push(await measureBaseline(context, samples, project));
   }
 }
 
 /** Short unmeasured runs of the plain baseline at each client count, as its engineer would tune it. */
-async function sweepClients(context: RunContext, samples: BaselineSamples, kind: BaselineKind) {
+async function sweepClients(context: RunContext, samples: BaselineSamples, kind: BaselineKind, variant: PlainVariant) {
   const { settings, database } = context;
   const seconds = settings.quick ? CLIENT_SWEEP_SECONDS_QUICK : CLIENT_SWEEP_SECONDS;
   const counts = [...new Set([...PLAIN_CLIENT_COUNTS, settings.connections])].sort((a, b) => a - b);
@@ -40,28 +47,34 @@ async function sweepClients(context: RunContext, samples: BaselineSamples, kind:
   for (const clients of counts) {
     await settleDatabase(database.url);
     const running = await startBaseline({
-      binary: context.pgbench, databaseUrl: database.url, kind, tables: 'plain', accounts: settings.accounts, clients,
-      durationSeconds: seconds, samples, label: `plain tables ${kind}, ${clients} clients (client sweep, not measured)`,
+      binary: context.pgbench, databaseUrl: database.url, kind, tables: 'plain', variant, accounts: settings.accounts, clients,
+      durationSeconds: seconds, samples, label: `plain tables ${kind}, ${variant}, ${clients} clients (client sweep, not measured)`,
     });
     sweep.push({ clients, transactionsPerSecond: (await running.result).transactionsPerSecond });
   }
-  note(`plain ${kind}: ${sweep.map((s) => `${s.clients} clients ${s.transactionsPerSecond} tps`).join(', ')}`);
+  note(`plain ${kind}, ${variant}: ${sweep.map((s) => `${s.clients} clients ${s.transactionsPerSecond} tps`).join(', ')}`);
   return sweep;
 }
 
-async function measureBaseline(
-  context: RunContext, samples: BaselineSamples, kind: BaselineKind, tables: BaselineTables, clients: number,
-): Promise<Measurement> {
+interface BaselineRun {
+  kind: BaselineKind;
+  tables: BaselineTables;
+  variant: PlainVariant;
+  clients: number;
+}
+
+async function measureBaseline(context: RunContext, samples: BaselineSamples, run: BaselineRun): Promise<Measurement> {
   const { settings, database } = context;
+  const { kind, tables, variant, clients } = run;
   await settleDatabase(database.url);
   const before = await countLedgerTransactions(database.url, SCHEMA_OF[tables]);
   const sampler = await WaitSampler.start(database.url, 'pgbench');
   const meter = await CpuMeter.start(processGroups(database, {}));
   const statementsSince = await startStatementStats(context);
   const running = await startBaseline({
-    binary: context.pgbench, databaseUrl: database.url, kind, tables, accounts: settings.accounts, clients,
+    binary: context.pgbench, databaseUrl: database.url, kind, tables, variant, accounts: settings.accounts, clients,
     durationSeconds: settings.durationSeconds, samples,
-    label: `baseline pgbench ${kind} transfer, ${tables === 'plain' ? 'plain tables' : 'project schema'}, ${clients} clients`,
+    label: `baseline pgbench ${kind} transfer, ${tables === 'plain' ? `plain tables, ${variant}` : 'project schema'}, ${clients} clients`,
   });
   meter.addGroup('pgbench', running.pid);
   const pgbench = await running.result;

@@ -3,20 +3,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CURRENCY, MERCHANT_NUMBER, AMOUNT_MAX } from './accounts.js';
-import { PLAIN_SCHEMA } from './plainBaseline.js';
 import { Progress, note } from './progress.js';
+import { transferScript, type BaselineKind, type BaselineTables, type PlainVariant } from './transferScripts.js';
 
-// The baseline: the same transfer the service writes (row locks in id order, two balance updates,
-// the transaction row, two entries, an outbox row, an idempotency row) as one plain SQL database
-// transaction per transfer, driven by pgbench against the same database. Like the service's, its
-// outbox and idempotency rows name the transaction instead of copying it. It runs on two sets of
-// tables: the plain ones of plainBaseline.ts (the headline baseline) and the project's own.
-
-export type BaselineKind = 'uniform' | 'hot';
-
-/** `plain`: the baseline schema of plainBaseline.ts; `project`: the service's tables, with their statement triggers. */
-export type BaselineTables = 'plain' | 'project';
+// Runs the baseline's transfer script (transferScripts.ts) with pgbench against the same database,
+// one plain SQL database transaction per transfer, and reads pgbench's report.
 
 export interface BaselineSamples {
   /** A request fingerprint the service stored, so the baseline writes as many bytes. */
@@ -32,34 +23,6 @@ export interface BaselineResult {
   statementLatencyMs: Array<{ ms: number; statement: string }>;
 }
 
-function sourceAndDestination(kind: BaselineKind, accounts: number): string {
-  if (kind === 'hot') return `\\set src random(${MERCHANT_NUMBER + 1}, ${accounts})\n\\set dst ${MERCHANT_NUMBER}`;
-  return `\\set src random(1, ${accounts})\n\\set dst random(1, ${accounts - 1})\n\\set dst CASE WHEN :dst >= :src THEN :dst + 1 ELSE :dst END`;
-}
-
-/**
- * One client's transfer. The script notifies after COMMIT: inside the transaction, PostgreSQL's
- * NOTIFY lock would serialize the clients' commits (the service commits a batch per transaction and
- * lets the trigger notify inside). The project's outbox trigger is told so; the plain tables have none.
- */
-export function transferScript(kind: BaselineKind, accounts: number, tables: BaselineTables): string {
-  const schemaPrefix = tables === 'plain' ? `${PLAIN_SCHEMA}.` : '';
-  const notifyAfterCommit = tables === 'project' ? "SELECT set_config('wallet_ledger.notify_after_commit', 'on', true);\n" : '';
-  return `${sourceAndDestination(kind, accounts)}
-\\set amount random(1, ${AMOUNT_MAX})
-BEGIN;
-${notifyAfterCommit}SELECT id FROM ${schemaPrefix}accounts WHERE id IN (bench.account_id(:src), bench.account_id(:dst)) ORDER BY id FOR UPDATE;
-UPDATE ${schemaPrefix}accounts SET balance = balance - :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:src) RETURNING balance AS src_balance, version AS src_sequence \\gset
-UPDATE ${schemaPrefix}accounts SET balance = balance + :amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:dst) RETURNING balance AS dst_balance, version AS dst_sequence \\gset
-INSERT INTO ${schemaPrefix}ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, metadata, created_at) VALUES (bench.uuid_v7(), 'transfer', :amount, '${CURRENCY}', bench.account_id(:src), bench.account_id(:dst), '{}', now()) RETURNING id AS transaction_id \\gset
-INSERT INTO ${schemaPrefix}ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at) VALUES (bench.uuid_v7(), :transaction_id, bench.account_id(:src), 'debit', :amount, :src_balance, :src_sequence, now()), (bench.uuid_v7(), :transaction_id, bench.account_id(:dst), 'credit', :amount, :dst_balance, :dst_sequence, now());
-INSERT INTO ${schemaPrefix}outbox (event_id, event_type, routing_key, transaction_id, created_at) VALUES (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :transaction_id, now());
-INSERT INTO ${schemaPrefix}idempotency_keys (key, fingerprint, status_code, transaction_id, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :transaction_id, now(), now() + interval '24 hours');
-COMMIT;
-SELECT pg_notify('outbox', '');
-`;
-}
-
 export interface RunningBaseline {
   pid: number;
   result: Promise<BaselineResult>;
@@ -70,6 +33,7 @@ export async function startBaseline(options: {
   databaseUrl: string;
   kind: BaselineKind;
   tables: BaselineTables;
+  variant: PlainVariant;
   accounts: number;
   clients: number;
   durationSeconds: number;
@@ -77,8 +41,8 @@ export async function startBaseline(options: {
   label: string;
 }): Promise<RunningBaseline> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'ledger-bench-pgbench-'));
-  const scriptPath = path.join(folder, `transfer-${options.tables}-${options.kind}.sql`);
-  await writeFile(scriptPath, transferScript(options.kind, options.accounts, options.tables));
+  const scriptPath = path.join(folder, `transfer-${options.tables}-${options.variant}-${options.kind}.sql`);
+  await writeFile(scriptPath, transferScript(options));
   const child = spawn(options.binary, [
     '--no-vacuum', '--protocol=prepared', '--report-per-command', '--progress=1',
     `--client=${options.clients}`, `--jobs=${Math.min(options.clients, os.cpus().length)}`, `--time=${options.durationSeconds}`,

@@ -1,5 +1,5 @@
 import type { HttpScenarioKind } from './loadScenarios.js';
-import type { BaselineKind } from './pgbench.js';
+import type { BaselineKind } from './transferScripts.js';
 
 // What one run measures: the five scenarios, and the service configurations they run in.
 

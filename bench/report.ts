@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
+import { headlineBaselines } from './headlineBaseline.js';
 import { relayChartBars, relayTableRows, relayTargetLines } from './relayReport.js';
 import type { BenchReport, Measurement } from './results.js';
 
@@ -27,7 +28,7 @@ export function formatTable(report: BenchReport): string {
     m.name,
     systemLabel(m),
     m.throughput.toLocaleString('en-US'),
-    m.ratioToBaseline === undefined ? '' : `${m.ratioToBaseline.toFixed(2)}x ${m.baseline}`,
+    versusBase(m),
     m.ratioToProjectSchemaBaseline === undefined ? '' : `${m.ratioToProjectSchemaBaseline.toFixed(2)}x`,
     latency(m, 'p50'),
     latency(m, 'p99'),
@@ -62,14 +63,21 @@ export function formatTable(report: BenchReport): string {
 
 function systemLabel(m: Measurement): string {
   if (m.system === 'service') return `service ${m.serviceConfiguration}`;
-  return m.baselineTables === 'plain' ? `pgbench plain, ${m.connections} clients` : `pgbench project schema, ${m.connections} clients`;
+  return m.baselineTables === 'plain' ? `pgbench plain, ${m.plainVariant}, ${m.connections} clients` : `pgbench project schema, ${m.connections} clients`;
 }
 
-/** The plain baseline's client sweep: which client count it was measured at, and why. */
+/** The ratio to the headline baseline and the plain variant it is; the headline plain row itself says `base`. */
+function versusBase(m: Measurement): string {
+  if (m.headlineBaseline) return 'base';
+  return m.ratioToBaseline === undefined ? '' : `${m.ratioToBaseline.toFixed(2)}x ${m.baseline}, ${m.baselineVariant}`;
+}
+
+/** The plain baseline's client sweeps: which client count each variant was measured at, and which variant is the headline. */
 function baselineLines(measurements: Measurement[]): string[] {
   return measurements.flatMap((m) => (m.clientSweep
-    ? [`${m.scenario} ${m.name} [pgbench plain]: measured at ${m.connections} clients, the fastest of ` +
-       m.clientSweep.map((tried) => `${tried.clients} (${tried.transactionsPerSecond.toLocaleString('en-US')} tps)`).join(', ')]
+    ? [`${m.scenario} ${m.name} [pgbench plain, ${m.plainVariant}]: measured at ${m.connections} clients, the fastest of ` +
+       m.clientSweep.map((tried) => `${tried.clients} (${tried.transactionsPerSecond.toLocaleString('en-US')} tps)`).join(', ') +
+       (m.headlineBaseline ? '; the faster plain variant: vs base divides by it' : '')]
     : []));
 }
 
@@ -121,14 +129,14 @@ function aligned(rows: string[][]): string[] {
 
 /** Throughput per scenario, service beside its pgbench baseline. */
 async function renderChart(report: BenchReport): Promise<string> {
-  const baselines = new Map(report.measurements.filter((m) => m.system === 'pgbench' && m.baselineTables === 'plain').map((m) => [m.name, m.throughput]));
+  const baselines = headlineBaselines(report.measurements);
   const values = report.measurements
     .filter((m) => m.system === 'service' && m.targetRate === undefined)
     .flatMap((m) => {
       const label = `${m.scenario} ${m.name}${m.serviceConfiguration === 'inline' ? '' : ` (${m.serviceConfiguration})`}`;
       const bars = [{ scenario: label, system: 'service over HTTP', throughput: m.throughput }];
       const baseline = m.baseline && baselines.get(`${m.baseline} transfer`);
-      if (baseline !== undefined) bars.push({ scenario: label, system: `pgbench ${m.baseline} transfer, plain tables`, throughput: baseline });
+      if (baseline) bars.push({ scenario: label, system: `pgbench ${m.baseline} transfer, plain tables, ${baseline.plainVariant}`, throughput: baseline.throughput });
       return bars;
     })
     .concat(report.relay ? relayChartBars(report.relay) : []);
@@ -136,7 +144,7 @@ async function renderChart(report: BenchReport): Promise<string> {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Wallet ledger: writes per second, service vs pgbench baseline',
-      subtitle: `baseline: pgbench on plain tables, one SQL transaction per transfer; ${report.settings.connections} HTTP connections, ${report.settings.durationSeconds} s each, ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.startedAt.slice(0, 10)}`,
+      subtitle: `baseline: pgbench on plain tables, one SQL transaction per transfer, the faster of its two lock variants; ${report.settings.connections} HTTP connections, ${report.settings.durationSeconds} s each, ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.startedAt.slice(0, 10)}`,
     },
     width: { step: 26 },
     height: 300,

@@ -1,5 +1,6 @@
 import type { LoadResult } from './loadGenerator.js';
-import type { BaselineKind, BaselineResult, BaselineTables } from './pgbench.js';
+import type { BaselineResult } from './pgbench.js';
+import type { BaselineKind, BaselineTables, PlainVariant } from './transferScripts.js';
 import type { RelayReport } from './relayResults.js';
 import type { StatementShare } from './statementStats.js';
 import type { WaitShare } from './waitEvents.js';
@@ -18,15 +19,21 @@ export interface Measurement {
   durationSeconds: number;
   /** pgbench only: the plain tables (the headline baseline) or the project's own tables (with its statement triggers). */
   baselineTables?: BaselineTables;
+  /** pgbench plain tables only: how the script takes its row locks (both variants run in every run). */
+  plainVariant?: PlainVariant;
+  /** pgbench plain tables only: true on the faster variant of its kind, the one `ratioToBaseline` divides by. */
+  headlineBaseline?: boolean;
   /** Plain baseline only: the short runs that chose its client count (the fastest is measured). */
   clientSweep?: Array<{ clients: number; transactionsPerSecond: number }>;
   /** Requests per second asked of the load generator (scenario 5); unset means as fast as possible. */
   targetRate?: number;
   /** Successful requests (service) or committed transactions (pgbench) per second. */
   throughput: number;
-  /** The baseline this measurement compares with, and the ratio throughput / baseline throughput (plain tables). */
+  /** The baseline this measurement compares with, and the ratio throughput / baseline throughput (plain tables, the faster variant). */
   baseline?: BaselineKind;
   ratioToBaseline?: number;
+  /** The plain variant `ratioToBaseline` divides by: the faster of the two in this run, for this baseline kind. */
+  baselineVariant?: PlainVariant;
   /** The same ratio against the pgbench baseline on the project's own tables (the earlier, weaker baseline). */
   ratioToProjectSchemaBaseline?: number;
   /**

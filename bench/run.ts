@@ -6,6 +6,7 @@ import { runBaselines } from './baselineRuns.js';
 import { CpuMeter, mainThreadCpuSeconds } from './cpu.js';
 import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabase, withClient } from './database.js';
 import { runLoad } from './loadClient.js';
+import { headlineBaselines } from './headlineBaseline.js';
 import { findPgbench, type BaselineSamples } from './pgbench.js';
 import { createPlainBaseline } from './plainBaseline.js';
 import { note } from './progress.js';
@@ -183,15 +184,17 @@ function mainThreadFigures(seconds: number, durationSeconds: number, writes: num
 }
 
 function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck: BenchReport['ledgerCheck'], startedAt: string, relay: RelayReport | undefined): BenchReport {
-  const baselines = (tables: string) =>
-    new Map(context.measurements.filter((m) => m.system === 'pgbench' && m.baselineTables === tables).map((m) => [m.name, m.throughput]));
-  const plain = baselines('plain');
-  const project = baselines('project');
+  const plain = headlineBaselines(context.measurements);
+  for (const headline of plain.values()) headline.headlineBaseline = true;
+  const project = new Map(context.measurements.filter((m) => m.system === 'pgbench' && m.baselineTables === 'project').map((m) => [m.name, m.throughput]));
   for (const m of context.measurements) {
     const comparable = m.baseline && m.targetRate === undefined ? `${m.baseline} transfer` : undefined;
-    const plainBase = comparable && plain.get(comparable);
+    const plainBase = comparable ? plain.get(comparable) : undefined;
     const projectBase = comparable && project.get(comparable);
-    if (plainBase) m.ratioToBaseline = Math.round((m.throughput / plainBase) * 100) / 100;
+    if (plainBase?.throughput) {
+      m.ratioToBaseline = Math.round((m.throughput / plainBase.throughput) * 100) / 100;
+      m.baselineVariant = plainBase.plainVariant;
+    }
     if (projectBase) m.ratioToProjectSchemaBaseline = Math.round((m.throughput / projectBase) * 100) / 100;
     // Requests still in flight when the load stops commit without being counted: at most one per connection.
     const unaccounted = m.ledgerTransactionsWritten - m.ledgerTransactionsExpected;
