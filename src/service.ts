@@ -49,7 +49,7 @@ export async function createService(
     batchMax: config.batchMax,
     queueMax: config.queueMax,
   });
-  const app = await buildApp({ pool, writer, serviceApiKey: config.serviceApiKey, logger });
+  const app = await buildApp({ pool, writer, serviceApiKeys: config.serviceApiKeys, logger });
   const stopPurge = startIdempotencyPurge(pool, clock, logger);
   return {
     app,

@@ -20,7 +20,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface AppOptions {
   pool: pg.Pool;
   writer: LedgerWriter;
-  serviceApiKey: string;
+  serviceApiKeys: readonly string[];
   logger: FastifyBaseLogger;
 }
 
@@ -52,7 +52,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
-  requireApiKey(app, options.serviceApiKey);
+  requireApiKey(app, options.serviceApiKeys);
   registerProblemHandlers(app);
 
   await app.register(swagger, {
