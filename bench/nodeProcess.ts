@@ -16,8 +16,9 @@ export interface NodeProcess {
   stop(): Promise<number | null>;
 }
 
-export function startNodeProcess(entry: string, environment: Record<string, string>): NodeProcess {
-  const child = spawn(process.execPath, [entry], {
+/** `nodeArguments` go before the entry, as `npm start` puts the server's V8 flags. */
+export function startNodeProcess(entry: string, environment: Record<string, string>, nodeArguments: readonly string[] = []): NodeProcess {
+  const child = spawn(process.execPath, [...nodeArguments, entry], {
     env: { PATH: process.env.PATH, ENVIRONMENT: 'development', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,3 +1,4 @@
+import { SERVER_V8_FLAGS } from '../src/main/gcTuning.js';
 import { freePort } from '../test/support/freePort.js';
 import { peakRssBytes, threadCount } from './cpu.js';
 import { startNodeProcess, type NodeProcess } from './nodeProcess.js';
@@ -29,7 +30,7 @@ export async function startService(databaseUrl: string, environment: Record<stri
     HOST: '127.0.0.1',
     PORT: String(port),
     ...environment,
-  });
+  }, SERVER_V8_FLAGS);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, service);
   return {
