@@ -2,7 +2,7 @@
 // production (service and relay alike) refuses a missing, published, short, repetitive or reused
 // secret with one line naming the variable, two API keys may be set while rotating, development
 // alone listens on 127.0.0.1 with the published key, and bad values name their variable.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,15 +25,18 @@ function errorOf(env: Record<string, string>): string {
   assert.fail('expected a ConfigError');
 }
 
-/** Runs an entry point as users do (its own process); returns its exit status and output. */
-function run(entry: string, env: Record<string, string>) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, ...env },
-    encoding: 'utf8',
-    timeout: 30_000,
+/** A start that has not refused within this is killed (a process that started would never exit). */
+const PROCESS_TIMEOUT_MS = 120_000;
+
+/** Runs an entry point as users do (its own process); resolves with its exit status and output. */
+function run(entry: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const options = { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, ...env }, timeout: PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' as const };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], options, (error, stdout, stderr) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ status, stdout, stderr: stderr.trim() });
+    });
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
 }
 
 test('defaults follow the specification; without DATABASE_URL and ENVIRONMENT it is development', () => {
@@ -117,40 +120,38 @@ test('a bad value names its variable', () => {
   assert.match(errorOf({ BATCH_MAX: '0' }), /BATCH_MAX/);
 });
 
-test('the server and the relay refuse a weak production secret with one line, and no secret in it', () => {
+test('the server and the relay refuse a weak production secret with one line, and no secret in it', async () => {
   const weakKey = 'weak-but-secret-value';
-  for (const entry of ['src/main/server.ts', 'src/main/outboxWorker.ts']) {
-    const result = run(entry, { ...PRODUCTION, SERVICE_API_KEY: weakKey });
-    assert.equal(result.status, 1, entry);
-    assert.equal(result.stderr, 'SERVICE_API_KEY must be at least 32 characters when ENVIRONMENT=production', entry);
-    assert.ok(!`${result.stdout}${result.stderr}`.includes(weakKey), entry);
-    const reused = run(entry, { ...PRODUCTION, SECRET_KEY: API_KEY });
-    assert.equal(reused.status, 1, entry);
-    assert.equal(reused.stderr, 'SERVICE_API_KEY must differ from SECRET_KEY when ENVIRONMENT=production', entry);
-    const published = run(entry, { ...PRODUCTION, SERVICE_API_KEY: DEVELOPMENT_API_KEY });
-    assert.equal(published.status, 1, entry);
-    assert.match(published.stderr, /^SERVICE_API_KEY is the published development key/, entry);
+  const [serverWeak, relayWeak, serverReused, relayPublished] = await Promise.all([
+    run('src/main/server.ts', { ...PRODUCTION, SERVICE_API_KEY: weakKey }),
+    run('src/main/outboxWorker.ts', { ...PRODUCTION, SERVICE_API_KEY: weakKey }),
+    run('src/main/server.ts', { ...PRODUCTION, SECRET_KEY: API_KEY }),
+    run('src/main/outboxWorker.ts', { ...PRODUCTION, SERVICE_API_KEY: DEVELOPMENT_API_KEY }),
+  ]);
+  for (const result of [serverWeak, relayWeak]) {
+    assert.equal(result.status, 1, result.stdout);
+    assert.equal(result.stderr, 'SERVICE_API_KEY must be at least 32 characters when ENVIRONMENT=production');
+    assert.ok(!`${result.stdout}${result.stderr}`.includes(weakKey));
   }
+  assert.equal(serverReused.status, 1, serverReused.stdout);
+  assert.equal(serverReused.stderr, 'SERVICE_API_KEY must differ from SECRET_KEY when ENVIRONMENT=production');
+  assert.equal(relayPublished.status, 1, relayPublished.stdout);
+  assert.match(relayPublished.stderr, /^SERVICE_API_KEY is the published development key/);
 });
 
-test('a server given a real DATABASE_URL but no ENVIRONMENT refuses to start', async () => {
+test('a server on a real database refuses to start without ENVIRONMENT, or in test without SERVICE_API_KEY', async () => {
   const database = await createTestDatabase(1);
   try {
-    const result = run('src/main/server.ts', { DATABASE_URL: database.url, PORT: '0' });
-    assert.equal(result.status, 1, result.stdout);
-    assert.equal(result.stderr, 'ENVIRONMENT is required when DATABASE_URL is set (development, test or production)');
-    assert.doesNotMatch(result.stdout, /listening/);
-  } finally {
-    await database.drop();
-  }
-});
-
-test('a test-environment server without SERVICE_API_KEY refuses to start instead of using the published key', async () => {
-  const database = await createTestDatabase(1);
-  try {
-    const result = run('src/main/server.ts', { ENVIRONMENT: 'test', DATABASE_URL: database.url, PORT: '0' });
-    assert.equal(result.status, 1, result.stdout);
-    assert.equal(result.stderr, 'SERVICE_API_KEY is required when ENVIRONMENT=test');
+    const [noEnvironment, noKey] = await Promise.all([
+      run('src/main/server.ts', { DATABASE_URL: database.url, PORT: '0' }),
+      run('src/main/server.ts', { ENVIRONMENT: 'test', DATABASE_URL: database.url, PORT: '0' }),
+    ]);
+    assert.equal(noEnvironment.status, 1, noEnvironment.stdout);
+    assert.equal(noEnvironment.stderr, 'ENVIRONMENT is required when DATABASE_URL is set (development, test or production)');
+    assert.doesNotMatch(noEnvironment.stdout, /listening/);
+    // The test environment has no published key to fall back on.
+    assert.equal(noKey.status, 1, noKey.stdout);
+    assert.equal(noKey.stderr, 'SERVICE_API_KEY is required when ENVIRONMENT=test');
   } finally {
     await database.drop();
   }
