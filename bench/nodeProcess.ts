@@ -16,9 +16,17 @@ export interface NodeProcess {
   stop(): Promise<number | null>;
 }
 
-/** `cwd`: the checkout the entry belongs to (another git ref's worktree in an A/B); this process's by default. */
-export function startNodeProcess(entry: string, environment: Record<string, string>, cwd?: string): NodeProcess {
-  const child = spawn(process.execPath, [entry], {
+/**
+ * `cwd`: the checkout the entry belongs to (another git ref's worktree in an A/B); this process's by default.
+ * `nodeArguments` go before the entry, as `npm start` puts the server's V8 flags.
+ */
+export function startNodeProcess(
+  entry: string,
+  environment: Record<string, string>,
+  cwd?: string,
+  nodeArguments: readonly string[] = [],
+): NodeProcess {
+  const child = spawn(process.execPath, [...nodeArguments, entry], {
     ...(cwd ? { cwd } : {}),
     env: { PATH: process.env.PATH, ENVIRONMENT: 'development', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SERVER_V8_FLAGS } from '../src/main/gcTuning.js';
 import { freePort } from '../test/support/freePort.js';
 import { peakRssBytes, threadCount } from './cpu.js';
 import { startNodeProcess, type NodeProcess } from './nodeProcess.js';
@@ -44,7 +45,7 @@ export async function startService(
     HOST: '127.0.0.1',
     PORT: String(port),
     ...environment,
-  }, checkout?.root);
+  }, checkout?.root, SERVER_V8_FLAGS);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, checkout?.readinessPath ?? '/readyz', service);
   return {

@@ -5,16 +5,28 @@ import { Type, type Static } from '@sinclair/typebox';
 // The one module that reads process.env. Everything else receives a typed Config.
 
 const HOUR_MS = 60 * 60 * 1000;
+/** Production secrets: at least this long once surrounding spaces are trimmed... */
 const SECRET_LENGTH_MIN = 32;
+/** ...and made of at least this many different characters (refuses 'aaaa…' and '1212…'). */
+const SECRET_DISTINCT_CHARACTERS_MIN = 16;
+/** SERVICE_API_KEY may hold the current key and the next, comma-separated, to rotate without downtime. */
+const SERVICE_API_KEYS_MAX = 2;
 
-/** Stands in for SERVICE_API_KEY outside production; printed loudly at start-up. */
+/** Stands in for SERVICE_API_KEY in development only; published in the README and printed at start-up. */
 export const DEVELOPMENT_API_KEY = 'dev-service-api-key-do-not-use-in-production';
+
+/**
+ * development: defaults for a laptop (published API key, embedded PostgreSQL, listens on 127.0.0.1).
+ * test: automated tests: no defaults that stand in for a secret or a database; fixed keys allowed.
+ * production: every secret required and strong; listens on 0.0.0.0.
+ */
+const ENVIRONMENTS = ['development', 'test', 'production'] as const;
+type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
 const EnvironmentSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
-  ENVIRONMENT: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
-    default: 'development',
-  }),
+  // Required with DATABASE_URL (see resolveEnvironmentName); alone, a laptop's development.
+  ENVIRONMENT: Type.Optional(Type.Union(ENVIRONMENTS.map((name) => Type.Literal(name)))),
   SERVICE_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
   BROKER_URL: Type.String({ default: 'amqp://guest:guest@127.0.0.1:5672' }),
@@ -25,7 +37,8 @@ const EnvironmentSchema = Type.Object({
   ),
   OUTBOX_ROUTING_KEY_PREFIX: Type.String({ minLength: 1, default: 'ledger' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  // Default: 127.0.0.1 outside production (development publishes its key), 0.0.0.0 in production.
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -56,11 +69,12 @@ const EnvironmentSchema = Type.Object({
 type Environment = Static<typeof EnvironmentSchema>;
 
 export interface Config {
-  environment: Environment['ENVIRONMENT'];
+  environment: EnvironmentName;
   /** Undefined means: start an embedded PostgreSQL (development only). */
   databaseUrl: string | undefined;
-  serviceApiKey: string;
-  /** True when serviceApiKey is the fixed development key. */
+  /** Every key the API accepts (the current and, while rotating, the next); none in test without SERVICE_API_KEY. */
+  serviceApiKeys: string[];
+  /** True when serviceApiKeys is the published development key. */
   serviceApiKeyIsDevelopmentDefault: boolean;
   secretKey: string | undefined;
   brokerUrl: string;
@@ -121,20 +135,23 @@ export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = parseEnvironment(env);
-  const production = raw.ENVIRONMENT === 'production';
-  if (production) requireProductionSettings(raw);
+  const environment = resolveEnvironmentName(raw);
+  const givenApiKeys = raw.SERVICE_API_KEY === undefined ? undefined : parseServiceApiKeys(raw.SERVICE_API_KEY);
+  if (environment === 'production') requireProductionSettings(raw, givenApiKeys);
+  if (environment === 'test' && !raw.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when ENVIRONMENT=test');
+  const developmentDefault = environment === 'development' && givenApiKeys === undefined;
   return {
-    environment: raw.ENVIRONMENT,
+    environment,
     databaseUrl: raw.DATABASE_URL,
-    serviceApiKey: raw.SERVICE_API_KEY ?? DEVELOPMENT_API_KEY,
-    serviceApiKeyIsDevelopmentDefault: raw.SERVICE_API_KEY === undefined,
+    serviceApiKeys: givenApiKeys ?? (developmentDefault ? [DEVELOPMENT_API_KEY] : []),
+    serviceApiKeyIsDevelopmentDefault: developmentDefault,
     secretKey: raw.SECRET_KEY,
     brokerUrl: raw.BROKER_URL,
     outboxExchange: raw.OUTBOX_EXCHANGE,
     outboxExchangeType: raw.OUTBOX_EXCHANGE_TYPE,
     outboxRoutingKeyPrefix: raw.OUTBOX_ROUTING_KEY_PREFIX,
     port: raw.PORT,
-    host: raw.HOST,
+    host: raw.HOST ?? (environment === 'production' ? '0.0.0.0' : '127.0.0.1'),
     logLevel: raw.LOG_LEVEL,
     idempotencyTtlMs: raw.IDEMPOTENCY_TTL_HOURS * HOUR_MS,
     databasePoolMax: raw.DATABASE_POOL_MAX,
@@ -172,6 +189,26 @@ function httpLimits(raw: Environment): HttpLimits {
   };
 }
 
+/**
+ * A DATABASE_URL without ENVIRONMENT is most likely a deployment that forgot it: running it as
+ * development would accept the published key, so it is refused. Neither set is a laptop.
+ */
+function resolveEnvironmentName(raw: Environment): EnvironmentName {
+  if (raw.ENVIRONMENT) return raw.ENVIRONMENT;
+  if (raw.DATABASE_URL) throw new ConfigError('ENVIRONMENT is required when DATABASE_URL is set (development, test or production)');
+  return 'development';
+}
+
+/** The comma-separated keys, trimmed (HTTP drops spaces around a header value too). */
+function parseServiceApiKeys(value: string): string[] {
+  const keys = value.split(',').map((key) => key.trim());
+  if (keys.length > SERVICE_API_KEYS_MAX) {
+    throw new ConfigError(`SERVICE_API_KEY holds at most ${SERVICE_API_KEYS_MAX} keys separated by a comma (the current and the next)`);
+  }
+  if (keys.some((key) => key === '')) throw new ConfigError('SERVICE_API_KEY has an empty key (check its commas and spaces)');
+  return keys;
+}
+
 function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   // Empty strings count as unset, as most deployment tools write them for "no value".
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
@@ -191,13 +228,27 @@ function describeSchemaError(error: unknown): string {
   return `invalid configuration: ${name} ${first.message ?? 'is invalid'}`;
 }
 
-function requireProductionSettings(raw: Environment): void {
+function requireProductionSettings(raw: Environment, serviceApiKeys: string[] | undefined): void {
   if (!raw.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when ENVIRONMENT=production');
-  for (const name of ['SERVICE_API_KEY', 'SECRET_KEY'] as const) {
-    const value = raw[name];
-    if (!value) throw new ConfigError(`${name} is required when ENVIRONMENT=production`);
-    if (value.length < SECRET_LENGTH_MIN) {
-      throw new ConfigError(`${name} must be at least ${SECRET_LENGTH_MIN} characters when ENVIRONMENT=production`);
-    }
+  if (!serviceApiKeys) throw new ConfigError('SERVICE_API_KEY is required when ENVIRONMENT=production');
+  if (!raw.SECRET_KEY) throw new ConfigError('SECRET_KEY is required when ENVIRONMENT=production');
+  for (const key of serviceApiKeys) requireStrongSecret('SERVICE_API_KEY', key);
+  requireStrongSecret('SECRET_KEY', raw.SECRET_KEY);
+  if (serviceApiKeys.includes(raw.SECRET_KEY.trim())) {
+    throw new ConfigError('SERVICE_API_KEY must differ from SECRET_KEY when ENVIRONMENT=production');
+  }
+}
+
+/** Refuses a production secret that is published, short or repetitive; the message never holds the value. */
+function requireStrongSecret(name: string, value: string): void {
+  const secret = value.trim();
+  if (secret === DEVELOPMENT_API_KEY) {
+    throw new ConfigError(`${name} is the published development key; set a secret one when ENVIRONMENT=production`);
+  }
+  if (secret.length < SECRET_LENGTH_MIN) {
+    throw new ConfigError(`${name} must be at least ${SECRET_LENGTH_MIN} characters when ENVIRONMENT=production`);
+  }
+  if (new Set(secret).size < SECRET_DISTINCT_CHARACTERS_MIN) {
+    throw new ConfigError(`${name} must have at least ${SECRET_DISTINCT_CHARACTERS_MIN} different characters when ENVIRONMENT=production`);
   }
 }

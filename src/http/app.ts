@@ -29,7 +29,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface AppOptions {
   pool: pg.Pool;
   writer: LedgerWriter;
-  serviceApiKey: string;
+  serviceApiKeys: readonly string[];
   logger: FastifyBaseLogger;
   /** In production the OpenAPI document and Swagger UI need the API key too. */
   environment: Config['environment'];
@@ -69,8 +69,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
-  requireApiKey(app, options.serviceApiKey);
-  restrictDocs(app, options.environment, options.serviceApiKey);
+  requireApiKey(app, options.serviceApiKeys);
+  restrictDocs(app, options.environment, options.serviceApiKeys);
   refuseContentEncodings(app);
   registerProblemHandlers(app);
 

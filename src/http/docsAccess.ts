@@ -16,9 +16,9 @@ function isDocs(request: FastifyRequest): boolean {
 }
 
 /** Register before the docs routes, so that their contexts inherit the hook. */
-export function restrictDocs(app: FastifyInstance, environment: Config['environment'], apiKey: string): void {
+export function restrictDocs(app: FastifyInstance, environment: Config['environment'], apiKeys: readonly string[]): void {
   if (environment !== 'production') return;
-  const check = apiKeyCheck(apiKey);
+  const check = apiKeyCheck(apiKeys);
   app.addHook('onRequest', async (request) => {
     if (isDocs(request)) check(request);
   });

@@ -1,5 +1,6 @@
 // Proves that every /v1 route needs the right X-Service-Api-Key (401 unauthorized otherwise,
-// before any effect), while /healthz, /readyz, /openapi.json and /docs need none.
+// before any effect), while /healthz, /readyz, /openapi.json and /docs need none; and that while a
+// key is rotated (SERVICE_API_KEY="current,next") both keys pass and nothing else does.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fundedAccount, newKey, startTestService, TEST_API_KEY, type TestService } from '../support/service.js';
@@ -80,5 +81,30 @@ describe('API key', () => {
     assert.ok(!response.raw.includes(TEST_API_KEY));
     const openapi = await api.request('GET', '/openapi.json', { anonymous: true });
     assert.ok(!openapi.raw.includes(TEST_API_KEY));
+  });
+});
+
+describe('API key rotation', () => {
+  const current = 'current-service-api-key-0123456789abcdef';
+  const next = 'next-service-api-key-0123456789abcdefgh';
+  let api: TestService;
+  before(async () => {
+    api = await startTestService({ SERVICE_API_KEY: `${current}, ${next}` });
+  });
+  after(() => api.close());
+
+  const withKey = (key: string) => ({ headers: { 'x-service-api-key': key } });
+
+  test('the current and the next key both pass', async () => {
+    for (const key of [current, next]) {
+      const opened = await api.request('POST', '/v1/accounts', { ...withKey(key), body: { currency: 'USD' } });
+      assert.equal(opened.status, 201, key);
+    }
+  });
+
+  test('anything else is 401: the old single key, both together, a prefix, a suffix', async () => {
+    for (const key of [TEST_API_KEY, `${current},${next}`, `${current}, ${next}`, current.slice(0, -1), `${next}x`, '']) {
+      assertProblem(await api.request('GET', `/v1/accounts/${UNKNOWN_ID}`, withKey(key)), 401, 'unauthorized');
+    }
   });
 });

@@ -1,14 +1,19 @@
-// Proves configuration is validated once at start-up: production refuses missing or weak secrets
-// and a missing DATABASE_URL with one line naming the variable; bad values name their variable.
-import { spawnSync } from 'node:child_process';
+// Proves configuration fails closed, validated once at start-up: DATABASE_URL needs ENVIRONMENT,
+// production (service and relay alike) refuses a missing, published, short, repetitive or reused
+// secret with one line naming the variable, two API keys may be set while rotating, development
+// alone listens on 127.0.0.1 with the published key, and bad values name their variable.
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, DEVELOPMENT_API_KEY, defaultPartitions, loadConfig } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
+import { createTestDatabase } from '../support/database.js';
 
-const STRONG = 'x'.repeat(32);
-const PRODUCTION = { ENVIRONMENT: 'production', DATABASE_URL: 'postgres://db/ledger', SERVICE_API_KEY: STRONG, SECRET_KEY: STRONG };
+const API_KEY = 'api-key-0123456789abcdefghijklmnop';
+const NEXT_API_KEY = 'next-api-key-0123456789abcdefghijk';
+const SECRET = 'secret-key-0123456789abcdefghijklm';
+const PRODUCTION = { ENVIRONMENT: 'production', DATABASE_URL: 'postgres://db/ledger', SERVICE_API_KEY: API_KEY, SECRET_KEY: SECRET };
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -20,7 +25,21 @@ function errorOf(env: Record<string, string>): string {
   assert.fail('expected a ConfigError');
 }
 
-test('defaults follow the specification', () => {
+/** A start that has not refused within this is killed (a process that started would never exit). */
+const PROCESS_TIMEOUT_MS = 120_000;
+
+/** Runs an entry point as users do (its own process); resolves with its exit status and output. */
+function run(entry: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const options = { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, ...env }, timeout: PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' as const };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], options, (error, stdout, stderr) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ status, stdout, stderr: stderr.trim() });
+    });
+  });
+}
+
+test('defaults follow the specification; without DATABASE_URL and ENVIRONMENT it is development', () => {
   const config = loadConfig({});
   assert.equal(config.environment, 'development');
   assert.equal(config.outboxExchange, 'wallet.events');
@@ -28,7 +47,7 @@ test('defaults follow the specification', () => {
   assert.equal(config.outboxRoutingKeyPrefix, 'ledger');
   assert.equal(config.port, 8080);
   assert.equal(config.idempotencyTtlMs, 24 * 3_600_000);
-  assert.equal(config.serviceApiKey, DEVELOPMENT_API_KEY);
+  assert.deepEqual(config.serviceApiKeys, [DEVELOPMENT_API_KEY]);
   assert.equal(config.serviceApiKeyIsDevelopmentDefault, true);
   assert.equal(config.databaseUrl, undefined);
   assert.equal(config.partitions, defaultPartitions());
@@ -40,14 +59,58 @@ test('partitions default to one per two cores, at least one, unless PARTITIONS s
   assert.match(errorOf({ PARTITIONS: '0' }), /PARTITIONS/);
 });
 
-test('production needs DATABASE_URL and secrets of at least 32 characters', () => {
-  assert.equal(loadConfig(PRODUCTION).serviceApiKey, STRONG);
+test('DATABASE_URL without ENVIRONMENT is refused instead of running as development', () => {
+  const message = 'ENVIRONMENT is required when DATABASE_URL is set (development, test or production)';
+  assert.equal(errorOf({ DATABASE_URL: 'postgres://db/ledger' }), message);
+  assert.equal(errorOf({ DATABASE_URL: 'postgres://db/ledger', SERVICE_API_KEY: API_KEY }), message);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://db/ledger', ENVIRONMENT: 'development' }).environment, 'development');
+});
+
+test('development alone listens on 127.0.0.1 by default and falls back to the published key', () => {
+  assert.equal(loadConfig({}).host, '127.0.0.1');
+  assert.equal(loadConfig({ ENVIRONMENT: 'test', DATABASE_URL: 'postgres://db/ledger' }).host, '127.0.0.1');
+  assert.equal(loadConfig(PRODUCTION).host, '0.0.0.0');
+  assert.equal(loadConfig({ ...PRODUCTION, HOST: '10.0.0.7' }).host, '10.0.0.7');
+  assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
+  // The test environment has no development defaults: no embedded database, no published key.
+  assert.equal(errorOf({ ENVIRONMENT: 'test' }), 'DATABASE_URL is required when ENVIRONMENT=test');
+  const test = loadConfig({ ENVIRONMENT: 'test', DATABASE_URL: 'postgres://db/ledger' });
+  assert.deepEqual(test.serviceApiKeys, []);
+  assert.equal(test.serviceApiKeyIsDevelopmentDefault, false);
+});
+
+test('production needs DATABASE_URL, SERVICE_API_KEY and SECRET_KEY', () => {
+  assert.deepEqual(loadConfig(PRODUCTION).serviceApiKeys, [API_KEY]);
   const { DATABASE_URL: _, ...noDatabase } = PRODUCTION;
-  assert.match(errorOf(noDatabase), /^DATABASE_URL is required/);
+  assert.equal(errorOf(noDatabase), 'DATABASE_URL is required when ENVIRONMENT=production');
   const { SERVICE_API_KEY: __, ...noKey } = PRODUCTION;
-  assert.match(errorOf(noKey), /^SERVICE_API_KEY is required/);
-  assert.match(errorOf({ ...PRODUCTION, SECRET_KEY: 'short' }), /^SECRET_KEY must be at least 32 characters/);
-  assert.match(errorOf({ ...PRODUCTION, SERVICE_API_KEY: 'y'.repeat(31) }), /^SERVICE_API_KEY must be at least 32/);
+  assert.equal(errorOf(noKey), 'SERVICE_API_KEY is required when ENVIRONMENT=production');
+  const { SECRET_KEY: ___, ...noSecret } = PRODUCTION;
+  assert.equal(errorOf(noSecret), 'SECRET_KEY is required when ENVIRONMENT=production');
+});
+
+test('production refuses the published key, short or repetitive secrets, and one secret for both', () => {
+  const refusals: Array<[Record<string, string>, string]> = [
+    [{ SERVICE_API_KEY: DEVELOPMENT_API_KEY }, 'SERVICE_API_KEY is the published development key; set a secret one when ENVIRONMENT=production'],
+    [{ SECRET_KEY: DEVELOPMENT_API_KEY }, 'SECRET_KEY is the published development key; set a secret one when ENVIRONMENT=production'],
+    [{ SERVICE_API_KEY: ' '.repeat(32) }, 'SERVICE_API_KEY has an empty key (check its commas and spaces)'],
+    [{ SERVICE_API_KEY: `  ${API_KEY.slice(0, 31)}  ` }, 'SERVICE_API_KEY must be at least 32 characters when ENVIRONMENT=production'],
+    [{ SECRET_KEY: `${SECRET.slice(0, 31)}\t ` }, 'SECRET_KEY must be at least 32 characters when ENVIRONMENT=production'],
+    [{ SERVICE_API_KEY: 'abcdefghijklmno'.repeat(3) }, 'SERVICE_API_KEY must have at least 16 different characters when ENVIRONMENT=production'],
+    [{ SECRET_KEY: 'x'.repeat(64) }, 'SECRET_KEY must have at least 16 different characters when ENVIRONMENT=production'],
+    [{ SECRET_KEY: API_KEY }, 'SERVICE_API_KEY must differ from SECRET_KEY when ENVIRONMENT=production'],
+    [{ SERVICE_API_KEY: `${NEXT_API_KEY},${SECRET}` }, 'SERVICE_API_KEY must differ from SECRET_KEY when ENVIRONMENT=production'],
+    [{ SERVICE_API_KEY: `${API_KEY},${DEVELOPMENT_API_KEY}` }, 'SERVICE_API_KEY is the published development key; set a secret one when ENVIRONMENT=production'],
+    [{ SERVICE_API_KEY: `${API_KEY},short` }, 'SERVICE_API_KEY must be at least 32 characters when ENVIRONMENT=production'],
+  ];
+  for (const [change, message] of refusals) assert.equal(errorOf({ ...PRODUCTION, ...change }), message, JSON.stringify(change));
+});
+
+test('SERVICE_API_KEY may hold the current and the next key, comma-separated, in every environment', () => {
+  assert.deepEqual(loadConfig({ ...PRODUCTION, SERVICE_API_KEY: `${API_KEY}, ${NEXT_API_KEY}` }).serviceApiKeys, [API_KEY, NEXT_API_KEY]);
+  assert.deepEqual(loadConfig({ SERVICE_API_KEY: 'a,b' }).serviceApiKeys, ['a', 'b']);
+  assert.equal(errorOf({ SERVICE_API_KEY: 'a,b,c' }), 'SERVICE_API_KEY holds at most 2 keys separated by a comma (the current and the next)');
+  assert.equal(errorOf({ SERVICE_API_KEY: 'a,' }), 'SERVICE_API_KEY has an empty key (check its commas and spaces)');
 });
 
 test('a bad value names its variable', () => {
@@ -57,15 +120,39 @@ test('a bad value names its variable', () => {
   assert.match(errorOf({ BATCH_MAX: '0' }), /BATCH_MAX/);
 });
 
-test('the server process stops with one clear line, and no secret in it', () => {
+test('the server and the relay refuse a weak production secret with one line, and no secret in it', async () => {
   const weakKey = 'weak-but-secret-value';
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/server.ts')], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, ...PRODUCTION, SERVICE_API_KEY: weakKey },
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  assert.equal(result.status, 1);
-  assert.equal(result.stderr.trim(), 'SERVICE_API_KEY must be at least 32 characters when ENVIRONMENT=production');
-  assert.ok(!`${result.stdout}${result.stderr}`.includes(weakKey));
+  const [serverWeak, relayWeak, serverReused, relayPublished] = await Promise.all([
+    run('src/main/server.ts', { ...PRODUCTION, SERVICE_API_KEY: weakKey }),
+    run('src/main/outboxWorker.ts', { ...PRODUCTION, SERVICE_API_KEY: weakKey }),
+    run('src/main/server.ts', { ...PRODUCTION, SECRET_KEY: API_KEY }),
+    run('src/main/outboxWorker.ts', { ...PRODUCTION, SERVICE_API_KEY: DEVELOPMENT_API_KEY }),
+  ]);
+  for (const result of [serverWeak, relayWeak]) {
+    assert.equal(result.status, 1, result.stdout);
+    assert.equal(result.stderr, 'SERVICE_API_KEY must be at least 32 characters when ENVIRONMENT=production');
+    assert.ok(!`${result.stdout}${result.stderr}`.includes(weakKey));
+  }
+  assert.equal(serverReused.status, 1, serverReused.stdout);
+  assert.equal(serverReused.stderr, 'SERVICE_API_KEY must differ from SECRET_KEY when ENVIRONMENT=production');
+  assert.equal(relayPublished.status, 1, relayPublished.stdout);
+  assert.match(relayPublished.stderr, /^SERVICE_API_KEY is the published development key/);
+});
+
+test('a server on a real database refuses to start without ENVIRONMENT, or in test without SERVICE_API_KEY', async () => {
+  const database = await createTestDatabase(1);
+  try {
+    const [noEnvironment, noKey] = await Promise.all([
+      run('src/main/server.ts', { DATABASE_URL: database.url, PORT: '0' }),
+      run('src/main/server.ts', { ENVIRONMENT: 'test', DATABASE_URL: database.url, PORT: '0' }),
+    ]);
+    assert.equal(noEnvironment.status, 1, noEnvironment.stdout);
+    assert.equal(noEnvironment.stderr, 'ENVIRONMENT is required when DATABASE_URL is set (development, test or production)');
+    assert.doesNotMatch(noEnvironment.stdout, /listening/);
+    // The test environment has no published key to fall back on.
+    assert.equal(noKey.status, 1, noKey.stdout);
+    assert.equal(noKey.stderr, 'SERVICE_API_KEY is required when ENVIRONMENT=test');
+  } finally {
+    await database.drop();
+  }
 });

