@@ -1,6 +1,6 @@
 import os from 'node:os';
 import envSchema from 'env-schema';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
 
 // The one module that reads process.env. Everything else receives a typed Config.
 

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
 import { AMOUNT_PATTERN } from '../money.js';
 
 // Request and response shapes. Requests are validated against these (no coercion of bodies);
