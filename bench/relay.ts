@@ -76,7 +76,7 @@ async function measureDrain(context: RelayBenchContext, brokerUrl: string, relay
   const consumer = await DeliveryCounter.start(brokerUrl, EXCHANGE);
   const meter = await CpuMeter.start(postgresGroup(database));
   const relays = Array.from({ length: relayCount }, () => startRelayProcess(relayEnvironment(database.url, brokerUrl)));
-  relays.forEach((relay, index) => meter.addGroup(`relay${index + 1}`, relay.pid));
+  for (const [index, relay] of relays.entries()) meter.addGroup(`relay${index + 1}`, relay.pid);
   try {
     const timeoutMs = (1000 * backlog) / DRAIN_RATE_MIN_PER_SECOND + DRAIN_TIMEOUT_GRACE_MS;
     await waitUntil(`${label}: the backlog was not drained`, timeoutMs, relays, async () =>

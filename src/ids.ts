@@ -18,7 +18,8 @@ export function newId(): string {
     randomFillSync(randomPool);
     randomOffset = 0;
   }
-  const random = randomPool.subarray(randomOffset, (randomOffset += RANDOM_BYTES_PER_ID));
+  const random = randomPool.subarray(randomOffset, randomOffset + RANDOM_BYTES_PER_ID);
+  randomOffset += RANDOM_BYTES_PER_ID;
   const now = Date.now();
   if (now > lastMsecs) {
     // A fresh millisecond starts the counter at a random 31-bit value, leaving room to count up.

@@ -57,7 +57,10 @@ function pick<T>(items: T[], index: number): T | undefined {
 
 function settlement(model: Model, currency: string): Balance {
   let found = model.settlements.get(currency);
-  if (!found) model.settlements.set(currency, (found = { balance: 0n, version: 0n }));
+  if (!found) {
+    found = { balance: 0n, version: 0n };
+    model.settlements.set(currency, found);
+  }
   return found;
 }
 

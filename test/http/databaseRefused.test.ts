@@ -47,11 +47,17 @@ describe('a database that refuses the service', () => {
       url: async () => withUrl(database.url, (url) => (url.password = 'not-the-password')),
       logs: /password authentication failed/,
     },
-    { name: 'an unknown role', url: async () => withUrl(database.url, (url) => (url.username = 'nobody_here')), logs: /nobody_here/ },
-    { name: 'no such database', url: async () => withUrl(database.url, (url) => (url.pathname = '/no_such_database')), logs: /no_such_database/ },
+    { name: 'an unknown role', url: async () => withUrl(database.url, (url) => {
+      url.username = 'nobody_here';
+    }), logs: /nobody_here/ },
+    { name: 'no such database', url: async () => withUrl(database.url, (url) => {
+      url.pathname = '/no_such_database';
+    }), logs: /no_such_database/ },
     {
       name: 'nothing listening',
-      url: async () => withUrl(database.url, async (url) => void (url.port = String(await freePort()))),
+      url: async () => withUrl(database.url, async (url) => {
+        url.port = String(await freePort());
+      }),
       logs: /ECONNREFUSED/,
     },
   ];

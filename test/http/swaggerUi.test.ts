@@ -53,7 +53,7 @@ test('Swagger UI: Authorize, Try it out on a deposit, Execute shows 201', async 
   await status.waitFor();
   // SWAGGER_UI_SCREENSHOT=answer.png keeps a picture of the answer the page shows.
   if (process.env.SWAGGER_UI_SCREENSHOT) await deposit.locator('.live-responses-table').screenshot({ path: process.env.SWAGGER_UI_SCREENSHOT });
-  assert.equal((await status.innerText()).trim(), '201');
+  assert.equal(((await status.textContent()) ?? '').trim(), '201');
   const account = await api.request('GET', `/v1/accounts/${wallet}`);
   assert.equal(account.body.balance, '1050');
 });

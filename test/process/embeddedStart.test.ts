@@ -35,7 +35,10 @@ async function startDevelopmentServer(dataDir: string, port: number, databasePor
     if (child.exitCode !== null || Date.now() > deadline) assert.fail(`server did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { output: () => output, stop: async () => (child.kill('SIGTERM'), exited) };
+  return { output: () => output, stop: async () => {
+    child.kill('SIGTERM');
+    return exited;
+  } };
 }
 
 test('npm start without DATABASE_URL runs on an embedded PostgreSQL that keeps its data', { timeout: 240_000 }, async () => {

@@ -140,7 +140,7 @@ async function assertOutcomesReplay(context: CheckContext): Promise<void> {
     const urls = context.serviceUrls();
     const replay = await sendOnce(urls[record.attempts % urls.length]!, record.operation);
     const original = record.answer!;
-    if (!replay || !replay.replayed || replay.status !== original.status || replay.transactionId !== original.transactionId) {
+    if (!replay?.replayed || replay.status !== original.status || replay.transactionId !== original.transactionId) {
       mismatched.push({ key: record.operation.key, original: [original.status, original.transactionId], replay: replay && [replay.status, replay.transactionId, replay.replayed] });
     }
   });

@@ -50,6 +50,7 @@ export interface FaultContext {
 }
 
 /** A fault runs alongside the load; it may return operations it sent itself, which are checked with the rest. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a fault that records nothing is a plain async function
 export type Fault = (context: FaultContext) => Promise<OperationRecord[] | void>;
 
 export interface BankCaseOptions {
