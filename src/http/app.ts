@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
+import type { WriteResponse } from './writeResponses.js';
 import { requireApiKey } from './auth.js';
 import { InFlightKeys } from './idempotency.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
@@ -19,7 +20,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppOptions {
   pool: pg.Pool;
-  writer: LedgerWriter;
+  writer: LedgerWriter<WriteResponse>;
   serviceApiKey: string;
   logger: FastifyBaseLogger;
 }

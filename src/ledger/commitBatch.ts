@@ -1,8 +1,8 @@
 import { classifyDatabaseError, isTransient } from '../db/sqlstate.js';
 import { applyBatch, CommitOutcomeUnknownError } from './applyBatch.js';
 import type { LedgerContext } from './ledgerContext.js';
-import type { LedgerOperation, OperationResult } from './operations.js';
-import { rejected } from './results.js';
+import type { LedgerOperation } from './operations.js';
+import { failed, type LedgerOutcome } from './outcomes.js';
 import { findCommitMarker } from './sql/findCommitMarker.js';
 
 // The failure policy around applyBatch: retry what can succeed on a second run, resolve a commit
@@ -14,7 +14,7 @@ const RETRY_DELAY_BASE_MS = 20;
 const RESOLVE_ATTEMPTS_MAX = 20;
 const RESOLVE_DELAY_MS = 250;
 
-export async function commitBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<OperationResult[]> {
+export async function commitBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<LedgerOutcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await applyBatch(context, operations);
@@ -22,7 +22,7 @@ export async function commitBatch(context: LedgerContext, operations: readonly L
       if (error instanceof CommitOutcomeUnknownError) {
         const committed = await resolveCommit(context, error);
         if (committed === true) return error.results;
-        if (committed === undefined) return operations.map(() => unavailable('its outcome is unknown'));
+        if (committed === undefined) return operations.map(() => failed('outcome_unknown'));
         continue;
       }
       const failure = classifyDatabaseError(error);
@@ -31,7 +31,7 @@ export async function commitBatch(context: LedgerContext, operations: readonly L
         await delay(RETRY_DELAY_BASE_MS * 2 ** (attempt - 1) * Math.random());
         continue;
       }
-      if (failure.kind === 'connection_lost') return operations.map(() => unavailable('it was not applied'));
+      if (failure.kind === 'connection_lost') return operations.map(() => failed('not_applied'));
       return splitOrFail(context, operations, error);
     }
   }
@@ -50,20 +50,16 @@ async function resolveCommit(context: LedgerContext, error: CommitOutcomeUnknown
   return undefined;
 }
 
-async function splitOrFail(context: LedgerContext, operations: readonly LedgerOperation[], error: unknown): Promise<OperationResult[]> {
+async function splitOrFail(context: LedgerContext, operations: readonly LedgerOperation[], error: unknown): Promise<LedgerOutcome[]> {
   if (operations.length === 1) {
     context.logger.error({ err: error }, 'an operation failed with an unexpected database error');
-    return [rejected('internal_error', 'The operation failed and was not applied')];
+    return [failed('unexpected_error')];
   }
   // Halves run one after the other, which keeps each account's operations in arrival order.
   const middle = Math.ceil(operations.length / 2);
   const first = await commitBatch(context, operations.slice(0, middle));
   const second = await commitBatch(context, operations.slice(middle));
   return [...first, ...second];
-}
-
-function unavailable(outcome: string): OperationResult {
-  return rejected('service_unavailable', `The database is unreachable and ${outcome}: retry with the same Idempotency-Key`);
 }
 
 function delay(ms: number): Promise<void> {

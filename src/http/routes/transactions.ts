@@ -4,18 +4,19 @@ import type pg from 'pg';
 import { ProblemError } from '../../errors.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import type { IdempotencyClaim, LedgerOperation } from '../../ledger/operations.js';
-import { transactionResource } from '../../ledger/resources.js';
-import { readTransactions } from '../../ledger/sql/readTransactions.js';
+import { readLedgerTransactions } from '../../ledger/sql/readLedgerTransactions.js';
 import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { transactionResource } from '../resources.js';
 import { checkBodyStorable } from '../storableBody.js';
-import { sendJson, sendResult } from '../reply.js';
+import { sendJson, sendWriteResponse } from '../reply.js';
+import type { WriteResponse } from '../writeResponses.js';
 import { DepositBody, IdParams, ProblemSchema, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
 
 export interface TransactionRoutesOptions {
   pool: pg.Pool;
-  writer: LedgerWriter;
+  writer: LedgerWriter<WriteResponse>;
   inFlight: InFlightKeys;
 }
 
@@ -42,7 +43,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     const amount = parseAmount(body.amount)!;
     const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
     const operation = toOperation(amount, claim);
-    return sendResult(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
   }
 
   for (const [path, kind, summary] of [
@@ -77,7 +78,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     schema: { summary: 'Read a transaction with its entries', tags: ['transactions'], params: IdParams, response: { 200: Transaction, 404: ProblemSchema } },
   }, async (request, reply) => {
     const id = request.params.id.toLowerCase();
-    const found = (await readTransactions(pool, [id])).get(id);
+    const found = (await readLedgerTransactions(pool, [id])).get(id);
     if (!found) throw ProblemError.of('transaction_not_found', `Transaction ${request.params.id} does not exist`);
     return sendJson(reply, 200, transactionResource(found.transaction, found.entries));
   });
