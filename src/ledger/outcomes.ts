@@ -11,7 +11,8 @@ export type AccountRole = 'account' | 'source' | 'destination';
 export type Rejection =
   | { code: 'idempotency_key_reused' }
   | { code: 'external_ref_taken'; externalRef: string }
-  | { code: 'account_not_found'; accountId: string; role: AccountRole; /** It exists, but as a settlement account. */ isSettlement: boolean }
+  /** isSettlement: the id exists, but names a settlement account, which only deposits and withdrawals post to. */
+  | { code: 'account_not_found'; accountId: string; role: AccountRole; isSettlement: boolean }
   | { code: 'same_account' }
   /** The two accounts of a transfer hold different currencies. */
   | { code: 'currencies_differ'; sourceCurrency: string; destinationCurrency: string }
