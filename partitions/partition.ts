@@ -1,42 +1,42 @@
-import type { LedgerOperation, OperationResult } from '../src/ledger/operations.js';
-import { rejected } from '../src/ledger/results.js';
+import type { LedgerOperation } from '../src/ledger/operations.js';
+import type { Failure } from '../src/ledger/outcomes.js';
 
 // One partition: a single writer that queues its operations in arrival order and commits them in
 // batches, one database transaction each. Group commit without timers: an idle partition commits
-// a lone operation at once; while a batch commits, new operations queue for the next one.
+// a lone operation at once; while a batch commits, new operations queue for the next one. It hands
+// back whatever answer the commit renders (`Answer`), so that the rendering can happen on the
+// thread that commits.
 
-/** Commits one batch (on this thread or in a worker); one result per operation, in order. */
-export type CommitBatchFunction = (operations: LedgerOperation[]) => Promise<OperationResult[]>;
+/** Commits one batch (on this thread or in a worker); one answer per operation, in order. */
+export type ApplyBatchFunction<Answer> = (operations: LedgerOperation[]) => Promise<Answer[]>;
 
-interface Queued {
+interface Queued<Answer> {
   operation: LedgerOperation;
-  resolve: (result: OperationResult) => void;
+  resolve: (answer: Answer) => void;
 }
 
-export class Partition {
-  private queue: Queued[] = [];
+export interface PartitionOptions<Answer> {
+  applyBatch: ApplyBatchFunction<Answer>;
+  /** The answer to an operation that the partition itself fails (overloaded, shutting down, a dead worker). */
+  answerFailure: (failure: Failure) => Answer;
+  batchMax: number;
+  queueMax: number;
+  onUnexpectedError: (error: unknown) => void;
+}
+
+export class Partition<Answer> {
+  private queue: Array<Queued<Answer>> = [];
   private committing: Promise<void> | undefined;
   private closed = false;
 
-  constructor(
-    private readonly commitBatch: CommitBatchFunction,
-    private readonly batchMax: number,
-    private readonly queueMax: number,
-    private readonly onUnexpectedError: (error: unknown) => void,
-  ) {}
+  constructor(private readonly options: PartitionOptions<Answer>) {}
 
-  get queued(): number {
-    return this.queue.length;
-  }
-
-  submit(operation: LedgerOperation): Promise<OperationResult> {
-    if (this.closed) return Promise.resolve(rejected('service_unavailable', 'The service is shutting down; retry with the same Idempotency-Key'));
-    if (this.queue.length >= this.queueMax) {
-      return Promise.resolve(rejected('overloaded', 'Too many operations are queued; retry shortly with the same Idempotency-Key'));
-    }
-    const result = new Promise<OperationResult>((resolve) => this.queue.push({ operation, resolve }));
+  submit(operation: LedgerOperation): Promise<Answer> {
+    if (this.closed) return Promise.resolve(this.options.answerFailure('shutting_down'));
+    if (this.queue.length >= this.options.queueMax) return Promise.resolve(this.options.answerFailure('overloaded'));
+    const answer = new Promise<Answer>((resolve) => this.queue.push({ operation, resolve }));
     this.committing ??= this.drain();
-    return result;
+    return answer;
   }
 
   /** Takes no more operations; resolves when every queued one has its answer. */
@@ -47,16 +47,16 @@ export class Partition {
 
   private async drain(): Promise<void> {
     try {
-      let batch = this.queue.splice(0, this.batchMax);
+      let batch = this.queue.splice(0, this.options.batchMax);
       let committing = this.commit(batch);
       for (;;) {
-        const results = await committing;
-        const answer = answerer(batch, results);
-        batch = this.queue.splice(0, this.batchMax);
+        const answers = await committing;
+        const answer = answerer(batch, answers);
+        batch = this.queue.splice(0, this.options.batchMax);
         if (batch.length === 0) return answer();
         committing = this.commit(batch);
-        // The next batch goes out first: answering the last one (serializing and writing every
-        // reply) then overlaps its round trip instead of delaying it.
+        // The next batch goes out first: answering the last one (writing every reply) then
+        // overlaps its round trip instead of delaying it.
         setImmediate(answer);
       }
     } finally {
@@ -64,17 +64,19 @@ export class Partition {
     }
   }
 
-  private async commit(batch: Queued[]): Promise<OperationResult[]> {
+  private async commit(batch: Array<Queued<Answer>>): Promise<Answer[]> {
     try {
-      return await this.commitBatch(batch.map((queued) => queued.operation));
+      return await this.options.applyBatch(batch.map((queued) => queued.operation));
     } catch (error) {
-      // commitBatch answers every failure it knows (a dead worker is one it cannot); callers still get an answer.
-      this.onUnexpectedError(error);
-      return batch.map(() => rejected('internal_error', 'The operation failed and was not applied'));
+      // applyBatch answers every failure it knows (a dead worker is one it cannot); callers still get an answer.
+      this.options.onUnexpectedError(error);
+      return batch.map(() => this.options.answerFailure('unexpected_error'));
     }
   }
 }
 
-function answerer(batch: Queued[], results: OperationResult[]): () => void {
-  return () => batch.forEach((queued, index) => queued.resolve(results[index]!));
+function answerer<Answer>(batch: Array<Queued<Answer>>, answers: Answer[]): () => void {
+  return () => {
+    for (const [index, queued] of batch.entries()) queued.resolve(answers[index]!);
+  };
 }

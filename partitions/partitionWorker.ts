@@ -2,17 +2,20 @@ import { pino } from 'pino';
 import { workerData } from 'piscina';
 import { systemClock } from '../src/clock.js';
 import { createPool } from '../src/db/pool.js';
-import { applyBatchWithRecovery } from '../src/ledger/applyBatchWithRecovery.js';
+import { storedResponses, type WriteResponse } from '../src/http/writeResponses.js';
 import { createLedgerContext } from '../src/ledger/ledgerContext.js';
-import type { LedgerOperation, OperationResult } from '../src/ledger/operations.js';
+import type { LedgerOperation } from '../src/ledger/operations.js';
 import type { PlanSettings } from '../src/ledger/planBatch.js';
+import { commitAndRespond } from './commitAndRespond.js';
 
-// A partition's writer thread: commits the batches its partition hands it, with its own pool.
+// A partition's writer thread: plans, commits and renders the batches its partition hands it, with
+// its own pool. The main thread keeps only HTTP parsing, validation and routing.
 
 export interface PartitionWorkerData {
   databaseUrl: string;
   poolMax: number;
-  settings: PlanSettings;
+  /** The plain settings: functions do not cross threads, the renderer is this thread's own. */
+  settings: Omit<PlanSettings, 'storedResponses'>;
   logLevel: string;
 }
 
@@ -20,12 +23,12 @@ export type PartitionTask = { type: 'commit'; operations: LedgerOperation[] } | 
 
 const data = workerData as PartitionWorkerData;
 const pool = createPool(data.databaseUrl, data.poolMax, 'wallet-ledger-partition');
-const context = createLedgerContext(pool, systemClock, data.settings, pino({ level: data.logLevel }));
+const context = createLedgerContext(pool, systemClock, { ...data.settings, storedResponses }, pino({ level: data.logLevel }));
 
-export default async function runPartitionTask(task: PartitionTask): Promise<OperationResult[]> {
+export default async function runPartitionTask(task: PartitionTask): Promise<WriteResponse[]> {
   if (task.type === 'close') {
     await pool.end();
     return [];
   }
-  return applyBatchWithRecovery(context, task.operations);
+  return commitAndRespond(context, task.operations);
 }

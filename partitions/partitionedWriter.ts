@@ -1,14 +1,17 @@
 import { Piscina } from 'piscina';
-import { applyBatchWithRecovery } from '../src/ledger/applyBatchWithRecovery.js';
+import { respondTo, type WriteResponse } from '../src/http/writeResponses.js';
 import type { LedgerContext } from '../src/ledger/ledgerContext.js';
 import type { LedgerWriter } from '../src/ledger/ledgerWriter.js';
-import { routingAccountId, type LedgerOperation, type OperationResult } from '../src/ledger/operations.js';
-import { Partition, type CommitBatchFunction } from './partition.js';
+import { routingAccountId, type LedgerOperation } from '../src/ledger/operations.js';
+import { failed, type Failure } from '../src/ledger/outcomes.js';
+import { commitAndRespond } from './commitAndRespond.js';
+import { Partition, type ApplyBatchFunction } from './partition.js';
 import type { PartitionTask, PartitionWorkerData } from './partitionWorker.js';
 
 // Routes each operation by a hash of its account to one partition, so that one account's
 // operations are always serialized by the same writer, in arrival order. Partitions commit on
-// this thread ('inline') or each in its own worker thread ('worker').
+// this thread ('inline') or each in its own worker thread ('worker', the default), which also
+// plans, encodes, decodes and renders: the main thread gets back the answers to send.
 
 /** Connections per worker: one for the batch's transaction, one for its reads before it. */
 const WORKER_POOL_MAX = 2;
@@ -34,19 +37,21 @@ export interface PartitionedWriterOptions {
   logLevel: string;
 }
 
-export class PartitionedWriter implements LedgerWriter {
-  private readonly partitions: Partition[];
+export class PartitionedWriter implements LedgerWriter<WriteResponse> {
+  private readonly partitions: Array<Partition<WriteResponse>>;
   private readonly threads: Piscina[] = [];
 
   constructor(context: LedgerContext, options: PartitionedWriterOptions) {
     const onError = (error: unknown) => context.logger.error({ err: error }, 'batch failed unexpectedly');
     this.partitions = Array.from({ length: options.partitions }, () => {
-      const commit = options.mode === 'worker' ? this.startThread(context, options) : (operations: LedgerOperation[]) => applyBatchWithRecovery(context, operations);
-      return new Partition(commit, options.batchMax, options.queueMax, onError);
+      const applyBatch = options.mode === 'worker'
+        ? this.startThread(context, options)
+        : (operations: LedgerOperation[]) => commitAndRespond(context, operations);
+      return new Partition({ applyBatch, answerFailure, batchMax: options.batchMax, queueMax: options.queueMax, onUnexpectedError: onError });
     });
   }
 
-  submit(operation: LedgerOperation): Promise<OperationResult> {
+  submit(operation: LedgerOperation): Promise<WriteResponse> {
     return this.partitions[partitionOf(routingAccountId(operation), this.partitions.length)]!.submit(operation);
   }
 
@@ -59,11 +64,12 @@ export class PartitionedWriter implements LedgerWriter {
   }
 
   /** One Piscina per partition with exactly one thread: piscina has no task-to-thread affinity. */
-  private startThread(context: LedgerContext, options: PartitionedWriterOptions): CommitBatchFunction {
+  private startThread(context: LedgerContext, options: PartitionedWriterOptions): ApplyBatchFunction<WriteResponse> {
+    const { idempotencyTtlMs, routingKeyPrefix } = context.settings;
     const workerData: PartitionWorkerData = {
       databaseUrl: options.databaseUrl,
       poolMax: WORKER_POOL_MAX,
-      settings: context.settings,
+      settings: { idempotencyTtlMs, routingKeyPrefix },
       logLevel: options.logLevel,
     };
     // Under tsx (tests, development) the worker is the .ts source; compiled, it is the .js beside this file.
@@ -80,4 +86,8 @@ export class PartitionedWriter implements LedgerWriter {
     this.threads.push(thread);
     return (operations) => thread.run({ type: 'commit', operations } satisfies PartitionTask);
   }
+}
+
+function answerFailure(failure: Failure): WriteResponse {
+  return respondTo(failed(failure));
 }

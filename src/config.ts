@@ -48,7 +48,7 @@ const EnvironmentSchema = Type.Object({
   EMBEDDED_POSTGRES_DIR: Type.String({ minLength: 1, default: '.data/postgres' }),
   EMBEDDED_POSTGRES_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 54329 }),
   PARTITIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
-  PARTITION_MODE: Type.Union([Type.Literal('worker'), Type.Literal('inline')], { default: 'inline' }),
+  PARTITION_MODE: Type.Union([Type.Literal('worker'), Type.Literal('inline')], { default: 'worker' }),
   BATCH_MAX: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
   QUEUE_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),

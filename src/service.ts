@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createPool } from './db/pool.js';
 import { buildApp } from './http/app.js';
+import { storedResponses, type WriteResponse } from './http/writeResponses.js';
 import { startIdempotencyPurge } from './ledger/idempotencyPurge.js';
 import { createLedgerContext } from './ledger/ledgerContext.js';
 import type { LedgerWriter } from './ledger/ledgerWriter.js';
@@ -18,7 +19,7 @@ export const REDACTED_PATHS = ['req.headers["x-service-api-key"]', 'req.headers.
 export interface Service {
   app: FastifyInstance;
   pool: pg.Pool;
-  writer: LedgerWriter;
+  writer: LedgerWriter<WriteResponse>;
   logger: Logger;
   /** Stops accepting, answers what is queued, closes the pool. */
   close(): Promise<void>;
@@ -34,11 +35,13 @@ export async function createService(
   logger: Logger = createLogger(config),
   clock: Clock = systemClock,
 ): Promise<Service> {
+  // A clock other than the system's cannot reach the partitions' worker threads.
+  if (clock !== systemClock && config.partitionMode === 'worker') throw new Error('a test clock needs PARTITION_MODE=inline');
   const pool = createPool(databaseUrl, config.databasePoolMax);
   const context = createLedgerContext(
     pool,
     clock,
-    { idempotencyTtlMs: config.idempotencyTtlMs, routingKeyPrefix: config.outboxRoutingKeyPrefix },
+    { idempotencyTtlMs: config.idempotencyTtlMs, routingKeyPrefix: config.outboxRoutingKeyPrefix, storedResponses },
     logger,
   );
   const writer = new PartitionedWriter(context, {

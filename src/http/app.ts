@@ -5,10 +5,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
 import type { Config, HttpLimits } from '../config.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
+import type { WriteResponse } from './writeResponses.js';
 import { requireApiKey } from './auth.js';
 import { capConnections } from './connectionCap.js';
 import { refuseContentEncodings } from './contentEncoding.js';
 import { DOCS_ROUTE_PREFIX, OPENAPI_DOCUMENT_PATH, restrictDocs } from './docsAccess.js';
+import { refuseUnservableDocsPaths } from './docsStaticPaths.js';
 import { showDocumentedHeaders } from './documentedHeaders.js';
 import { trackExchanges } from './exchanges.js';
 import { InFlightKeys } from './idempotency.js';
@@ -28,7 +30,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppOptions {
   pool: pg.Pool;
-  writer: LedgerWriter;
+  writer: LedgerWriter<WriteResponse>;
   serviceApiKeys: readonly string[];
   logger: FastifyBaseLogger;
   /** In production the OpenAPI document and Swagger UI need the API key too. */
@@ -71,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   requireApiKey(app, options.serviceApiKeys);
   restrictDocs(app, options.environment, options.serviceApiKeys);
+  refuseUnservableDocsPaths(app);
   refuseContentEncodings(app);
   registerProblemHandlers(app);
 

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
-import { ProblemError } from '../errors.js';
-import type { IdempotencyClaim, OperationResult } from '../ledger/operations.js';
-import { rejected } from '../ledger/results.js';
+import { problem, ProblemError } from '../errors.js';
+import type { IdempotencyClaim } from '../ledger/operations.js';
+import { problemResponse, type WriteResponse } from './writeResponses.js';
 
 // Idempotency-Key handling at the edge: the header's rules, the request fingerprint, and the
 // requests of this process still executing (a repeat waits for the first and replays it). The
@@ -58,26 +59,28 @@ function canonicalJson(value: unknown): string {
 
 /** Requests with a key that this process is executing right now. */
 export class InFlightKeys {
-  private readonly running = new Map<string, { fingerprint: string; result: Promise<OperationResult> }>();
+  private readonly running = new Map<string, { fingerprint: string; response: Promise<WriteResponse> }>();
 
-  /** Runs `execute` unless the same key is executing; a repeat shares the first one's result. */
-  async run(claim: IdempotencyClaim | undefined, execute: () => Promise<OperationResult>): Promise<OperationResult> {
+  /** Runs `execute` unless the same key is executing; a repeat shares the first one's response. */
+  async run(claim: IdempotencyClaim | undefined, execute: () => Promise<WriteResponse>): Promise<WriteResponse> {
     if (!claim) return execute();
     const current = this.running.get(claim.key);
     if (current) {
       if (current.fingerprint !== claim.fingerprint) {
-        return rejected('idempotency_key_reused', 'This Idempotency-Key is in use for a different request');
+        return problemResponse(problem('idempotency_key_reused', 'This Idempotency-Key is in use for a different request'));
       }
-      const result = await waitAtMost(current.result, IN_FLIGHT_WAIT_MAX_MS);
-      if (!result) return rejected('idempotency_key_in_progress', 'A request with this Idempotency-Key is still executing; retry shortly');
+      const response = await waitAtMost(current.response, IN_FLIGHT_WAIT_MAX_MS);
+      if (!response) {
+        return problemResponse(problem('idempotency_key_in_progress', 'A request with this Idempotency-Key is still executing; retry shortly'));
+      }
       // Only stored outcomes replay; a failure the first caller saw (503, 500) is not one.
-      if (result.statusCode >= 500) return result;
-      return { ...result, replayed: true };
+      if (response.statusCode >= 500) return response;
+      return { ...response, replayed: true };
     }
-    const result = execute();
-    this.running.set(claim.key, { fingerprint: claim.fingerprint, result });
+    const response = execute();
+    this.running.set(claim.key, { fingerprint: claim.fingerprint, response });
     try {
-      return await result;
+      return await response;
     } finally {
       this.running.delete(claim.key);
     }
@@ -86,13 +89,12 @@ export class InFlightKeys {
 
 /** The promise's value, or undefined when it takes longer than `ms`. */
 async function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
+  // Aborted once the race is decided, so that no timer outlives it (and holds the process open).
+  const settled = new AbortController();
+  const timeout = sleep(ms, undefined, { signal: settled.signal }).catch(() => undefined);
   try {
     return await Promise.race([promise, timeout]);
   } finally {
-    clearTimeout(timer);
+    settled.abort();
   }
 }

@@ -54,8 +54,6 @@ export function sendUrlProblem(error: FastifyError, request: FastifyRequest, rep
 }
 
 function problemForFrameworkError(error: FastifyError, request: FastifyRequest): Problem | undefined {
-  // The API docs' static files refuse paths that leave their folder (.., NUL): there is nothing there.
-  if (error.code === 'FST_STATIC_FORBIDDEN_PATH') return notFound(request);
   if (error.validation) {
     const errors = toFieldErrors(error.validation as never, error.validationContext ?? 'body');
     const summary = errors.map((field) => `${field.field} ${field.message}`).join('; ');

@@ -3,16 +3,16 @@ import { isServerError, classifyDatabaseError } from '../db/sqlstate.js';
 import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
 import { rememberAccounts } from './ledgerContext.js';
-import { isPosting, namedAccountIds, type LedgerOperation, type OperationResult } from './operations.js';
+import type { PostedLedgerTransaction } from './ledgerRows.js';
+import { isPosting, namedAccountIds, type LedgerOperation } from './operations.js';
+import { rejected, type LedgerOutcome } from './outcomes.js';
 import { planBatch, type AccountState, type BatchPlan } from './planBatch.js';
-import { transactionResource } from './resources.js';
-import { posted, rejected } from './results.js';
 import { commitPlannedBatch } from './sql/commitPlannedBatch.js';
 import { ensureSettlementAccounts } from './sql/ensureSettlementAccounts.js';
 import type { CommitMarker } from './sql/findCommitMarker.js';
 import { lockBatch, type LockedBatch } from './sql/lockBatch.js';
 import { readAccountKinds } from './sql/readAccountKinds.js';
-import { readTransactions, type PostedTransaction } from './sql/readTransactions.js';
+import { readLedgerTransactions } from './sql/readLedgerTransactions.js';
 import { writeBatch } from './sql/writeBatch.js';
 
 // Applies a batch of operations in one database transaction. Repeated keys replay their stored
@@ -35,7 +35,7 @@ import { writeBatch } from './sql/writeBatch.js';
 export class CommitOutcomeUnknownError extends Error {
   constructor(
     readonly marker: CommitMarker,
-    readonly results: OperationResult[],
+    readonly results: LedgerOutcome[],
     override readonly cause: unknown,
   ) {
     super('connection lost during the commit');
@@ -47,7 +47,7 @@ const COMMIT: pg.QueryConfig = { name: 'commit_batch', text: 'COMMIT' };
 /** Only accounts being opened check external refs, and they take the two-round-trip path. */
 const NO_TAKEN_REFS: ReadonlySet<string> = new Set();
 
-export async function applyBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<OperationResult[]> {
+export async function applyBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<LedgerOutcome[]> {
   const now = context.clock.now();
   const lockIds = await accountsToLock(context, operations, now);
   const client = await context.pool.connect();
@@ -78,7 +78,7 @@ async function applyInOneRoundTrip(
   operations: readonly LedgerOperation[],
   known: Map<string, AccountState>,
   now: Date,
-): Promise<OperationResult[] | undefined> {
+): Promise<LedgerOutcome[] | undefined> {
   const plan = planBatch(operations, known, NO_TAKEN_REFS, now, context.settings);
   try {
     await commitPipelined(client, plan, plan.results, [commitPlannedBatch(known, plan)]);
@@ -99,10 +99,10 @@ async function applyInTwoRoundTrips(
   operations: readonly LedgerOperation[],
   lockIds: string[],
   now: Date,
-): Promise<OperationResult[]> {
+): Promise<LedgerOutcome[]> {
   let locked: LockedBatch;
   let plan: BatchPlan;
-  let results: OperationResult[];
+  let results: LedgerOutcome[];
   try {
     // The lock is sent behind BEGIN without waiting for it. Should BEGIN fail, no write follows.
     const [begun, lockedNow] = await Promise.allSettled([
@@ -137,7 +137,7 @@ async function applyInTwoRoundTrips(
 async function commitPipelined(
   client: pg.PoolClient,
   plan: BatchPlan,
-  results: OperationResult[],
+  results: LedgerOutcome[],
   statements: pg.QueryConfig[],
 ): Promise<void> {
   const answers = await Promise.allSettled(statements.map((statement) => client.query(statement)));
@@ -161,29 +161,27 @@ function externalRefsOf(operations: readonly LedgerOperation[]): string[] {
 }
 
 /** The transactions that stored postings name: read only when the batch repeats a posting's key. */
-async function readStoredTransactions(client: pg.PoolClient, locked: LockedBatch): Promise<Map<string, PostedTransaction>> {
+async function readStoredTransactions(client: pg.PoolClient, locked: LockedBatch): Promise<Map<string, PostedLedgerTransaction>> {
   const ids = [...locked.storedOutcomes.values()].flatMap((outcome) => (outcome.transactionId ? [outcome.transactionId] : []));
-  return ids.length === 0 ? new Map() : readTransactions(client, ids);
+  return ids.length === 0 ? new Map() : readLedgerTransactions(client, ids);
 }
 
 /** The stored outcome of the operation's key, or undefined when the operation is to be decided. */
 function replayOf(
   operation: LedgerOperation,
   locked: LockedBatch,
-  storedTransactions: Map<string, PostedTransaction>,
-): OperationResult | undefined {
+  storedTransactions: Map<string, PostedLedgerTransaction>,
+): LedgerOutcome | undefined {
   const outcome = operation.idempotency && locked.storedOutcomes.get(operation.idempotency.key);
   if (!outcome) return undefined;
-  if (outcome.fingerprint !== operation.idempotency!.fingerprint) {
-    return rejected('idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
-  }
-  if (outcome.body !== null) return { statusCode: outcome.statusCode, body: outcome.body, replayed: true };
+  if (outcome.fingerprint !== operation.idempotency!.fingerprint) return rejected({ code: 'idempotency_key_reused' });
+  if (outcome.body !== null) return { kind: 'stored_response', statusCode: outcome.statusCode, body: outcome.body };
   const posting = storedTransactions.get(outcome.transactionId!);
   if (!posting) throw new Error(`invariant: stored transaction ${outcome.transactionId} does not exist`);
-  return { ...posted(transactionResource(posting.transaction, posting.entries)), statusCode: outcome.statusCode, replayed: true };
+  return { kind: 'posted', transaction: posting.transaction, entries: posting.entries, replayed: true };
 }
 
-function mergeInOrder(replays: Array<OperationResult | undefined>, decided: OperationResult[]): OperationResult[] {
+function mergeInOrder(replays: Array<LedgerOutcome | undefined>, decided: LedgerOutcome[]): LedgerOutcome[] {
   let next = 0;
   return replays.map((replay) => replay ?? decided[next++]!);
 }

@@ -3,8 +3,8 @@ import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
 import { classifyDatabaseError, isTransient } from '../db/sqlstate.js';
 import { applyBatch, CommitOutcomeUnknownError } from './applyBatch.js';
 import type { LedgerContext } from './ledgerContext.js';
-import type { LedgerOperation, OperationResult } from './operations.js';
-import { rejected } from './results.js';
+import type { LedgerOperation } from './operations.js';
+import { failed, type LedgerOutcome } from './outcomes.js';
 import { findCommitMarker } from './sql/findCommitMarker.js';
 
 // Applies a batch with the failure policy around applyBatch, so that every operation gets an
@@ -18,7 +18,7 @@ const RETRY_BACKOFF: BackoffPolicy = { baseMs: 10, maxMs: 1_000 };
 const RESOLVE_ATTEMPTS_MAX = 20;
 const RESOLVE_DELAY_MS = 250;
 
-export async function applyBatchWithRecovery(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<OperationResult[]> {
+export async function applyBatchWithRecovery(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<LedgerOutcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await applyBatch(context, operations);
@@ -26,7 +26,7 @@ export async function applyBatchWithRecovery(context: LedgerContext, operations:
       if (error instanceof CommitOutcomeUnknownError) {
         const committed = await resolveCommit(context, error);
         if (committed === true) return error.results;
-        if (committed === undefined) return operations.map(() => unavailable('its outcome is unknown'));
+        if (committed === undefined) return operations.map(() => failed('outcome_unknown'));
         continue;
       }
       const failure = classifyDatabaseError(error);
@@ -35,7 +35,7 @@ export async function applyBatchWithRecovery(context: LedgerContext, operations:
         await sleep(backoffDelayMs(attempt, RETRY_BACKOFF));
         continue;
       }
-      if (failure.kind === 'connection_lost') return operations.map(() => unavailable('it was not applied'));
+      if (failure.kind === 'connection_lost') return operations.map(() => failed('not_applied'));
       return splitOrFail(context, operations, error);
     }
   }
@@ -54,18 +54,14 @@ async function resolveCommit(context: LedgerContext, error: CommitOutcomeUnknown
   return undefined;
 }
 
-async function splitOrFail(context: LedgerContext, operations: readonly LedgerOperation[], error: unknown): Promise<OperationResult[]> {
+async function splitOrFail(context: LedgerContext, operations: readonly LedgerOperation[], error: unknown): Promise<LedgerOutcome[]> {
   if (operations.length === 1) {
     context.logger.error({ err: error }, 'an operation failed with an unexpected database error');
-    return [rejected('internal_error', 'The operation failed and was not applied')];
+    return [failed('unexpected_error')];
   }
   // Halves run one after the other, which keeps each account's operations in arrival order.
   const middle = Math.ceil(operations.length / 2);
   const first = await applyBatchWithRecovery(context, operations.slice(0, middle));
   const second = await applyBatchWithRecovery(context, operations.slice(middle));
   return [...first, ...second];
-}
-
-function unavailable(outcome: string): OperationResult {
-  return rejected('service_unavailable', `The database is unreachable and ${outcome}: retry with the same Idempotency-Key`);
 }

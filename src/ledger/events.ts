@@ -2,6 +2,8 @@
 // event's id and time are fixed in the same database transaction as the change.
 
 import { newId } from '../ids.js';
+import { accountEventData } from '../relay/eventData.js';
+import type { AccountRow } from './ledgerRows.js';
 
 export const EVENT_SOURCE = '/wallet-ledger-service';
 
@@ -28,7 +30,15 @@ export interface CloudEvent {
   data: unknown;
 }
 
-/** An event whose data is stored with it (an opened account: the row changes later, its event must not). */
+/**
+ * An opened account's event, stored with its data: the account's row changes later, its event must
+ * not. The data is rendered by the relay's renderer, which owns the event shapes.
+ */
+export function accountCreatedEvent(account: AccountRow, routingKeyPrefix: string): OutboxEvent {
+  return buildEvent('account.created', account.id, accountEventData(account), account.created_at, routingKeyPrefix);
+}
+
+/** An event whose data is stored with it. */
 export function buildEvent(
   eventType: LedgerEventType,
   subject: string,
@@ -49,7 +59,7 @@ export function buildEvent(
 
 /**
  * A posting's event, stored as the id of its transaction: the data is the transaction with its
- * entries, immutable rows the relay reads when it publishes (and renders with cloudEvent).
+ * entries, immutable rows the relay reads when it publishes and renders (src/relay/eventBodies.ts).
  */
 export function postedEvent(eventType: LedgerEventType, transactionId: string, time: Date, routingKeyPrefix: string): OutboxEvent {
   return {

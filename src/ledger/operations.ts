@@ -47,16 +47,6 @@ export interface Transfer extends Posting {
 export type LedgerOperation = OpenAccount | Deposit | Withdrawal | Transfer;
 export type PostingOperation = Deposit | Withdrawal | Transfer;
 
-/** What the caller gets back: an HTTP status and the exact JSON body to send. */
-export interface OperationResult {
-  statusCode: number;
-  body: string;
-  /** True when the result is a stored one, returned for a repeated Idempotency-Key. */
-  replayed: boolean;
-  /** Set when the body is a posted transaction: its key stores this id, not the body (see posted()). */
-  transactionId?: string;
-}
-
 /** The account whose writer serializes this operation (the source account of a transfer). */
 export function routingAccountId(operation: LedgerOperation): string {
   return operation.kind === 'transfer' ? operation.sourceAccountId : operation.accountId;

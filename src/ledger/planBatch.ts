@@ -1,17 +1,29 @@
 import { AMOUNT_MAX } from '../money.js';
 import { newId, settlementAccountId } from '../ids.js';
-import { buildEvent, postedEvent, type OutboxEvent } from './events.js';
-import type { LedgerOperation, OpenAccount, OperationResult, PostingOperation } from './operations.js';
-import { accountResource, transactionResource, type AccountRow, type EntryRow, type TransactionRow } from './resources.js';
-import { created, posted, rejected, replayOf } from './results.js';
+import { accountCreatedEvent, postedEvent, type OutboxEvent } from './events.js';
+import type { AccountRow, EntryRow, LedgerTransactionRow } from './ledgerRows.js';
+import type { LedgerOperation, OpenAccount, PostingOperation } from './operations.js';
+import { rejected, replayOf, type AccountOpened, type AccountRole, type DecidedOutcome, type Posted, type Rejected, type Rejection } from './outcomes.js';
 
 // Decides every operation of a batch against the locked accounts, in order, with no I/O: the
 // outcome of each operation and the rows that the batch's one database transaction will write.
 // A rejected operation changes nothing, so its batch-mates see the state it found.
 
+/**
+ * Renders a decided outcome as the response stored under its key: the channel's exact answer
+ * (src/http/writeResponses.ts), not the outcome's facts, because idempotency_keys has always held
+ * the answer itself and keys stored by earlier versions must replay byte for byte. The ledger
+ * stores it without reading it. A posting is stored by its transaction's id, with its status only.
+ */
+export interface StoredResponses {
+  statusOf(outcome: DecidedOutcome): number;
+  bodyOf(outcome: AccountOpened | Rejected): string;
+}
+
 export interface PlanSettings {
   idempotencyTtlMs: number;
   routingKeyPrefix: string;
+  storedResponses: StoredResponses;
 }
 
 export interface IdempotencyRow {
@@ -44,9 +56,9 @@ export interface BatchPlan {
   /** When the outcomes stored under idempotency keys expire. */
   expiresAt: Date;
   /** One per operation, in the operations' order. */
-  results: OperationResult[];
+  results: DecidedOutcome[];
   newAccounts: AccountRow[];
-  transactions: TransactionRow[];
+  transactions: LedgerTransactionRow[];
   entries: EntryRow[];
   /** One per changed account, however many operations changed it. */
   balanceUpdates: BalanceUpdate[];
@@ -62,17 +74,17 @@ export function planBatch(
   settings: PlanSettings,
 ): BatchPlan {
   const planner = new Planner(lockedAccounts, takenExternalRefs, now, settings);
-  const results = operations.map((operation) => planner.decide(operation));
-  return planner.finish(results);
+  const outcomes = operations.map((operation) => planner.decide(operation));
+  return planner.finish(outcomes);
 }
 
 class Planner {
   private readonly accounts = new Map<string, AccountState>();
   private readonly changed = new Set<string>();
   private readonly externalRefs: Set<string>;
-  private readonly keyResults = new Map<string, { fingerprint: string; result: OperationResult }>();
+  private readonly keyOutcomes = new Map<string, { fingerprint: string; outcome: DecidedOutcome }>();
   private readonly newAccounts: AccountRow[] = [];
-  private readonly transactions: TransactionRow[] = [];
+  private readonly transactions: LedgerTransactionRow[] = [];
   private readonly entries: EntryRow[] = [];
   private readonly events: OutboxEvent[] = [];
   private readonly idempotencyRows: IdempotencyRow[] = [];
@@ -88,34 +100,34 @@ class Planner {
     this.externalRefs = new Set(takenExternalRefs);
   }
 
-  decide(operation: LedgerOperation): OperationResult {
+  decide(operation: LedgerOperation): DecidedOutcome {
     const claim = operation.idempotency;
-    const earlier = claim && this.keyResults.get(claim.key);
+    const earlier = claim && this.keyOutcomes.get(claim.key);
     if (claim && earlier) {
-      if (earlier.fingerprint === claim.fingerprint) return replayOf(earlier.result);
-      return rejected('idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
+      if (earlier.fingerprint === claim.fingerprint) return replayOf(earlier.outcome);
+      return rejected({ code: 'idempotency_key_reused' });
     }
-    const result = operation.kind === 'open_account' ? this.openAccount(operation) : this.post(operation);
+    const outcome = operation.kind === 'open_account' ? this.openAccount(operation) : this.post(operation);
     if (claim) {
-      this.keyResults.set(claim.key, { fingerprint: claim.fingerprint, result });
+      this.keyOutcomes.set(claim.key, { fingerprint: claim.fingerprint, outcome });
+      const responses = this.settings.storedResponses;
       this.idempotencyRows.push({
         key: claim.key,
         fingerprint: claim.fingerprint,
-        statusCode: result.statusCode,
-        body: result.transactionId === undefined ? result.body : null,
-        transactionId: result.transactionId ?? null,
+        statusCode: responses.statusOf(outcome),
+        // A posting's response is rendered again from its transaction's rows when replayed.
+        body: outcome.kind === 'posted' ? null : responses.bodyOf(outcome),
+        transactionId: outcome.kind === 'posted' ? outcome.transaction.id : null,
         createdAt: this.now,
         expiresAt: new Date(this.now.getTime() + this.settings.idempotencyTtlMs),
       });
     }
-    return result;
+    return outcome;
   }
 
-  private openAccount(operation: OpenAccount): OperationResult {
+  private openAccount(operation: OpenAccount): AccountOpened | Rejected {
     if (operation.externalRef !== null && this.externalRefs.has(operation.externalRef)) {
-      return rejected('external_ref_taken', `An account with external_ref "${operation.externalRef}" already exists`, {
-        external_ref: operation.externalRef,
-      });
+      return rejected({ code: 'external_ref_taken', externalRef: operation.externalRef });
     }
     const row: AccountRow = {
       id: operation.accountId,
@@ -131,49 +143,45 @@ class Planner {
     };
     if (operation.externalRef !== null) this.externalRefs.add(operation.externalRef);
     this.newAccounts.push(row);
-    const resource = accountResource(row);
-    this.events.push(buildEvent('account.created', row.id, resource, this.now, this.settings.routingKeyPrefix));
-    return created(resource);
+    this.events.push(accountCreatedEvent(row, this.settings.routingKeyPrefix));
+    return { kind: 'account_opened', account: row, replayed: false };
   }
 
-  private post(operation: PostingOperation): OperationResult {
+  private post(operation: PostingOperation): Posted | Rejected {
     const sides = this.resolveSides(operation);
-    if ('statusCode' in sides) return sides;
+    if ('code' in sides) return rejected(sides);
     const { source, destination } = sides;
-    const currency = source.currency;
     if (source.kind === 'user' && source.balance < operation.amount) {
-      return rejected('insufficient_funds', `Account ${source.id} has ${source.balance} ${currency} available, ${operation.amount} needed`, {
-        account_id: source.id,
-        available_balance: source.balance.toString(),
-        amount: operation.amount.toString(),
+      return rejected({
+        code: 'insufficient_funds',
+        accountId: source.id,
+        currency: source.currency,
+        availableBalance: source.balance,
+        amount: operation.amount,
       });
     }
     if (source.balance - operation.amount < -AMOUNT_MAX || destination.balance + operation.amount > AMOUNT_MAX) {
       const account = destination.balance + operation.amount > AMOUNT_MAX ? destination : source;
-      return rejected('balance_overflow', `The balance of account ${account.id} would leave the range ±(10^38 - 1)`, {
-        account_id: account.id,
-      });
+      return rejected({ code: 'balance_overflow', accountId: account.id });
     }
-    return posted(this.record(operation, source, destination));
+    return this.record(operation, source, destination);
   }
 
-  /** The accounts money leaves and enters, or the rejection that stops the operation. */
-  private resolveSides(operation: PostingOperation): { source: AccountState; destination: AccountState } | OperationResult {
+  /** The accounts money leaves and enters, or the reason the operation is refused. */
+  private resolveSides(operation: PostingOperation): { source: AccountState; destination: AccountState } | Rejection {
     if (operation.kind === 'transfer') {
-      if (operation.sourceAccountId === operation.destinationAccountId) {
-        return rejected('same_account', 'source_account_id and destination_account_id must differ');
-      }
-      const source = this.wallet(operation.sourceAccountId, 'source_account_id');
-      if ('statusCode' in source) return source;
-      const destination = this.wallet(operation.destinationAccountId, 'destination_account_id');
-      if ('statusCode' in destination) return destination;
+      if (operation.sourceAccountId === operation.destinationAccountId) return { code: 'same_account' };
+      const source = this.wallet(operation.sourceAccountId, 'source');
+      if ('code' in source) return source;
+      const destination = this.wallet(operation.destinationAccountId, 'destination');
+      if ('code' in destination) return destination;
       if (source.currency !== destination.currency) {
-        return rejected('currency_mismatch', `Source account is in ${source.currency}, destination account in ${destination.currency}`);
+        return { code: 'currencies_differ', sourceCurrency: source.currency, destinationCurrency: destination.currency };
       }
       return this.checkCurrency(operation, source) ?? { source, destination };
     }
-    const wallet = this.wallet(operation.accountId, 'account_id');
-    if ('statusCode' in wallet) return wallet;
+    const wallet = this.wallet(operation.accountId, 'account');
+    if ('code' in wallet) return wallet;
     const mismatch = this.checkCurrency(operation, wallet);
     if (mismatch) return mismatch;
     const settlement = this.accounts.get(settlementAccountId(wallet.currency));
@@ -181,24 +189,20 @@ class Planner {
     return operation.kind === 'deposit' ? { source: settlement, destination: wallet } : { source: wallet, destination: settlement };
   }
 
-  private wallet(id: string, field: string): AccountState | OperationResult {
+  private wallet(id: string, role: AccountRole): AccountState | Rejection {
     const account = this.accounts.get(id);
     if (account?.kind === 'user') return account;
-    const why = account ? 'is a settlement account, which only deposits and withdrawals post to' : 'does not exist';
-    return rejected('account_not_found', `Account ${id} (${field}) ${why}`, { account_id: id, field });
+    return { code: 'account_not_found', accountId: id, role, isSettlement: account !== undefined };
   }
 
-  private checkCurrency(operation: PostingOperation, account: AccountState): OperationResult | undefined {
+  private checkCurrency(operation: PostingOperation, account: AccountState): Rejection | undefined {
     if (operation.currency === undefined || operation.currency === account.currency) return undefined;
-    return rejected('currency_mismatch', `The request is in ${operation.currency}, account ${account.id} is in ${account.currency}`, {
-      account_id: account.id,
-      account_currency: account.currency,
-    });
+    return { code: 'currency_mismatch', accountId: account.id, accountCurrency: account.currency, requestCurrency: operation.currency };
   }
 
   /** Moves the money in the working copies and records the transaction, its entries and its event. */
-  private record(operation: PostingOperation, source: AccountState, destination: AccountState) {
-    const transaction: TransactionRow = {
+  private record(operation: PostingOperation, source: AccountState, destination: AccountState): Posted {
+    const transaction: LedgerTransactionRow = {
       id: newId(),
       type: operation.kind,
       status: 'posted',
@@ -214,13 +218,12 @@ class Planner {
     const credit = this.entry(transaction, destination, 'credit', operation.amount);
     this.transactions.push(transaction);
     this.entries.push(debit, credit);
-    const resource = transactionResource(transaction, [debit, credit]);
     const eventType = `${operation.kind}.posted` as const;
     this.events.push(postedEvent(eventType, transaction.id, this.now, this.settings.routingKeyPrefix));
-    return resource;
+    return { kind: 'posted', transaction, entries: [debit, credit], replayed: false };
   }
 
-  private entry(transaction: TransactionRow, account: AccountState, direction: 'debit' | 'credit', change: bigint): EntryRow {
+  private entry(transaction: LedgerTransactionRow, account: AccountState, direction: 'debit' | 'credit', change: bigint): EntryRow {
     account.balance += change;
     account.version += 1n;
     this.changed.add(account.id);
@@ -236,7 +239,7 @@ class Planner {
     };
   }
 
-  finish(results: OperationResult[]): BatchPlan {
+  finish(results: DecidedOutcome[]): BatchPlan {
     const balanceUpdates = [...this.changed].map((id) => {
       const account = this.accounts.get(id)!;
       return { id, balance: account.balance, version: account.version, updatedAt: this.now };

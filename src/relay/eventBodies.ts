@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { cloudEvent, type LedgerEventType } from '../ledger/events.js';
-import { transactionResource } from '../ledger/resources.js';
-import { readTransactions } from '../ledger/sql/readTransactions.js';
+import type { PostedLedgerTransaction } from '../ledger/ledgerRows.js';
+import { readLedgerTransactions } from '../ledger/sql/readLedgerTransactions.js';
+import { ledgerTransactionEventData } from './eventData.js';
 import type { ClaimedEvent } from './sql/claimDueEvents.js';
 import type { OutboxRow } from './sql/outboxRow.js';
 
@@ -13,13 +14,17 @@ import type { OutboxRow } from './sql/outboxRow.js';
 /** The claimed events with every body in hand, in the claim's order. */
 export async function withBodies(client: pg.PoolClient, claimed: ClaimedEvent[]): Promise<OutboxRow[]> {
   const ids = claimed.flatMap((event) => (event.transactionId ? [event.transactionId] : []));
-  const transactions = ids.length === 0 ? new Map() : await readTransactions(client, ids);
+  const transactions = ids.length === 0 ? new Map<string, PostedLedgerTransaction>() : await readLedgerTransactions(client, ids);
   return claimed.map(({ transactionId, body, ...event }) => {
     if (body !== null) return { ...event, body };
     const posting = transactions.get(transactionId!);
     if (!posting) throw new Error(`invariant: event ${event.eventId} names transaction ${transactionId}, which does not exist`);
-    const data = transactionResource(posting.transaction, posting.entries);
-    const envelope = cloudEvent(event.eventId, event.eventType as LedgerEventType, transactionId!, event.createdAt, data);
-    return { ...event, body: JSON.stringify(envelope) };
+    return { ...event, body: postedEventBody(event.eventId, event.eventType as LedgerEventType, event.createdAt, posting) };
   });
+}
+
+/** A posting's message body: the same bytes for the same rows, on every attempt. */
+export function postedEventBody(eventId: string, eventType: LedgerEventType, time: Date, posting: PostedLedgerTransaction): string {
+  const data = ledgerTransactionEventData(posting.transaction, posting.entries);
+  return JSON.stringify(cloudEvent(eventId, eventType, posting.transaction.id, time, data));
 }

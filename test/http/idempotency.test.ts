@@ -248,7 +248,8 @@ describe('idempotency key expiry', () => {
   const clock = new ManualClock();
   let api: TestService;
   before(async () => {
-    api = await startTestService({ IDEMPOTENCY_TTL_HOURS: '2' }, clock);
+    // A test clock cannot reach worker threads: the partitions commit on the main thread here.
+    api = await startTestService({ IDEMPOTENCY_TTL_HOURS: '2', PARTITION_MODE: 'inline' }, clock);
   });
   after(() => api.close());
 

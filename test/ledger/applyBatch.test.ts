@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
-import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.js';
+import { commitAndRespond } from '../../partitions/commitAndRespond.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { renderedEvents } from '../support/outboxEvents.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
 let context: LedgerContext;
@@ -18,7 +19,7 @@ let keys = 0;
 
 before(async () => {
   database = await createTestDatabase();
-  context = createLedgerContext(database.pool, systemClock, { idempotencyTtlMs: 3_600_000, routingKeyPrefix: 'ledger' }, pino({ level: 'silent' }));
+  context = createLedgerContext(database.pool, systemClock, planSettings(), pino({ level: 'silent' }));
 });
 after(() => database.drop());
 
@@ -40,7 +41,7 @@ function transfer(sourceAccountId: string, destinationAccountId: string, amount:
 
 async function openAccounts(count: number, currency = 'USD'): Promise<string[]> {
   const operations = Array.from({ length: count }, () => open(currency));
-  const results = await applyBatchWithRecovery(context, operations);
+  const results = await commitAndRespond(context, operations);
   assert.ok(results.every((result) => result.statusCode === 201));
   return operations.map((operation) => (operation as { accountId: string }).accountId);
 }
@@ -56,8 +57,8 @@ async function assertLedgerSound(): Promise<void> {
 
 test('a batch of one applies or rejects its operation', async () => {
   const [wallet] = await openAccounts(1);
-  assert.equal((await applyBatchWithRecovery(context, [deposit(wallet!, 500n)]))[0]!.statusCode, 201);
-  const [rejectedResult] = await applyBatchWithRecovery(context, [withdrawal(wallet!, 501n)]);
+  assert.equal((await commitAndRespond(context, [deposit(wallet!, 500n)]))[0]!.statusCode, 201);
+  const [rejectedResult] = await commitAndRespond(context, [withdrawal(wallet!, 501n)]);
   assert.equal(rejectedResult!.statusCode, 422);
   assert.equal(JSON.parse(rejectedResult!.body).code, 'insufficient_funds');
   assert.equal((await balances([wallet!])).get(wallet!), 500n);
@@ -68,15 +69,18 @@ test('a batch of 500 mixing successes and failures commits exactly the successes
   const wallets = await openAccounts(20);
   const euro = (await openAccounts(1, 'EUR'))[0]!;
   const missing = newId();
-  await applyBatchWithRecovery(context, wallets.map((id) => deposit(id, 1_000n)));
-  await applyBatchWithRecovery(context, [deposit(euro, 1_000n)]);
+  await commitAndRespond(context, wallets.map((id) => deposit(id, 1_000n)));
+  await commitAndRespond(context, [deposit(euro, 1_000n)]);
 
   // A seeded mix, checked against a simple model applied in the same order.
   const model = new Map(wallets.map((id) => [id, 1_000n]));
   const operations: LedgerOperation[] = [];
   const expected: number[] = [];
   let seed = 7;
-  const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
+  const random = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed % n;
+  };
   for (let index = 0; index < 500; index++) {
     const source = wallets[random(wallets.length)]!;
     const destination = wallets[random(wallets.length)]!;
@@ -106,7 +110,7 @@ test('a batch of 500 mixing successes and failures commits exactly the successes
       expected.push(ok ? 201 : 422);
     }
   }
-  const results = await applyBatchWithRecovery(context, operations);
+  const results = await commitAndRespond(context, operations);
   assert.deepEqual(results.map((result) => result.statusCode), expected);
   assert.ok(expected.filter((status) => status === 201).length > 100, 'the mix has many successes');
   assert.ok(expected.filter((status) => status === 422).length > 50, 'the mix has many rejections');
@@ -114,14 +118,14 @@ test('a batch of 500 mixing successes and failures commits exactly the successes
   await assertLedgerSound();
 
   // Every outcome was stored: the same batch again replays each one and changes nothing.
-  const replayed = await applyBatchWithRecovery(context, operations);
+  const replayed = await commitAndRespond(context, operations);
   assert.ok(replayed.every((result, index) => result.replayed && result.body === results[index]!.body));
   assert.deepEqual(await balances(wallets), model);
 });
 
 test('every success writes its outbox event in the same transaction', async () => {
   const [a, b] = await openAccounts(2);
-  const results = await applyBatchWithRecovery(context, [deposit(a!, 10n), transfer(a!, b!, 4n), withdrawal(b!, 1n)]);
+  const results = await commitAndRespond(context, [deposit(a!, 10n), transfer(a!, b!, 4n), withdrawal(b!, 1n)]);
   const ids = results.map((result) => JSON.parse(result.body).id);
   const events = await renderedEvents(database.pool, ids);
   assert.deepEqual(events.map((event) => event.envelope.data), results.map((result) => JSON.parse(result.body)));

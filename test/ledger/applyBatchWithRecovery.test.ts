@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
-import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.js';
+import { commitAndRespond } from '../../partitions/commitAndRespond.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
 let context: LedgerContext;
@@ -19,7 +20,7 @@ const logged: string[] = [];
 before(async () => {
   database = await createTestDatabase();
   const logger = { error: (_: object, message: string) => logged.push(message), warn: () => {}, info: () => {}, debug: () => {} };
-  context = createLedgerContext(database.pool, systemClock, { idempotencyTtlMs: 3_600_000, routingKeyPrefix: 'ledger' }, logger);
+  context = createLedgerContext(database.pool, systemClock, planSettings(), logger);
 });
 after(() => database.drop());
 
@@ -33,7 +34,7 @@ test('one operation the database refuses fails alone; its batch-mates commit', a
   const operations = Array.from({ length: 9 }, () => open());
   const guilty = open({ note: 'nul \u0000 byte' });
   operations.splice(5, 0, guilty);
-  const results = await applyBatchWithRecovery(context, operations);
+  const results = await commitAndRespond(context, operations);
   assert.deepEqual(results.map((result) => result.statusCode), [201, 201, 201, 201, 201, 500, 201, 201, 201, 201]);
   assert.equal(JSON.parse(results[5]!.body).code, 'internal_error');
   const stored = await database.pool.query('SELECT id FROM accounts WHERE id = ANY($1::uuid[])', [operations.map((op) => op.accountId)]);
@@ -49,7 +50,7 @@ test('a batch of many operations sends one NOTIFY', async () => {
   listener.on('notification', (message) => notifications.push(message.channel));
   await listener.query('LISTEN outbox');
   try {
-    const results = await applyBatchWithRecovery(context, Array.from({ length: 50 }, () => open()));
+    const results = await commitAndRespond(context, Array.from({ length: 50 }, () => open()));
     assert.ok(results.every((result) => result.statusCode === 201));
     // Notifications arrive after commit; give the socket a moment.
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -61,7 +62,7 @@ test('a batch of many operations sends one NOTIFY', async () => {
 
 test('a key another writer stores while the batch waits for its lock fails the write in SQL; the batch runs again and replays it', async () => {
   const account = open();
-  assert.equal((await applyBatchWithRecovery(context, [account]))[0]!.statusCode, 201);
+  assert.equal((await commitAndRespond(context, [account]))[0]!.statusCode, 201);
   const blocker = new pg.Client({ connectionString: database.url });
   await blocker.connect();
   try {
@@ -69,7 +70,7 @@ test('a key another writer stores while the batch waits for its lock fails the w
     await blocker.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [account.accountId]);
     const idempotency = { key: `race-${newId()}`, fingerprint: 'same-request' };
     const deposit: LedgerOperation = { kind: 'deposit', accountId: account.accountId, amount: 5n, currency: undefined, description: null, metadata: {}, idempotency };
-    const pending = applyBatchWithRecovery(context, [deposit]);
+    const pending = commitAndRespond(context, [deposit]);
     await waitForLockWaiter();
     // The batch has read "no stored outcome" and waits for the account; the other writer wins the key.
     await blocker.query(

@@ -16,6 +16,7 @@ import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
 /** The writer's own pool, whose connections the test watches. */
@@ -27,7 +28,7 @@ let keys = 0;
 const checkouts: Array<{ client: pg.PoolClient; statements: string[] }> = [];
 const watched = new WeakSet<pg.PoolClient>();
 
-const settings = { idempotencyTtlMs: 3_600_000, routingKeyPrefix: 'ledger' };
+const settings = planSettings();
 
 before(async () => {
   database = await createTestDatabase(4);
@@ -58,7 +59,7 @@ function deposit(accountId: string, amount: bigint): LedgerOperation {
 async function openAccount(context: LedgerContext): Promise<string> {
   const accountId = newId();
   const [opened] = await applyBatchWithRecovery(context, [{ kind: 'open_account', accountId, currency: 'USD', externalRef: null, metadata: {}, idempotency: undefined }]);
-  assert.equal(opened!.statusCode, 201);
+  assert.equal(opened!.kind, 'account_opened');
   return accountId;
 }
 

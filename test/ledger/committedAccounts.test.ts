@@ -7,8 +7,9 @@ import { newId, settlementAccountId } from '../../src/ids.js';
 import { CommittedAccounts } from '../../src/ledger/committedAccounts.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { planBatch, type AccountState, type BatchPlan } from '../../src/ledger/planBatch.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
-const settings = { idempotencyTtlMs: 60_000, routingKeyPrefix: 'ledger' };
+const settings = planSettings(60_000);
 const none = new Map<string, AccountState>();
 
 /** A real plan that opens one account per id. */

@@ -9,13 +9,15 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
-import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.js';
+import { commitAndRespond } from '../../partitions/commitAndRespond.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
-import type { LedgerOperation, OperationResult } from '../../src/ledger/operations.js';
+import type { WriteResponse } from '../../src/http/writeResponses.js';
+import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { planBatch, type AccountState } from '../../src/ledger/planBatch.js';
 import { writeBatch } from '../../src/ledger/sql/writeBatch.js';
 import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
 /** Two replicas of the service on one database, each with its own remembered rows. */
@@ -23,7 +25,7 @@ let replicaA: LedgerContext;
 let replicaB: LedgerContext;
 let keys = 0;
 
-const settings = { idempotencyTtlMs: 3_600_000, routingKeyPrefix: 'ledger' };
+const settings = planSettings();
 
 before(async () => {
   database = await createTestDatabase();
@@ -46,7 +48,7 @@ async function openAccounts(context: LedgerContext, count: number): Promise<stri
   const operations = Array.from({ length: count }, (): LedgerOperation => ({
     kind: 'open_account', accountId: newId(), currency: 'USD', externalRef: null, metadata: {}, idempotency: undefined,
   }));
-  assert.ok((await applyBatchWithRecovery(context, operations)).every((result) => result.statusCode === 201));
+  assert.ok((await commitAndRespond(context, operations)).every((result) => result.statusCode === 201));
   return operations.map((operation) => (operation as { accountId: string }).accountId);
 }
 
@@ -54,7 +56,7 @@ function counts(context: LedgerContext) {
   return { committed: context.oneRoundTrip.committed, fellBack: context.oneRoundTrip.fellBack };
 }
 
-function entriesOf(result: OperationResult): Array<{ account_id: string; balance_after: string }> {
+function entriesOf(result: WriteResponse): Array<{ account_id: string; balance_after: string }> {
   assert.equal(result.statusCode, 201, result.body);
   return JSON.parse(result.body).entries;
 }
@@ -71,9 +73,9 @@ async function countOf(table: string): Promise<number> {
 test('a writer that knows its accounts commits a batch in one round trip', async () => {
   const [a, b] = await openAccounts(replicaA, 2);
   // The settlement account is not yet known: this batch reads it, under its lock.
-  await applyBatchWithRecovery(replicaA, [deposit(a!, 1_000n)]);
+  await commitAndRespond(replicaA, [deposit(a!, 1_000n)]);
   const before = counts(replicaA);
-  const [first, second] = await applyBatchWithRecovery(replicaA, [transfer(a!, b!, 300n), transfer(b!, a!, 100n)]);
+  const [first, second] = await commitAndRespond(replicaA, [transfer(a!, b!, 300n), transfer(b!, a!, 100n)]);
   assert.deepEqual(counts(replicaA), { committed: before.committed + 1, fellBack: before.fellBack });
   assert.deepEqual(entriesOf(first!).map((entry) => entry.balance_after), ['700', '300']);
   assert.deepEqual(entriesOf(second!).map((entry) => entry.balance_after), ['200', '800']);
@@ -84,15 +86,15 @@ test('a writer that knows its accounts commits a batch in one round trip', async
 
 test('a row another replica changed rolls the one-round-trip attempt back whole; the batch runs again on fresh rows', async () => {
   const [a, b] = await openAccounts(replicaA, 2);
-  await applyBatchWithRecovery(replicaA, [deposit(a!, 1_000n)]);
-  await applyBatchWithRecovery(replicaA, [transfer(a!, b!, 1n)]);
+  await commitAndRespond(replicaA, [deposit(a!, 1_000n)]);
+  await commitAndRespond(replicaA, [transfer(a!, b!, 1n)]);
   // Replica A now remembers a at 999. Replica B moves it on behind A's back.
-  await applyBatchWithRecovery(replicaB, [deposit(a!, 50n)]);
+  await commitAndRespond(replicaB, [deposit(a!, 50n)]);
   const transactionsBefore = await countOf('ledger_transactions');
   const outboxBefore = await countOf('outbox');
   const before = counts(replicaA);
 
-  const [result] = await applyBatchWithRecovery(replicaA, [transfer(a!, b!, 30n)]);
+  const [result] = await commitAndRespond(replicaA, [transfer(a!, b!, 30n)]);
 
   assert.deepEqual(counts(replicaA), { committed: before.committed, fellBack: before.fellBack + 1 });
   // Planned against the remembered row, a would have been left at 969 and b's balance_after wrong.
@@ -107,7 +109,7 @@ test('a row another replica changed rolls the one-round-trip attempt back whole;
   assert.deepEqual(describeViolations(await checkLedgerInvariants(database.pool)), []);
 
   // The fall-back read the rows afresh: the next batch takes one round trip again.
-  await applyBatchWithRecovery(replicaA, [transfer(a!, b!, 19n)]);
+  await commitAndRespond(replicaA, [transfer(a!, b!, 19n)]);
   assert.equal(replicaA.oneRoundTrip.committed, before.committed + 1);
   assert.equal(await balanceOf(a!), 1_000n);
 });
@@ -115,10 +117,10 @@ test('a row another replica changed rolls the one-round-trip attempt back whole;
 test('a repeated key falls back and replays its stored outcome, applying nothing twice', async () => {
   const [a] = await openAccounts(replicaA, 1);
   const idempotency = claim();
-  const [first] = await applyBatchWithRecovery(replicaA, [deposit(a!, 40n, idempotency)]);
-  await applyBatchWithRecovery(replicaA, [deposit(a!, 2n)]);
+  const [first] = await commitAndRespond(replicaA, [deposit(a!, 40n, idempotency)]);
+  await commitAndRespond(replicaA, [deposit(a!, 2n)]);
   const before = counts(replicaA);
-  const [again] = await applyBatchWithRecovery(replicaA, [deposit(a!, 40n, idempotency)]);
+  const [again] = await commitAndRespond(replicaA, [deposit(a!, 40n, idempotency)]);
   assert.deepEqual(again, { ...first, replayed: true });
   assert.equal(replicaA.oneRoundTrip.fellBack, before.fellBack + 1);
   assert.equal(await balanceOf(a!), 42n);
@@ -128,20 +130,20 @@ test('a writer whose rows another writer keeps changing stops trying one round t
   const writer = createLedgerContext(database.pool, systemClock, settings, pino({ level: 'silent' }));
   const other = createLedgerContext(database.pool, systemClock, settings, pino({ level: 'silent' }));
   const [a, b] = await openAccounts(writer, 2);
-  await applyBatchWithRecovery(writer, [deposit(a!, 1_000n)]);
+  await commitAndRespond(writer, [deposit(a!, 1_000n)]);
   for (let round = 0; round < 48; round++) {
-    await applyBatchWithRecovery(other, [deposit(b!, 1n)]);
-    assert.equal((await applyBatchWithRecovery(writer, [transfer(a!, b!, 1n)]))[0]!.statusCode, 201);
+    await commitAndRespond(other, [deposit(b!, 1n)]);
+    assert.equal((await commitAndRespond(writer, [transfer(a!, b!, 1n)]))[0]!.statusCode, 201);
   }
   // Each attempt met a changed row. Five in a row close the gate; then one probe in 16 tries.
   assert.equal(writer.oneRoundTrip.committed, 0);
   assert.equal(writer.oneRoundTrip.fellBack, 5 + 2);
 
-  for (let round = 0; round < 20; round++) await applyBatchWithRecovery(writer, [transfer(a!, b!, 1n)]);
+  for (let round = 0; round < 20; round++) await commitAndRespond(writer, [transfer(a!, b!, 1n)]);
   // The first probe of the quiet time committed and opened the gate again.
   assert.ok(writer.oneRoundTrip.committed >= 4, `committed ${writer.oneRoundTrip.committed}`);
   const committed = writer.oneRoundTrip.committed;
-  await applyBatchWithRecovery(writer, [transfer(a!, b!, 1n)]);
+  await commitAndRespond(writer, [transfer(a!, b!, 1n)]);
   assert.equal(writer.oneRoundTrip.committed, committed + 1);
   assert.equal(await balanceOf(a!), 1_000n - 69n);
   assert.equal(await balanceOf(b!), 48n + 69n);
@@ -150,7 +152,7 @@ test('a writer whose rows another writer keeps changing stops trying one round t
 
 test('the lock refuses a row whose balance or version differs from the plan, under the lock', async () => {
   const [a] = await openAccounts(replicaA, 1);
-  await applyBatchWithRecovery(replicaA, [deposit(a!, 10n)]);
+  await commitAndRespond(replicaA, [deposit(a!, 10n)]);
   const lockAsPlanned = (balance: string, version: string) =>
     database.pool.query('SELECT lock_accounts_as_planned($1::uuid[], $2::numeric[], $3::bigint[])', [[a], [balance], [version]]);
   await lockAsPlanned('10', '1');

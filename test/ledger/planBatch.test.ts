@@ -1,15 +1,18 @@
 // Proves the batch planner decides each operation alone and in order: rejections change nothing,
-// balances and sequences run on across a batch, and each changed account gets one update.
+// balances and sequences run on across a batch, each changed account gets one update, and every
+// outcome is returned as typed data with its facts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { settlementAccountId } from '../../src/ids.js';
+import type { AccountRow } from '../../src/ledger/ledgerRows.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
+import type { DecidedOutcome, Posted, Rejection } from '../../src/ledger/outcomes.js';
 import { planBatch } from '../../src/ledger/planBatch.js';
-import type { AccountRow } from '../../src/ledger/resources.js';
 import { AMOUNT_MAX } from '../../src/money.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
 const NOW = new Date('2026-01-02T03:04:05.678Z');
-const SETTINGS = { idempotencyTtlMs: 60_000, routingKeyPrefix: 'ledger' };
+const SETTINGS = planSettings(60_000);
 const ALICE = '00000000-0000-7000-8000-00000000000a';
 const BOB = '00000000-0000-7000-8000-00000000000b';
 const EURO = '00000000-0000-7000-8000-00000000000e';
@@ -37,8 +40,14 @@ function transfer(from: string, to: string, amount: bigint, currency?: string): 
   };
 }
 
-function codeOf(body: string): string {
-  return JSON.parse(body).code;
+function rejectionOf(outcome: DecidedOutcome | undefined): Rejection {
+  assert.equal(outcome?.kind, 'rejected');
+  return outcome.rejection;
+}
+
+function postedOf(outcome: DecidedOutcome | undefined): Posted {
+  assert.equal(outcome?.kind, 'posted');
+  return outcome;
 }
 
 test('a rejected operation leaves the state its batch-mates see unchanged', () => {
@@ -46,9 +55,10 @@ test('a rejected operation leaves the state its batch-mates see unchanged', () =
     [transfer(ALICE, BOB, 60n), transfer(ALICE, BOB, 60n), transfer(ALICE, BOB, 40n)],
     accounts(), new Set(), NOW, SETTINGS,
   );
-  assert.deepEqual(plan.results.map((result) => result.statusCode), [201, 422, 201]);
-  assert.equal(codeOf(plan.results[1]!.body), 'insufficient_funds');
-  assert.equal(JSON.parse(plan.results[1]!.body).available_balance, '40');
+  assert.deepEqual(plan.results.map((outcome) => outcome.kind), ['posted', 'rejected', 'posted']);
+  assert.deepEqual(rejectionOf(plan.results[1]), {
+    code: 'insufficient_funds', accountId: ALICE, currency: 'USD', availableBalance: 40n, amount: 60n,
+  });
   assert.equal(plan.transactions.length, 2);
   assert.deepEqual(
     plan.entries.filter((entry) => entry.account_id === ALICE).map((entry) => [entry.sequence, entry.balance_after]),
@@ -76,8 +86,12 @@ test('transfers check accounts, currencies and sameness before money moves', () 
     ],
     accounts(), new Set(), NOW, SETTINGS,
   );
-  assert.deepEqual(plan.results.map((result) => codeOf(result.body)), [
-    'same_account', 'account_not_found', 'currency_mismatch', 'currency_mismatch', 'account_not_found',
+  assert.deepEqual(plan.results.map(rejectionOf), [
+    { code: 'same_account' },
+    { code: 'account_not_found', accountId: missing, role: 'destination', isSettlement: false },
+    { code: 'currencies_differ', sourceCurrency: 'USD', destinationCurrency: 'EUR' },
+    { code: 'currency_mismatch', accountId: ALICE, accountCurrency: 'USD', requestCurrency: 'EUR' },
+    { code: 'account_not_found', accountId: settlementAccountId('USD'), role: 'destination', isSettlement: true },
   ]);
   assert.equal(plan.transactions.length, 0);
   assert.equal(plan.balanceUpdates.length, 0);
@@ -87,7 +101,7 @@ test('a credit past 10^38 - 1 is rejected as balance_overflow', () => {
   const state = accounts();
   state.get(BOB)!.balance = AMOUNT_MAX;
   const plan = planBatch([transfer(ALICE, BOB, 1n)], state, new Set(), NOW, SETTINGS);
-  assert.equal(codeOf(plan.results[0]!.body), 'balance_overflow');
+  assert.deepEqual(rejectionOf(plan.results[0]), { code: 'balance_overflow', accountId: BOB });
 });
 
 test('deposits and withdrawals post against the settlement account of the currency', () => {
@@ -98,11 +112,11 @@ test('deposits and withdrawals post against the settlement account of the curren
   };
   const withdrawal: LedgerOperation = { ...deposit, kind: 'withdrawal', accountId: ALICE, idempotency: { key: 'w', fingerprint: 'w' } };
   const plan = planBatch([deposit, withdrawal], accounts(), new Set(), NOW, SETTINGS);
-  const [deposited, withdrawn] = plan.results.map((result) => JSON.parse(result.body));
-  assert.equal(deposited.source_account_id, settlement);
-  assert.equal(deposited.destination_account_id, BOB);
-  assert.equal(withdrawn.source_account_id, ALICE);
-  assert.equal(withdrawn.destination_account_id, settlement);
+  const [deposited, withdrawn] = plan.results.map((outcome) => postedOf(outcome).transaction);
+  assert.equal(deposited!.source_account_id, settlement);
+  assert.equal(deposited!.destination_account_id, BOB);
+  assert.equal(withdrawn!.source_account_id, ALICE);
+  assert.equal(withdrawn!.destination_account_id, settlement);
   const settlementUpdate = plan.balanceUpdates.find((update) => update.id === settlement)!;
   assert.equal(settlementUpdate.balance, -100n - 30n + 30n);
   assert.equal(settlementUpdate.version, 5n);
@@ -113,9 +127,8 @@ test('a key repeated inside one batch replays the first outcome, or is refused f
   const same = { ...first };
   const other = { ...transfer(ALICE, BOB, 20n), idempotency: { key: first.idempotency!.key, fingerprint: 'other' } };
   const plan = planBatch([first, same, other], accounts(), new Set(), NOW, SETTINGS);
-  assert.equal(plan.results[1]!.replayed, true);
-  assert.equal(plan.results[1]!.body, plan.results[0]!.body);
-  assert.equal(codeOf(plan.results[2]!.body), 'idempotency_key_reused');
+  assert.deepEqual(plan.results[1], { ...plan.results[0], replayed: true });
+  assert.deepEqual(rejectionOf(plan.results[2]), { code: 'idempotency_key_reused' });
   assert.equal(plan.transactions.length, 1);
   assert.equal(plan.idempotencyRows.length, 1);
 });
@@ -126,7 +139,8 @@ test('external_ref is unique across the database and within the batch', () => {
     metadata: {}, idempotency: undefined,
   });
   const plan = planBatch([open('taken'), open('fresh'), open('fresh')], new Map(), new Set(['taken']), NOW, SETTINGS);
-  assert.deepEqual(plan.results.map((result) => result.statusCode), [409, 201, 409]);
+  assert.deepEqual(plan.results.map((outcome) => outcome.kind), ['rejected', 'account_opened', 'rejected']);
+  assert.deepEqual(rejectionOf(plan.results[2]), { code: 'external_ref_taken', externalRef: 'fresh' });
   assert.equal(plan.newAccounts.length, 1);
   assert.equal(plan.events[0]!.eventType, 'account.created');
 });

@@ -14,6 +14,7 @@ import { planBatch, type AccountState } from '../../src/ledger/planBatch.js';
 import { commitPlannedBatch } from '../../src/ledger/sql/commitPlannedBatch.js';
 import { lockBatch } from '../../src/ledger/sql/lockBatch.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
 const ACCOUNTS = 3_000;
 const FIRST_STATEMENT_TRANSACTIONS = 400;
@@ -169,7 +170,7 @@ test('the batch write updates balances through the primary key, after PL/pgSQL m
         kind: 'transfer' as const, sourceAccountId: source!, destinationAccountId: destination!, amount: 1n,
         currency: undefined, description: null, metadata: {}, idempotency: { key: `plan-${run}`, fingerprint: 'fp' },
       };
-      const plan = planBatch([transfer], states, new Set(), new Date(), { idempotencyTtlMs: 60_000, routingKeyPrefix: 'ledger' });
+      const plan = planBatch([transfer], states, new Set(), new Date(), planSettings(60_000));
       await client.query(commitPlannedBatch(states, plan));
       for (const update of plan.balanceUpdates) states.set(update.id, { ...states.get(update.id)!, balance: update.balance, version: update.version });
     }

@@ -6,18 +6,21 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
-import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.js';
+import { respondTo, type WriteResponse } from '../../src/http/writeResponses.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
-import type { LedgerOperation, OperationResult } from '../../src/ledger/operations.js';
-import { Partition } from '../../partitions/partition.js';
+import type { LedgerOperation } from '../../src/ledger/operations.js';
+import { failed, type Failure } from '../../src/ledger/outcomes.js';
+import { commitAndRespond } from '../../partitions/commitAndRespond.js';
+import { Partition, type ApplyBatchFunction } from '../../partitions/partition.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
 let context: LedgerContext;
 
 before(async () => {
   database = await createTestDatabase();
-  context = createLedgerContext(database.pool, systemClock, { idempotencyTtlMs: 3_600_000, routingKeyPrefix: 'ledger' }, pino({ level: 'silent' }));
+  context = createLedgerContext(database.pool, systemClock, planSettings(), pino({ level: 'silent' }));
 });
 after(() => database.drop());
 
@@ -27,26 +30,31 @@ function open(): LedgerOperation {
 
 /** The real commit, recording the size of every batch it is given. */
 function recordingCommit(sizes: number[]) {
-  return async (operations: LedgerOperation[]): Promise<OperationResult[]> => {
+  return async (operations: LedgerOperation[]): Promise<WriteResponse[]> => {
     sizes.push(operations.length);
-    return applyBatchWithRecovery(context, operations);
+    return commitAndRespond(context, operations);
   };
 }
 
 const failOnError = (error: unknown) => assert.fail(String(error));
+const answerFailure = (failure: Failure) => respondTo(failed(failure));
+
+function partition(applyBatch: ApplyBatchFunction<WriteResponse>, batchMax: number, queueMax: number) {
+  return new Partition({ applyBatch, answerFailure, batchMax, queueMax, onUnexpectedError: failOnError });
+}
 
 test('a lone operation is committed at once, in a batch of one', async () => {
   const sizes: number[] = [];
-  const partition = new Partition(recordingCommit(sizes), 100, 1000, failOnError);
-  const result = await partition.submit(open());
+  const writer = partition(recordingCommit(sizes), 100, 1000);
+  const result = await writer.submit(open());
   assert.equal(result.statusCode, 201);
   assert.deepEqual(sizes, [1]);
 });
 
 test('operations that arrive while a batch commits share the next batches, at most BATCH_MAX each', async () => {
   const sizes: number[] = [];
-  const partition = new Partition(recordingCommit(sizes), 10, 1000, failOnError);
-  const results = await Promise.all(Array.from({ length: 31 }, () => partition.submit(open())));
+  const writer = partition(recordingCommit(sizes), 10, 1000);
+  const results = await Promise.all(Array.from({ length: 31 }, () => writer.submit(open())));
   assert.ok(results.every((result) => result.statusCode === 201));
   // The first arrives alone and commits at once; the other 30 queue behind it in batches of 10.
   assert.deepEqual(sizes, [1, 10, 10, 10]);
@@ -54,23 +62,23 @@ test('operations that arrive while a batch commits share the next batches, at mo
 
 test('the next batch is sent before the last one is answered, and a last batch is answered at once', async () => {
   const events: string[] = [];
-  const commit = async (operations: LedgerOperation[]): Promise<OperationResult[]> => {
+  const commit = async (operations: LedgerOperation[]): Promise<WriteResponse[]> => {
     // Like taking a pooled connection: the statements go out a tick later.
     await new Promise((resolve) => process.nextTick(resolve));
     events.push(`sent ${operations.length}`);
-    return applyBatchWithRecovery(context, operations);
+    return commitAndRespond(context, operations);
   };
-  const partition = new Partition(commit, 10, 1000, failOnError);
+  const writer = partition(commit, 10, 1000);
   const submitted = Array.from({ length: 3 }, (_, index) =>
-    partition.submit(open()).then((result) => events.push(`answer ${index} ${result.statusCode}`)));
+    writer.submit(open()).then((result) => events.push(`answer ${index} ${result.statusCode}`)));
   await Promise.all(submitted);
   // The first commits alone; the other two wait for it and go out before it is answered.
   assert.deepEqual(events, ['sent 1', 'sent 2', 'answer 0 201', 'answer 1 201', 'answer 2 201']);
 });
 
 test('a full queue answers 503 overloaded at once instead of growing', async () => {
-  const partition = new Partition(recordingCommit([]), 5, 8, failOnError);
-  const results = await Promise.all(Array.from({ length: 20 }, () => partition.submit(open())));
+  const writer = partition(recordingCommit([]), 5, 8);
+  const results = await Promise.all(Array.from({ length: 20 }, () => writer.submit(open())));
   const overloaded = results.filter((result) => result.statusCode === 503);
   // One commits at once (dequeued), 8 wait in the queue, the other 11 are turned away.
   assert.equal(results.filter((result) => result.statusCode === 201).length, 9);
@@ -79,12 +87,12 @@ test('a full queue answers 503 overloaded at once instead of growing', async () 
 });
 
 test('closing answers every queued operation, then refuses new ones', async () => {
-  const partition = new Partition(recordingCommit([]), 4, 1000, failOnError);
-  const pending = Array.from({ length: 12 }, () => partition.submit(open()));
-  await partition.close();
+  const writer = partition(recordingCommit([]), 4, 1000);
+  const pending = Array.from({ length: 12 }, () => writer.submit(open()));
+  await writer.close();
   const results = await Promise.all(pending);
   assert.ok(results.every((result) => result.statusCode === 201));
-  const late = await partition.submit(open());
+  const late = await writer.submit(open());
   assert.equal(late.statusCode, 503);
   assert.equal(JSON.parse(late.body).code, 'service_unavailable');
 });

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { pino } from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
-import { applyBatchWithRecovery } from '../../src/ledger/applyBatchWithRecovery.js';
+import { commitAndRespond } from '../../partitions/commitAndRespond.js';
 import { buildEvent, type LedgerEventType } from '../../src/ledger/events.js';
 import { createLedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
@@ -13,6 +13,7 @@ import { createLogger, silentLogger, type Logger } from '../../src/logger.js';
 import { OutboxRelay, relaySettingsFromConfig, type RelayHooks, type RelaySettings } from '../../src/relay/relay.js';
 import { declareTopology } from '../../src/relay/topology.js';
 import { brokerUrl, type TestDatabase } from '../support/database.js';
+import { planSettings } from '../support/ledgerSettings.js';
 
 // Shared helpers for the relay tests: relay settings from environment-style variables (the same
 // ones a child-process worker gets), outbox rows shaped like the write path's, and a queue that
@@ -79,18 +80,18 @@ export async function insertEvents(pool: pg.Pool, count: number, eventType: Ledg
  * rendered by the relay). Returns their event ids by type.
  */
 export async function postLedgerEvents(pool: pg.Pool, count: number): Promise<Record<'opened' | 'deposited' | 'withdrawn', string[]>> {
-  const context = createLedgerContext(pool, systemClock, { idempotencyTtlMs: 60_000, routingKeyPrefix: ROUTING_KEY_PREFIX }, pino({ level: 'silent' }));
+  const context = createLedgerContext(pool, systemClock, planSettings(60_000, ROUTING_KEY_PREFIX), pino({ level: 'silent' }));
   const wallet = newId();
   const claim = () => ({ key: newId(), fingerprint: 'relay-test' });
   const posting = { currency: undefined, description: 'relay test', metadata: { note: 'rendered by the relay' } };
-  const opened = await applyBatchWithRecovery(context, [
+  const opened = await commitAndRespond(context, [
     { kind: 'open_account', accountId: wallet, currency: 'USD', externalRef: null, metadata: {}, idempotency: undefined },
   ]);
   const operations: LedgerOperation[] = [
     { kind: 'deposit', accountId: wallet, amount: BigInt(count), ...posting, idempotency: claim() },
     ...Array.from({ length: count }, (): LedgerOperation => ({ kind: 'withdrawal', accountId: wallet, amount: 1n, ...posting, idempotency: claim() })),
   ];
-  const results = [...opened, ...(await applyBatchWithRecovery(context, operations))];
+  const results = [...opened, ...(await commitAndRespond(context, operations))];
   if (!results.every((result) => result.statusCode === 201)) throw new Error(`the ledger refused a test posting: ${results.map((r) => r.body).join()}`);
   const subjects = results.map((result) => (JSON.parse(result.body) as { id: string }).id);
   const events = await pool.query<{ event_id: string; event_type: string }>(

@@ -4,19 +4,20 @@ import type pg from 'pg';
 import { ProblemError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
-import { accountResource, entryResource } from '../../ledger/resources.js';
 import { listEntries } from '../../ledger/sql/listEntries.js';
 import { readAccount } from '../../ledger/sql/readAccount.js';
 import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { accountResource, entryResource } from '../resources.js';
 import { checkBodyStorable } from '../storableBody.js';
-import { sendJson, sendResult } from '../reply.js';
+import { sendJson, sendWriteResponse } from '../reply.js';
+import type { WriteResponse } from '../writeResponses.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
 import { Account, CreateAccountBody, EntriesQuery, EntryPage, IdParams, OptionalIdempotencyKeyHeader } from '../schemas.js';
 
 export interface AccountRoutesOptions {
   pool: pg.Pool;
-  writer: LedgerWriter;
+  writer: LedgerWriter<WriteResponse>;
   inFlight: InFlightKeys;
 }
 
@@ -49,7 +50,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
     checkBodyStorable(request.body);
     const claim = readIdempotencyClaim(request, false);
     const { currency, external_ref, metadata } = request.body;
-    const result = await inFlight.run(claim, () =>
+    const response = await inFlight.run(claim, () =>
       writer.submit({
         kind: 'open_account',
         accountId: newId(),
@@ -59,7 +60,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
         idempotency: claim,
       }),
     );
-    return sendResult(reply, result);
+    return sendWriteResponse(reply, response);
   });
 
   typed.get('/v1/accounts/:id', {

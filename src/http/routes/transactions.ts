@@ -4,19 +4,20 @@ import type pg from 'pg';
 import { ProblemError } from '../../errors.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import type { IdempotencyClaim, LedgerOperation } from '../../ledger/operations.js';
-import { transactionResource } from '../../ledger/resources.js';
-import { readTransactions } from '../../ledger/sql/readTransactions.js';
+import { readLedgerTransactions } from '../../ledger/sql/readLedgerTransactions.js';
 import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { transactionResource } from '../resources.js';
 import { checkBodyStorable } from '../storableBody.js';
-import { sendJson, sendResult } from '../reply.js';
+import { sendJson, sendWriteResponse } from '../reply.js';
+import type { WriteResponse } from '../writeResponses.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
 import { DepositBody, IdParams, RequiredIdempotencyKeyHeader, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
 
 export interface TransactionRoutesOptions {
   pool: pg.Pool;
-  writer: LedgerWriter;
+  writer: LedgerWriter<WriteResponse>;
   inFlight: InFlightKeys;
 }
 
@@ -69,7 +70,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     const amount = parseAmount(body.amount)!;
     const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
     const operation = toOperation(amount, claim);
-    return sendResult(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
   }
 
   for (const [path, kind, summary] of [
@@ -104,7 +105,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     schema: { summary: 'Read a transaction with its entries', tags: ['transactions'], params: IdParams, response: READ_RESPONSES },
   }, async (request, reply) => {
     const id = request.params.id.toLowerCase();
-    const found = (await readTransactions(pool, [id])).get(id);
+    const found = (await readLedgerTransactions(pool, [id])).get(id);
     if (!found) throw ProblemError.of('transaction_not_found', `Transaction ${request.params.id} does not exist`);
     return sendJson(reply, 200, transactionResource(found.transaction, found.entries));
   });

@@ -1,4 +1,4 @@
-import type { AccountRow } from '../resources.js';
+import type { AccountRow } from '../ledgerRows.js';
 
 /** The columns of an account, money as text so that no value passes through a float. */
 export const ACCOUNT_COLUMNS = `id, kind, currency, balance::text AS balance, status, external_ref, metadata,

@@ -1,4 +1,4 @@
-import type { EntryRow } from '../resources.js';
+import type { EntryRow } from '../ledgerRows.js';
 
 export const ENTRY_COLUMNS = `id, transaction_id, account_id, direction, amount::text AS amount,
   balance_after::text AS balance_after, sequence::text AS sequence, created_at`;

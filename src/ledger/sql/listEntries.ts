@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { EntryRow } from '../resources.js';
+import type { EntryRow } from '../ledgerRows.js';
 import { ENTRY_COLUMNS, toEntryRow, type RawEntryRow } from './entryRows.js';
 
 /**

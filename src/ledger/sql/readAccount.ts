@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { AccountRow } from '../resources.js';
+import type { AccountRow } from '../ledgerRows.js';
 import { ACCOUNT_COLUMNS, toAccountRow, type RawAccountRow } from './accountRows.js';
 
 export async function readAccount(db: pg.Pool, id: string): Promise<AccountRow | undefined> {

@@ -1,44 +1,7 @@
-// The JSON shapes the API returns. Built from rows (reads) and from planned writes (the write
-// path), so that a 201 body and a later GET of the same thing are identical.
+import type { AccountRow, EntryRow, LedgerTransactionRow } from '../ledger/ledgerRows.js';
 
-import type { Metadata } from './operations.js';
-
-export interface AccountRow {
-  id: string;
-  kind: 'user' | 'settlement';
-  currency: string;
-  balance: bigint;
-  status: string;
-  external_ref: string | null;
-  metadata: Metadata;
-  version: bigint;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface EntryRow {
-  id: string;
-  transaction_id: string;
-  account_id: string;
-  direction: 'debit' | 'credit';
-  amount: bigint;
-  balance_after: bigint;
-  sequence: bigint;
-  created_at: Date;
-}
-
-export interface TransactionRow {
-  id: string;
-  type: 'deposit' | 'withdrawal' | 'transfer';
-  status: string;
-  amount: bigint;
-  currency: string;
-  source_account_id: string;
-  destination_account_id: string;
-  description: string | null;
-  metadata: Metadata;
-  created_at: Date;
-}
+// The JSON shapes the API returns, built from the ledger's rows: a 201 body, its replay and a later
+// GET of the same thing are identical (the write path's rows and the reads' rows render alike).
 
 export function accountResource(row: AccountRow) {
   return {
@@ -71,7 +34,7 @@ export function entryResource(row: EntryRow) {
 }
 
 /** `entries` come debit first, then credit. */
-export function transactionResource(row: TransactionRow, entries: EntryRow[]) {
+export function transactionResource(row: LedgerTransactionRow, entries: EntryRow[]) {
   return {
     id: row.id,
     type: row.type,
@@ -86,6 +49,3 @@ export function transactionResource(row: TransactionRow, entries: EntryRow[]) {
     entries: entries.map(entryResource),
   };
 }
-
-export type AccountResource = ReturnType<typeof accountResource>;
-export type TransactionResource = ReturnType<typeof transactionResource>;

@@ -1,35 +1,33 @@
 import type pg from 'pg';
-import type { EntryRow, TransactionRow } from '../resources.js';
+import type { LedgerTransactionRow, PostedLedgerTransaction } from '../ledgerRows.js';
 import { ENTRY_COLUMNS, toEntryRow, type RawEntryRow } from './entryRows.js';
 
-type RawTransactionRow = Omit<TransactionRow, 'amount'> & { amount: string };
-
-/** A transaction with its entries, debit first (as the write path returned them). */
-export interface PostedTransaction {
-  transaction: TransactionRow;
-  entries: EntryRow[];
-}
+type RawLedgerTransactionRow = Omit<LedgerTransactionRow, 'amount'> & { amount: string };
 
 /**
- * The transactions with these ids that exist, by id. Serves GET /v1/transactions/{id}, and renders
- * what is stored by transaction id: replayed postings and their outbox events.
+ * The ledger transactions with these ids that exist, by id, each with its entries (debit first, as
+ * the write path returned them). Serves GET /v1/transactions/{id}, and renders what is stored by
+ * ledger transaction id: replayed postings and their outbox events.
  */
-export async function readTransactions(queryable: pg.Pool | pg.PoolClient, ids: string[]): Promise<Map<string, PostedTransaction>> {
+export async function readLedgerTransactions(
+  queryable: pg.Pool | pg.PoolClient,
+  ids: string[],
+): Promise<Map<string, PostedLedgerTransaction>> {
   const [transactions, entries] = await Promise.all([
-    queryable.query<RawTransactionRow>({
-      name: 'read_transactions',
+    queryable.query<RawLedgerTransactionRow>({
+      name: 'read_ledger_transactions',
       text: `SELECT id, type, status, amount::text AS amount, currency, source_account_id, destination_account_id,
                description, metadata, created_at
              FROM ledger_transactions WHERE id = ANY($1::uuid[])`,
       values: [ids],
     }),
     queryable.query<RawEntryRow>({
-      name: 'read_transactions_entries',
+      name: 'read_ledger_transactions_entries',
       text: `SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE transaction_id = ANY($1::uuid[]) ORDER BY direction DESC, id`,
       values: [ids],
     }),
   ]);
-  const found = new Map<string, PostedTransaction>();
+  const found = new Map<string, PostedLedgerTransaction>();
   for (const raw of transactions.rows) found.set(raw.id, { transaction: { ...raw, amount: BigInt(raw.amount) }, entries: [] });
   for (const raw of entries.rows) found.get(raw.transaction_id)?.entries.push(toEntryRow(raw));
   return found;

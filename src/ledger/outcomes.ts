@@ -1,0 +1,85 @@
+import type { AccountRow, EntryRow, LedgerTransactionRow } from './ledgerRows.js';
+
+// What the ledger answers for each operation, as data: what happened and the facts that explain
+// it. No status codes and no JSON here: each channel renders outcomes its own way (the HTTP
+// answer in src/http/writeResponses.ts, the events in src/relay/eventData.ts).
+
+/** Which of an operation's accounts a rejection is about. */
+export type AccountRole = 'account' | 'source' | 'destination';
+
+/** Why an operation was refused. Nothing was applied for it, and its batch-mates are unaffected. */
+export type Rejection =
+  | { code: 'idempotency_key_reused' }
+  | { code: 'external_ref_taken'; externalRef: string }
+  /** isSettlement: the id exists, but names a settlement account, which only deposits and withdrawals post to. */
+  | { code: 'account_not_found'; accountId: string; role: AccountRole; isSettlement: boolean }
+  | { code: 'same_account' }
+  /** The two accounts of a transfer hold different currencies. */
+  | { code: 'currencies_differ'; sourceCurrency: string; destinationCurrency: string }
+  /** The request named a currency that is not the account's. */
+  | { code: 'currency_mismatch'; accountId: string; accountCurrency: string; requestCurrency: string }
+  | { code: 'insufficient_funds'; accountId: string; currency: string; availableBalance: bigint; amount: bigint }
+  | { code: 'balance_overflow'; accountId: string };
+
+/** Why no outcome could be decided. Never stored under a key: a retry with the key runs again. */
+export type Failure =
+  /** The connection broke during the commit and the database could not say whether it happened. */
+  | 'outcome_unknown'
+  /** The database is unreachable; nothing was applied. */
+  | 'not_applied'
+  /** An error nobody expected; the batch was split until it failed for this operation alone. */
+  | 'unexpected_error'
+  | 'overloaded'
+  | 'shutting_down';
+
+export interface AccountOpened {
+  kind: 'account_opened';
+  account: AccountRow;
+  /** True when this is the stored outcome of a repeated Idempotency-Key. */
+  replayed: boolean;
+}
+
+export interface Posted {
+  kind: 'posted';
+  transaction: LedgerTransactionRow;
+  /** Debit first, then credit. */
+  entries: EntryRow[];
+  replayed: boolean;
+}
+
+export interface Rejected {
+  kind: 'rejected';
+  rejection: Rejection;
+  replayed: boolean;
+}
+
+/**
+ * A response stored under a key by an earlier request, replayed exactly as stored. The ledger does
+ * not read it: it is what the channel rendered then (see StoredResponses in planBatch.ts).
+ */
+export interface StoredResponse {
+  kind: 'stored_response';
+  statusCode: number;
+  body: string;
+}
+
+export interface Failed {
+  kind: 'failed';
+  failure: Failure;
+}
+
+/** An outcome the ledger decided, and stores under the operation's key. */
+export type DecidedOutcome = AccountOpened | Posted | Rejected;
+export type LedgerOutcome = DecidedOutcome | StoredResponse | Failed;
+
+export function rejected(rejection: Rejection): Rejected {
+  return { kind: 'rejected', rejection, replayed: false };
+}
+
+export function failed(failure: Failure): Failed {
+  return { kind: 'failed', failure };
+}
+
+export function replayOf(outcome: DecidedOutcome): DecidedOutcome {
+  return { ...outcome, replayed: true };
+}

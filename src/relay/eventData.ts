@@ -1,0 +1,53 @@
+import type { AccountRow, EntryRow, LedgerTransactionRow } from '../ledger/ledgerRows.js';
+
+// The `data` of each event, built from the ledger's rows in the shapes that
+// docs/contracts/wallet-ledger-events.md promises consumers (test/relay/eventData.test.ts pins them
+// to its examples). Kept apart from the HTTP API's rendering on purpose: the shapes are equal
+// today, but a change to an API field must not change the event contract by accident.
+
+/** An opened account's event data; rendered when the account is opened, since the row changes later. */
+export function accountEventData(account: AccountRow) {
+  return {
+    id: account.id,
+    kind: account.kind,
+    currency: account.currency,
+    balance: account.balance.toString(),
+    available_balance: account.balance.toString(),
+    status: account.status,
+    external_ref: account.external_ref,
+    metadata: account.metadata,
+    version: Number(account.version),
+    created_at: account.created_at.toISOString(),
+    updated_at: account.updated_at.toISOString(),
+  };
+}
+
+/** A posting's event data: the ledger transaction with its entries, debit first. */
+export function ledgerTransactionEventData(transaction: LedgerTransactionRow, entries: EntryRow[]) {
+  return {
+    id: transaction.id,
+    type: transaction.type,
+    status: transaction.status,
+    amount: transaction.amount.toString(),
+    currency: transaction.currency,
+    source_account_id: transaction.source_account_id,
+    destination_account_id: transaction.destination_account_id,
+    description: transaction.description,
+    metadata: transaction.metadata,
+    created_at: transaction.created_at.toISOString(),
+    entries: entries.map(entryEventData),
+  };
+}
+
+function entryEventData(entry: EntryRow) {
+  return {
+    id: entry.id,
+    transaction_id: entry.transaction_id,
+    account_id: entry.account_id,
+    direction: entry.direction,
+    amount: entry.amount.toString(),
+    balance_after: entry.balance_after.toString(),
+    sequence: Number(entry.sequence),
+    created_at: entry.created_at.toISOString(),
+  };
+}
