@@ -122,9 +122,7 @@ export interface HttpLimits {
 /**
  * One partition per two cores. A partition keeps one database transaction in flight; where the
  * service shares a small machine with PostgreSQL, a second one competes for the same cores and
- * halves every batch: on 2 cores one partition was as fast on uniform transfers, faster with a hot
- * row, and used a third less database CPU per transfer (the README's benchmark section; the bench
- * measures PARTITIONS=2 beside the default in every run).
+ * halves every batch (docs/performance.md, Analysis).
  */
 export function defaultPartitions(cores = os.availableParallelism()): number {
   return Math.max(1, Math.floor(cores / 2));

@@ -3,9 +3,9 @@ import { v5 as uuidV5, v7 as uuidV7 } from 'uuid';
 
 // Time-ordered ids keep inserts at the right edge of the primary-key indexes.
 
-// uuid's v7 asks crypto.getRandomValues for 16 bytes per id: a transfer needs four ids, and those
-// calls were 5% of the service's CPU (bench/README.md). The random bytes come from a pooled buffer
-// instead, refilled in one call; v7's monotonic counter is kept here, as uuid keeps it itself.
+// uuid's v7 asks crypto.getRandomValues for 16 bytes per id, and a transfer needs four ids: the
+// random bytes come from a pooled buffer instead, refilled in one call (docs/performance.md). v7's
+// monotonic counter is kept here, as uuid keeps it itself.
 const RANDOM_BYTES_PER_ID = 16;
 const RANDOM_POOL_IDS = 1024;
 const randomPool = Buffer.alloc(RANDOM_BYTES_PER_ID * RANDOM_POOL_IDS);

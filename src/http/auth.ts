@@ -17,7 +17,7 @@ function isProtected(request: FastifyRequest): boolean {
   return route === undefined ? PROTECTED_PATH.test(request.url) : route.startsWith(PROTECTED_PREFIX);
 }
 
-/** crypto.hash: one call, without the Hash object createHash builds (half the time per request). */
+/** crypto.hash: one call, without the Hash object createHash builds. */
 function digest(value: string): Buffer {
   return hash('sha256', value, 'buffer');
 }
