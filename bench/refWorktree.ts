@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildProject } from './projectBuild.js';
 
 // Another git ref of the project, checked out beside the working tree for a same-run A/B: a
-// detached `git worktree` in a temporary folder, this tree's node_modules linked in (no install),
-// built with tsc. Removed again afterwards, with its worktree entry.
+// detached `git worktree` in a temporary folder, with this tree's node_modules linked in when both
+// lock the same dependencies, else its own installed (`npm ci`, no install scripts), built with
+// tsc. Removed again afterwards, with its worktree entry.
 
 export interface RefCheckout {
   root: string;
@@ -27,13 +28,23 @@ export async function checkOutRef(repository: string, ref: string): Promise<RefC
     await rm(folder, { recursive: true, force: true });
   };
   try {
-    await symlink(path.join(repository, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+    await provideDependencies(repository, root);
     buildProject(root);
   } catch (error) {
     await remove();
     throw error;
   }
   return { root, ref, commit, remove };
+}
+
+async function provideDependencies(repository: string, root: string): Promise<void> {
+  const lockFile = 'package-lock.json';
+  if (readFileSync(path.join(repository, lockFile), 'utf8') === readFileSync(path.join(root, lockFile), 'utf8')) {
+    await symlink(path.join(repository, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+    return;
+  }
+  const install = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: root, encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`npm ci in the ref's checkout failed:\n${install.stderr}`);
 }
 
 /** This working tree's HEAD, and whether it has changes not committed (B runs them). */
