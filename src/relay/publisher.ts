@@ -70,27 +70,29 @@ export class Publisher {
   async publishBatch(messages: OutgoingMessage[]): Promise<PublishResult[]> {
     const channel = this.channel;
     if (!channel || this.blocked) return messages.map(() => failed(this.blocked ? 'broker is blocking publishers' : 'broker not connected'));
-    const deadline = startDeadline(this.settings.publishTimeoutMs);
-    try {
-      const confirmations = await this.sendAll(channel, messages, deadline);
-      const timedOut = deadline.expired.then(() => failed(`no broker confirm within ${this.settings.publishTimeoutMs} ms`));
-      return await Promise.all(confirmations.map((confirmation) => Promise.race([confirmation, timedOut])));
-    } finally {
-      deadline.cancel();
-    }
+    const deadline = AbortSignal.timeout(this.settings.publishTimeoutMs);
+    const expired = abortOf(deadline);
+    const confirmations = await this.sendAll(channel, messages, deadline, expired);
+    const timedOut = expired.then(() => failed(`no broker confirm within ${this.settings.publishTimeoutMs} ms`));
+    return Promise.all(confirmations.map((confirmation) => Promise.race([confirmation, timedOut])));
   }
 
-  private async sendAll(channel: ConfirmChannel, messages: OutgoingMessage[], deadline: Deadline): Promise<Array<Promise<PublishResult>>> {
+  private async sendAll(
+    channel: ConfirmChannel,
+    messages: OutgoingMessage[],
+    deadline: AbortSignal,
+    expired: Promise<void>,
+  ): Promise<Array<Promise<PublishResult>>> {
     const confirmations: Array<Promise<PublishResult>> = [];
     for (const message of messages) {
-      if (deadline.passed()) {
+      if (deadline.aborted) {
         confirmations.push(Promise.resolve(failed('not sent: publish timeout reached before its turn')));
         continue;
       }
       const { confirmation, written } = sendOne(channel, this.settings.exchange, message);
       confirmations.push(confirmation);
       // The socket buffer is full: wait for it to drain rather than buffer a whole batch in memory.
-      if (!written) await waitForDrain(channel, deadline);
+      if (!written) await waitForDrain(channel, expired);
     }
     return confirmations;
   }
@@ -183,25 +185,12 @@ function sendOne(channel: ConfirmChannel, exchange: string, message: OutgoingMes
   return { confirmation, written };
 }
 
-interface Deadline {
-  expired: Promise<void>;
-  passed(): boolean;
-  cancel(): void;
+/** Resolves when the signal aborts; never, if it does not (AbortSignal.timeout's timer does not hold the process). */
+function abortOf(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-function startDeadline(timeoutMs: number): Deadline {
-  let passed = false;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      passed = true;
-      resolve();
-    }, timeoutMs);
-  });
-  return { expired, passed: () => passed, cancel: () => clearTimeout(timer) };
-}
-
-function waitForDrain(channel: ConfirmChannel, deadline: Deadline): Promise<void> {
+function waitForDrain(channel: ConfirmChannel, expired: Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       channel.removeListener('drain', done);
@@ -210,6 +199,6 @@ function waitForDrain(channel: ConfirmChannel, deadline: Deadline): Promise<void
     };
     channel.once('drain', done);
     channel.once('close', done);
-    void deadline.expired.then(done);
+    void expired.then(done);
   });
 }

@@ -24,7 +24,7 @@ import { createServiceLogin, SERVICE_ROLE, type ServiceLogin } from './serviceLo
 const INSUFFICIENT_PRIVILEGE = '42501';
 const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
-/** The documented grants (README, "Database role"); every other table privilege must be absent. */
+/** The documented grants (docs/design.md, "Database role"); every other table privilege must be absent. */
 const EXPECTED_GRANTS: Record<string, string[]> = {
   ledger_transactions: ['SELECT', 'INSERT'],
   ledger_entries: ['SELECT', 'INSERT'],

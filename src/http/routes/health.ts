@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import { appliedMigrationName, latestMigrationName } from '../../db/migrations.js';
@@ -42,10 +43,14 @@ async function readinessProblem(pool: pg.Pool, latest: string, log: FastifyBaseL
   return undefined;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  const finished = new AbortController();
+  const timeout = sleep(ms, undefined, { signal: finished.signal }).then(() => {
+    throw new Error(`no answer within ${ms} ms`);
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    finished.abort();
+  }
 }
