@@ -14,7 +14,7 @@ export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ProblemError) return sendProblem(reply, error.problem, error.headers);
-    const known = problemForFrameworkError(error, request);
+    const known = problemForFrameworkError(error);
     if (known) {
       // Fastify asks to close after a body over the limit; the unread body is drained instead
       // (unreadBodyDrain.ts), as a close with bytes still arriving resets the connection.
@@ -53,7 +53,7 @@ export function sendUrlProblem(error: FastifyError, request: FastifyRequest, rep
   return sendProblem(reply, problem('validation_error', `The URL ${message}`, { errors: [{ in: 'path', field: '(url)', message }] }));
 }
 
-function problemForFrameworkError(error: FastifyError, request: FastifyRequest): Problem | undefined {
+function problemForFrameworkError(error: FastifyError): Problem | undefined {
   if (error.validation) {
     const errors = toFieldErrors(error.validation as never, error.validationContext ?? 'body');
     const summary = errors.map((field) => `${field.field} ${field.message}`).join('; ');

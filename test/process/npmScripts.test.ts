@@ -6,7 +6,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
@@ -14,7 +13,7 @@ import assert from 'node:assert/strict';
 import { SERVER_V8_FLAGS } from '../../src/main/gcTuning.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { brokerUrl, createTestDatabase } from '../support/database.js';
-import { freePort } from '../support/freePort.js';
+import { canConnect, freePort } from '../support/freePort.js';
 import { childrenOf, commandLineOf, isAlive, treeCpuMs } from '../support/processTree.js';
 import { TEST_API_KEY } from '../support/service.js';
 
@@ -75,16 +74,6 @@ async function stop(run: NpmRun, signal: NodeJS.Signals, node: number) {
   assert.equal(isAlive(node), false, 'node outlived npm');
 }
 
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 const healthy = (port: number) => () => fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
 
@@ -115,7 +104,7 @@ test('npm start runs the built server at once, with its V8 flags, and SIGTERM to
     });
     assert.equal(opened.status, 201);
     await stop(run, 'SIGTERM', node);
-    assert.equal(await answers(port), false);
+    assert.equal(await canConnect(port), false);
   } finally {
     await database.drop();
   }
@@ -139,7 +128,7 @@ test('SIGINT to npm start in development stops node and its embedded PostgreSQL'
     const node = nodeChildOf(run, 'dist/src/main/server.js');
     await stop(run, 'SIGINT', node);
     assert.equal(isAlive(postmaster), false, 'the embedded PostgreSQL outlived the server');
-    assert.deepEqual([await answers(port), await answers(databasePort)], [false, false]);
+    assert.deepEqual([await canConnect(port), await canConnect(databasePort)], [false, false]);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
