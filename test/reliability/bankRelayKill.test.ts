@@ -10,8 +10,7 @@ import { atShareOfLoad, caseTimeoutMs, runBankCase, type FaultContext } from './
 import { delay } from './bankWorkload.js';
 
 const RELAY_APPLICATION_NAME = 'wallet-ledger-outbox-relay';
-/** Enough on a machine busy with other test files, where the victim spends more of its time between batches. */
-const FREEZE_TRIES_MAX = 600;
+const FREEZE_TRIES_MAX = 200;
 const FROZEN_MS = 30;
 
 test('a relay SIGKILLed mid-batch: no event lost', { timeout: caseTimeoutMs() }, async (t) => {
@@ -48,9 +47,21 @@ test('a relay SIGKILLed mid-batch: no event lost', { timeout: caseTimeoutMs() },
 /**
  * Freezes the victim (SIGSTOP) until a moment when it holds claimed rows in its open drain
  * transaction (claimed, publishing, not yet marked published), then kills it. pgrowlocks says
- * which session holds which row locks; the other relay runs on throughout.
+ * which session holds which row locks. The other relay is paused meanwhile, so that the victim is
+ * the one that claims (on a busy machine the other one could win every claim), and resumed after
+ * the kill: it must then publish what the victim held.
  */
 async function killRelayMidBatch(context: FaultContext, pool: pg.Pool, victimRole: string): Promise<{ freezes: number; claimedRows: number }> {
+  const survivor = context.cluster.relays[1]!;
+  survivor.child.kill('SIGSTOP');
+  try {
+    return await freezeAndKillVictim(context, pool, victimRole);
+  } finally {
+    survivor.child.kill('SIGCONT');
+  }
+}
+
+async function freezeAndKillVictim(context: FaultContext, pool: pg.Pool, victimRole: string): Promise<{ freezes: number; claimedRows: number }> {
   const victim = context.cluster.relays[0]!;
   for (let freezes = 1; freezes <= FREEZE_TRIES_MAX; freezes += 1) {
     victim.child.kill('SIGSTOP');
