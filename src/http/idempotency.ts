@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
 import { problem, ProblemError } from '../errors.js';
+import { TimeoutError, withTimeout } from '../timeouts.js';
 import type { IdempotencyClaim } from '../ledger/operations.js';
 import { problemResponse, type WriteResponse } from './writeResponses.js';
 
@@ -89,12 +89,10 @@ export class InFlightKeys {
 
 /** The promise's value, or undefined when it takes longer than `ms`. */
 async function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  // Aborted once the race is decided, so that no timer outlives it (and holds the process open).
-  const settled = new AbortController();
-  const timeout = sleep(ms, undefined, { signal: settled.signal }).catch(() => undefined);
   try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    settled.abort();
+    return await withTimeout(promise, ms);
+  } catch (error) {
+    if (error instanceof TimeoutError) return undefined;
+    throw error;
   }
 }

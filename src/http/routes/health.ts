@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import { appliedMigrationName, latestMigrationName } from '../../db/migrations.js';
@@ -7,6 +6,7 @@ import { sendProblem } from '../problemHandler.js';
 import { problemResponses } from '../problemResponses.js';
 import { sendJson } from '../reply.js';
 import { Liveness, Readiness } from '../schemas.js';
+import { withTimeout } from '../../timeouts.js';
 
 const READINESS_TIMEOUT_MS = 2_000;
 
@@ -41,16 +41,4 @@ async function readinessProblem(pool: pg.Pool, latest: string, log: FastifyBaseL
   }
   if (applied !== latest) return `database schema is at ${applied ?? 'no migration'}, expected ${latest}: run npm run migrate`;
   return undefined;
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  const finished = new AbortController();
-  const timeout = sleep(ms, undefined, { signal: finished.signal }).then(() => {
-    throw new Error(`no answer within ${ms} ms`);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    finished.abort();
-  }
 }
