@@ -52,7 +52,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: sendUrlProblem,
     ...serverLimitOptions(options.httpLimits),
   });
-  trackExchanges(app);
+  trackExchanges(app.server);
   capConnections(app.server, options.httpLimits.connectionsMax);
   drainUnreadBodies(app);
   app.setValidatorCompiler(validatorCompiler);
@@ -73,7 +73,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   requireApiKey(app, options.serviceApiKeys);
   restrictDocs(app, options.environment, options.serviceApiKeys);
-  refuseUnservableDocsPaths(app);
   refuseContentEncodings(app);
   registerProblemHandlers(app);
 
@@ -91,7 +90,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_ROUTE_PREFIX });
+  await app.register(async (docs) => {
+    // Scoped to the docs' routes: API requests do not pay for a check that concerns only these.
+    refuseUnservableDocsPaths(docs);
+    await docs.register(swaggerUi, { routePrefix: DOCS_ROUTE_PREFIX });
+  });
   app.get(OPENAPI_DOCUMENT_PATH, { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { pool: options.pool });

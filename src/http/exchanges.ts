@@ -1,6 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 
 // Which request and response a connection is carrying now. Node's 'clientError' event comes with
 // the socket alone; what may still be written to it, and whether closing it interrupts a client's
@@ -13,9 +12,10 @@ interface Exchange {
 
 const current = new WeakMap<Socket, Exchange>();
 
-export function trackExchanges(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    current.set(request.raw.socket, { request: request.raw, response: reply.raw });
+/** Node's own 'request' event: no hook on Fastify's per-request path. */
+export function trackExchanges(server: Server): void {
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    current.set(request.socket, { request, response });
   });
 }
 
