@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { unquotedArray } from '../../db/arrayLiteral.js';
 import type { AccountState, BatchPlan } from '../planBatch.js';
 import { writeValues } from './writeBatch.js';
 
@@ -19,7 +20,8 @@ export function commitPlannedBatch(plannedAgainst: ReadonlyMap<string, AccountSt
     name: 'commit_planned_batch',
     text: COMMIT_PLANNED_BATCH_SQL,
     values: [
-      planned.map((state) => state.id), planned.map((state) => state.balance.toString()), planned.map((state) => state.version.toString()),
+      unquotedArray(planned.map((state) => state.id)), unquotedArray(planned.map((state) => state.balance)),
+      unquotedArray(planned.map((state) => state.version)),
       ...writeValues(plan),
     ],
   };

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { unquotedArray } from '../../db/arrayLiteral.js';
 import type { BatchPlan } from '../planBatch.js';
 
 // Writes everything a batch decided in one statement, write_batch (migrations/*_batch-write-functions.sql):
@@ -30,16 +31,17 @@ export function writeValues(plan: BatchPlan): unknown[] {
   // Every row of a batch has the same time, so it travels once: the arrays carry only what differs.
   return [
     plan.now, plan.expiresAt,
-    a.map((r) => r.id), a.map((r) => r.currency), a.map((r) => r.external_ref), JSON.stringify(a.map((r) => r.metadata)),
-    t.map((r) => r.id), t.map((r) => r.type), t.map((r) => r.amount.toString()), t.map((r) => r.currency),
-    t.map((r) => r.source_account_id), t.map((r) => r.destination_account_id), t.map((r) => r.description),
+    unquotedArray(a.map((r) => r.id)), a.map((r) => r.currency), a.map((r) => r.external_ref), JSON.stringify(a.map((r) => r.metadata)),
+    unquotedArray(t.map((r) => r.id)), t.map((r) => r.type), unquotedArray(t.map((r) => r.amount)), t.map((r) => r.currency),
+    unquotedArray(t.map((r) => r.source_account_id)), unquotedArray(t.map((r) => r.destination_account_id)), t.map((r) => r.description),
     JSON.stringify(t.map((r) => r.metadata)),
-    e.map((r) => r.id), e.map((r) => r.transaction_id), e.map((r) => r.account_id), e.map((r) => r.direction),
-    e.map((r) => r.amount.toString()), e.map((r) => r.balance_after.toString()), e.map((r) => r.sequence.toString()),
-    u.map((r) => r.id), u.map((r) => r.balance.toString()), u.map((r) => r.version.toString()),
-    o.map((r) => r.eventId), o.map((r) => r.eventType), o.map((r) => r.routingKey), o.map((r) => r.transactionId),
+    unquotedArray(e.map((r) => r.id)), unquotedArray(e.map((r) => r.transaction_id)), unquotedArray(e.map((r) => r.account_id)),
+    e.map((r) => r.direction), unquotedArray(e.map((r) => r.amount)), unquotedArray(e.map((r) => r.balance_after)),
+    unquotedArray(e.map((r) => r.sequence)),
+    unquotedArray(u.map((r) => r.id)), unquotedArray(u.map((r) => r.balance)), unquotedArray(u.map((r) => r.version)),
+    unquotedArray(o.map((r) => r.eventId)), o.map((r) => r.eventType), o.map((r) => r.routingKey), unquotedArray(o.map((r) => r.transactionId)),
     JSON.stringify(o.map((r) => r.payload)),
-    k.map((r) => r.key), k.map((r) => r.fingerprint), k.map((r) => r.statusCode), k.map((r) => r.transactionId),
+    k.map((r) => r.key), k.map((r) => r.fingerprint), unquotedArray(k.map((r) => r.statusCode)), unquotedArray(k.map((r) => r.transactionId)),
     JSON.stringify(k.map((r) => r.body)),
     k.length,
   ];
