@@ -22,7 +22,7 @@ export interface PartitionWorkerData {
 export type PartitionTask = { type: 'commit'; operations: LedgerOperation[] } | { type: 'close' };
 
 const data = workerData as PartitionWorkerData;
-const pool = createPool(data.databaseUrl, data.poolMax, 'wallet-ledger-partition');
+const pool = createPool(data.databaseUrl, data.poolMax, { applicationName: 'wallet-ledger-partition', keptConnections: data.poolMax });
 const context = createLedgerContext(pool, systemClock, { ...data.settings, storedResponses }, pino({ level: data.logLevel }));
 
 export default async function runPartitionTask(task: PartitionTask): Promise<WriteResponse[]> {

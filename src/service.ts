@@ -37,7 +37,9 @@ export async function createService(
 ): Promise<Service> {
   // A clock other than the system's cannot reach the partitions' worker threads.
   if (clock !== systemClock && config.partitionMode === 'worker') throw new Error('a test clock needs PARTITION_MODE=inline');
-  const pool = createPool(databaseUrl, config.databasePoolMax);
+  // Inline partitions commit on this pool: one connection each stays open through quiet spells.
+  const keptConnections = config.partitionMode === 'inline' ? config.partitions : 0;
+  const pool = createPool(databaseUrl, config.databasePoolMax, { keptConnections });
   const context = createLedgerContext(
     pool,
     clock,

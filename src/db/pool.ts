@@ -5,14 +5,25 @@ const IDLE_TIMEOUT_MS = 30_000;
 /** A statement running longer than this is cancelled rather than left to pile up locks. */
 const STATEMENT_TIMEOUT_MS = 30_000;
 
-export function createPool(databaseUrl: string, max: number, applicationName = 'wallet-ledger'): pg.Pool {
+export interface PoolOptions {
+  applicationName?: string;
+  /**
+   * Connections never closed for being idle (pg's `min`): a partition's next batch after a quiet
+   * spell finds its connection open instead of paying a new backend's start-up and first plans.
+   */
+  keptConnections?: number;
+  idleTimeoutMs?: number;
+}
+
+export function createPool(databaseUrl: string, max: number, options: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
+    min: Math.min(options.keptConnections ?? 0, max),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    idleTimeoutMillis: IDLE_TIMEOUT_MS,
+    idleTimeoutMillis: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
-    application_name: applicationName,
+    application_name: options.applicationName ?? 'wallet-ledger',
     // Queries sent back to back go out without waiting for each other's answers: a batch that takes
     // two round trips sends BEGIN with its lock, then its write with COMMIT.
     pipeline: true,

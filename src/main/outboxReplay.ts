@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const selection = parseSelection(process.argv.slice(2));
   const config = loadConfig();
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is required to replay dead letters');
-  const pool = createPool(config.databaseUrl, 1, 'wallet-ledger-outbox-replay');
+  const pool = createPool(config.databaseUrl, 1, { applicationName: 'wallet-ledger-outbox-replay' });
   try {
     const moved = await replayDeadLetters(pool, selection);
     console.log(`moved ${moved} dead letter${moved === 1 ? '' : 's'} back to the outbox`);

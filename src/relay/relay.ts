@@ -62,7 +62,7 @@ export class OutboxRelay {
 
   constructor(settings: RelaySettings, log: Logger, hooks: RelayHooks = {}) {
     const wake = () => this.signal.wake();
-    this.pool = createPool(settings.databaseUrl, POOL_SIZE, POOL_APPLICATION_NAME);
+    this.pool = createPool(settings.databaseUrl, POOL_SIZE, { applicationName: POOL_APPLICATION_NAME });
     this.publisher = new Publisher(settings, log, wake, (error) => hooks.onBrokerRefused?.(error));
     this.listener = settings.listen ? new NotificationListener(settings.databaseUrl, log, wake) : undefined;
     const steps = {

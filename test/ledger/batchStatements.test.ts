@@ -32,7 +32,7 @@ const settings = planSettings();
 
 before(async () => {
   database = await createTestDatabase(4);
-  pool = createPool(database.url, 2, 'wallet-ledger-test-writer');
+  pool = createPool(database.url, 2, { applicationName: 'wallet-ledger-test-writer' });
   pool.on('acquire', (client) => {
     checkouts.push({ client, statements: [] });
     if (watched.has(client)) return;

@@ -24,7 +24,7 @@ interface Observed {
 
 test('PostgreSQL stopped (immediate) and restarted: 503 while down, recovery without a restart', { timeout: caseTimeoutMs() }, async (t) => {
   const postgres = await startCrashablePostgres();
-  const pool = createPool(postgres.databaseUrl, 5, 'bank-test-checks');
+  const pool = createPool(postgres.databaseUrl, 5, { applicationName: 'bank-test-checks' });
   const outage = { readiness: [] as Observed[], writes: [] as Observed[], readyAgainMs: 0 };
   try {
     const { report } = await runBankCase(t, { databaseUrl: postgres.databaseUrl, pool, brokerUrl: brokerUrl() }, {

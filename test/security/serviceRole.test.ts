@@ -125,7 +125,7 @@ describe('the wallet_ledger_service database role', () => {
     const url = login.urlFor(database.url);
     const config = loadConfig({ ENVIRONMENT: 'test', SERVICE_API_KEY: TEST_API_KEY, DATABASE_URL: url, LOG_LEVEL: 'silent' });
     const service = await createService(config, url, pino({ level: 'silent' }));
-    const rolePool = createPool(url, 2, 'wallet-ledger-role-test');
+    const rolePool = createPool(url, 2, { applicationName: 'wallet-ledger-role-test' });
     try {
       const who = await rolePool.query(`SELECT current_user AS name`);
       assert.equal(who.rows[0].name, login.name);

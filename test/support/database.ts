@@ -31,7 +31,7 @@ export async function createTestDatabase(poolMax = 20): Promise<TestDatabase> {
   await runAdmin(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  const pool = createPool(url.toString(), poolMax, 'wallet-ledger-test');
+  const pool = createPool(url.toString(), poolMax, { applicationName: 'wallet-ledger-test' });
   return {
     url: url.toString(),
     pool,
