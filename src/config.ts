@@ -23,6 +23,10 @@ export const DEVELOPMENT_API_KEY = 'dev-service-api-key-do-not-use-in-production
 const ENVIRONMENTS = ['development', 'test', 'production'] as const;
 type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
+/** The port Prometheus's exporter registry gives Node exporters. */
+const METRICS_PORT_DEFAULT = 9464;
+const METRICS_PORT_PATTERN = '^(off|[0-9]{1,5})$';
+
 const EnvironmentSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
   // Required with DATABASE_URL (see resolveEnvironmentName); alone, a laptop's development.
@@ -64,6 +68,8 @@ const EnvironmentSchema = Type.Object({
   HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 72_000 }),
   HTTP_CONNECTIONS_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1_000 }),
+  // A port number, or `off`. Unset: the default port, except in test (many services per machine).
+  METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -105,6 +111,8 @@ export interface Config {
     retentionMs: number;
   };
   http: HttpLimits;
+  /** Where Prometheus scrapes the service (on `host`); undefined: no metrics are kept. */
+  metricsPort: number | undefined;
 }
 
 /** How long the HTTP server waits for a client, and how many clients it holds at once. */
@@ -171,7 +179,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionMs: raw.OUTBOX_RETENTION_DAYS * 24 * HOUR_MS,
     },
     http: httpLimits(raw),
+    metricsPort: metricsPort('METRICS_PORT', raw.METRICS_PORT, environment, METRICS_PORT_DEFAULT),
   };
+}
+
+function metricsPort(name: string, given: string | undefined, environment: EnvironmentName, fallback: number): number | undefined {
+  if (given === undefined) return environment === 'test' ? undefined : fallback;
+  if (given === 'off') return undefined;
+  const port = Number(given);
+  if (port > 65535) throw new ConfigError(`${name} must be a port number (0 to 65535) or off`);
+  return port;
 }
 
 function httpLimits(raw: Environment): HttpLimits {

@@ -10,6 +10,8 @@ import { storedResponses, type WriteResponse } from './http/writeResponses.js';
 import { startIdempotencyPurge } from './ledger/idempotencyPurge.js';
 import { createLedgerContext } from './ledger/ledgerContext.js';
 import type { LedgerWriter } from './ledger/ledgerWriter.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
+import { ServiceMetrics } from './metrics/serviceMetrics.js';
 
 // The service's parts wired together: logger, pool, write path, HTTP app, housekeeping.
 
@@ -21,6 +23,8 @@ export interface Service {
   pool: pg.Pool;
   writer: LedgerWriter<WriteResponse>;
   logger: Logger;
+  /** Where Prometheus scrapes this process; undefined when METRICS_PORT is off. */
+  metricsUrl: string | undefined;
   /** Stops accepting, answers what is queued, closes the pool. */
   close(): Promise<void>;
 }
@@ -46,6 +50,7 @@ export async function createService(
     { idempotencyTtlMs: config.idempotencyTtlMs, routingKeyPrefix: config.outboxRoutingKeyPrefix, storedResponses },
     logger,
   );
+  const metrics = config.metricsPort === undefined ? undefined : new ServiceMetrics(pool);
   const writer = new PartitionedWriter(context, {
     mode: config.partitionMode,
     databaseUrl,
@@ -53,7 +58,18 @@ export async function createService(
     partitions: config.partitions,
     batchMax: config.batchMax,
     queueMax: config.queueMax,
+    observer: metrics,
   });
+  metrics?.readQueueDepthsFrom(() => writer.queueDepths());
+  let metricsServer: MetricsServer | undefined;
+  try {
+    metricsServer = metrics && (await startMetricsServer(metrics.registry, config.metricsPort!, config.host));
+  } catch (error) {
+    // Its port is taken, most likely: nothing else has started yet.
+    await writer.close();
+    await pool.end();
+    throw error;
+  }
   const app = await buildApp({
     pool,
     writer,
@@ -61,6 +77,7 @@ export async function createService(
     logger,
     environment: config.environment,
     httpLimits: config.http,
+    metrics,
   });
   const stopPurge = startIdempotencyPurge(pool, clock, logger);
   return {
@@ -68,8 +85,10 @@ export async function createService(
     pool,
     writer,
     logger,
+    metricsUrl: metricsServer?.url,
     async close() {
       stopPurge();
+      await metricsServer?.close();
       await app.close();
       logger.info('HTTP server closed');
       await writer.close();

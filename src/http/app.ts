@@ -5,6 +5,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
 import type { Config, HttpLimits } from '../config.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
+import { observeHttp } from '../metrics/httpMetrics.js';
+import type { ServiceMetrics } from '../metrics/serviceMetrics.js';
 import type { WriteResponse } from './writeResponses.js';
 import { requireApiKey } from './auth.js';
 import { capConnections } from './connectionCap.js';
@@ -36,6 +38,8 @@ export interface AppOptions {
   /** In production the OpenAPI document and Swagger UI need the API key too. */
   environment: Config['environment'];
   httpLimits: HttpLimits;
+  /** Undefined: no request is measured (METRICS_PORT=off). */
+  metrics?: ServiceMetrics;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -53,6 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...serverLimitOptions(options.httpLimits),
   });
   trackExchanges(app.server);
+  if (options.metrics) observeHttp(app, options.metrics);
   capConnections(app.server, options.httpLimits.connectionsMax);
   drainUnreadBodies(app);
   app.setValidatorCompiler(validatorCompiler);

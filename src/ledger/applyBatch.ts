@@ -90,6 +90,7 @@ async function applyInOneRoundTrip(
   }
   context.committedAccounts.rememberCommit(known, plan);
   context.oneRoundTrip.recordCommitted();
+  context.counters.oneRoundTrip++;
   return plan.results;
 }
 
@@ -125,6 +126,7 @@ async function applyInTwoRoundTrips(
   // A write the server refuses aborts the transaction, and COMMIT then ends it without committing.
   await commitPipelined(client, plan, results, [writeBatch(plan), COMMIT]);
   context.committedAccounts.rememberCommit(locked.accounts, plan);
+  context.counters.twoRoundTrips++;
   return results;
 }
 

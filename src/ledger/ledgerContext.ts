@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { noBatchesYet, type BatchCounters } from './batchCounters.js';
 import { CommittedAccounts } from './committedAccounts.js';
 import { OneRoundTripGate } from './oneRoundTripGate.js';
 import type { PlanSettings } from './planBatch.js';
@@ -23,6 +24,7 @@ export interface LedgerContext {
   committedAccounts: CommittedAccounts;
   /** Whether to try one round trip, and how many batches did or fell back. */
   oneRoundTrip: OneRoundTripGate;
+  counters: BatchCounters;
 }
 
 export function createLedgerContext(pool: pg.Pool, clock: Clock, settings: PlanSettings, logger: Logger): LedgerContext {
@@ -35,6 +37,7 @@ export function createLedgerContext(pool: pg.Pool, clock: Clock, settings: PlanS
     settledCurrencies: new Set(),
     committedAccounts: new CommittedAccounts(),
     oneRoundTrip: new OneRoundTripGate(),
+    counters: noBatchesYet(),
   };
 }
 
