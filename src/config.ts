@@ -23,8 +23,9 @@ export const DEVELOPMENT_API_KEY = 'dev-service-api-key-do-not-use-in-production
 const ENVIRONMENTS = ['development', 'test', 'production'] as const;
 type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
-/** The port Prometheus's exporter registry gives Node exporters. */
+/** The port Prometheus's exporter registry gives Node exporters; the relay takes the next one. */
 const METRICS_PORT_DEFAULT = 9464;
+const RELAY_METRICS_PORT_DEFAULT = 9465;
 const METRICS_PORT_PATTERN = '^(off|[0-9]{1,5})$';
 
 const EnvironmentSchema = Type.Object({
@@ -70,6 +71,7 @@ const EnvironmentSchema = Type.Object({
   HTTP_CONNECTIONS_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1_000 }),
   // A port number, or `off`. Unset: the default port, except in test (many services per machine).
   METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
+  RELAY_METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -113,6 +115,8 @@ export interface Config {
   http: HttpLimits;
   /** Where Prometheus scrapes the service (on `host`); undefined: no metrics are kept. */
   metricsPort: number | undefined;
+  /** The same for the outbox relay process. */
+  relayMetricsPort: number | undefined;
 }
 
 /** How long the HTTP server waits for a client, and how many clients it holds at once. */
@@ -180,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     http: httpLimits(raw),
     metricsPort: metricsPort('METRICS_PORT', raw.METRICS_PORT, environment, METRICS_PORT_DEFAULT),
+    relayMetricsPort: metricsPort('RELAY_METRICS_PORT', raw.RELAY_METRICS_PORT, environment, RELAY_METRICS_PORT_DEFAULT),
   };
 }
 
