@@ -6,6 +6,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createPool } from './db/pool.js';
 import { buildApp } from './http/app.js';
+import { readinessProblem } from './http/routes/health.js';
+import { latestMigrationName } from './db/migrations.js';
 import { storedResponses, type WriteResponse } from './http/writeResponses.js';
 import { startIdempotencyPurge } from './ledger/idempotencyPurge.js';
 import { createLedgerContext } from './ledger/ledgerContext.js';
@@ -50,7 +52,9 @@ export async function createService(
     { idempotencyTtlMs: config.idempotencyTtlMs, routingKeyPrefix: config.outboxRoutingKeyPrefix, storedResponses },
     logger,
   );
-  const metrics = config.metricsPort === undefined ? undefined : new ServiceMetrics(pool);
+  const latestMigration = await latestMigrationName();
+  const isReady = async () => (await readinessProblem(pool, latestMigration, logger)) === undefined;
+  const metrics = config.metricsPort === undefined ? undefined : new ServiceMetrics(pool, isReady);
   const writer = new PartitionedWriter(context, {
     mode: config.partitionMode,
     databaseUrl,
@@ -60,7 +64,7 @@ export async function createService(
     queueMax: config.queueMax,
     observer: metrics,
   });
-  metrics?.readQueueDepthsFrom(() => writer.queueDepths());
+  metrics?.readQueueDepthsFrom(() => writer.queueDepths(), config.queueMax);
   let metricsServer: MetricsServer | undefined;
   try {
     metricsServer = metrics && (await startMetricsServer(metrics.registry, config.metricsPort!, config.host));

@@ -66,10 +66,26 @@ export class ServiceMetrics {
   /** The counters each partition reported last: the metrics add what grew since. */
   private readonly lastCounters = new Map<number, BatchCounters>();
   private queueDepths: () => number[] = () => [];
+  private readonly queueMax = new Gauge({
+    name: 'wallet_ledger_partition_queue_max',
+    help: 'QUEUE_MAX: operations a partition queues before answering 503 overloaded',
+    registers: [this.registry],
+  });
 
-  /** `pool`: the HTTP process's pool, read when Prometheus scrapes. */
-  constructor(pool: pg.Pool) {
+  /**
+   * `pool`: the HTTP process's pool, read when Prometheus scrapes; `isReady`: what /readyz answers,
+   * asked at each scrape (one small query), so that an alert can see readiness without probing.
+   */
+  constructor(pool: pg.Pool, isReady: () => Promise<boolean>) {
     const metrics = this;
+    new Gauge({
+      name: 'wallet_ledger_ready',
+      help: '1 when the service is ready (database reachable, schema at the newest migration), as /readyz answers; 0 otherwise',
+      registers: [this.registry],
+      async collect() {
+        this.set((await isReady()) ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'wallet_ledger_partition_queue_depth',
       help: 'Operations waiting in a partition queue for the next batch (QUEUE_MAX answers 503 overloaded past it)',
@@ -100,9 +116,10 @@ export class ServiceMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** The partitions' queue depths are read from `source` at each scrape. */
-  readQueueDepthsFrom(source: () => number[]): void {
+  /** The partitions' queue depths are read from `source` at each scrape; each holds at most `queueMax`. */
+  readQueueDepthsFrom(source: () => number[], queueMax: number): void {
     this.queueDepths = source;
+    this.queueMax.set(queueMax);
   }
 
   batchCommitted(partition: number, size: number, seconds: number): void {

@@ -53,7 +53,9 @@ for (const mode of ['inline', 'worker'] as const) {
       assert.ok(value(text, 'wallet_ledger_batches_total', { round_trips: 'one' }) >= 1);
       assert.ok(value(text, 'wallet_ledger_batch_commit_seconds_sum') > 0);
       assert.equal(value(text, 'wallet_ledger_partition_queue_depth', { partition: '0' }), 0);
-      assert.match(text, /^wallet_ledger_db_pool_waiting 0$/m);
+      assert.equal(value(text, 'wallet_ledger_partition_queue_max'), api.config.queueMax);
+      assert.match(text, /^wallet_ledger_db_pool_waiting \d+$/m);
+      assert.match(text, /^wallet_ledger_ready 1$/m);
       assert.match(text, /^process_cpu_seconds_total /m);
 
       const onApiPort = await api.request('GET', '/metrics');
