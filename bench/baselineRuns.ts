@@ -4,7 +4,7 @@ import { startBaseline, type BaselineSamples } from './pgbench.js';
 import { note } from './progress.js';
 import type { Measurement } from './results.js';
 import { processGroups, readStatements, startStatementStats, type RunContext } from './runContext.js';
-import { PLAIN_VARIANTS, type BaselineKind, type BaselineTables, type PlainVariant } from './transferScripts.js';
+import { PLAIN_VARIANTS, transferScriptFile, type BaselineKind, type BaselineTables, type PlainVariant } from './transferScripts.js';
 import { WaitSampler } from './waitEvents.js';
 
 // The pgbench baselines of a run, per kind (uniform, hot): first the plain tables, each script
@@ -47,7 +47,7 @@ async function sweepClients(context: RunContext, samples: BaselineSamples, kind:
   for (const clients of counts) {
     await settleDatabase(database.url);
     const running = await startBaseline({
-      binary: context.pgbench, databaseUrl: database.url, kind, tables: 'plain', variant, accounts: settings.accounts, clients,
+      binary: context.pgbench, databaseUrl: database.url, script: transferScriptFile({ kind, tables: 'plain', variant, accounts: settings.accounts }), clients,
       durationSeconds: seconds, samples, label: `plain tables ${kind}, ${variant}, ${clients} clients (client sweep, not measured)`,
     });
     sweep.push({ clients, transactionsPerSecond: (await running.result).transactionsPerSecond });
@@ -72,7 +72,7 @@ async function measureBaseline(context: RunContext, samples: BaselineSamples, ru
   const meter = await CpuMeter.start(processGroups(database, {}));
   const statementsSince = await startStatementStats(context);
   const running = await startBaseline({
-    binary: context.pgbench, databaseUrl: database.url, kind, tables, variant, accounts: settings.accounts, clients,
+    binary: context.pgbench, databaseUrl: database.url, script: transferScriptFile({ kind, tables, variant, accounts: settings.accounts }), clients,
     durationSeconds: settings.durationSeconds, samples,
     label: `baseline pgbench ${kind} transfer, ${tables === 'plain' ? `plain tables, ${variant}` : 'project schema'}, ${clients} clients`,
   });
