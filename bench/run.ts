@@ -6,7 +6,8 @@ import { runBaselines } from './baselineRuns.js';
 import { CpuMeter, mainThreadCpuSeconds } from './cpu.js';
 import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabase, withClient } from './database.js';
 import { runLoad } from './loadClient.js';
-import { headlineBaselines } from './headlineBaseline.js';
+import { applyBaselineRatios } from './headlineBaseline.js';
+import { runHoldBaseline } from './holdBaselineRuns.js';
 import { findPgbench, type BaselineSamples } from './pgbench.js';
 import { createPlainBaseline } from './plainBaseline.js';
 import { note } from './progress.js';
@@ -77,7 +78,9 @@ async function runServiceConfigurations(context: RunContext): Promise<ServiceRun
       if (runs.length === 0) {
         // The baseline copies bytes the warm-up wrote. Its transfers then move the seeded accounts'
         // balances behind the back of a service that remembers its rows: it warms up again.
-        await runBaselines(context, await readBaselineSamples(context.database.url));
+        const samples = await readBaselineSamples(context.database.url);
+        await runBaselines(context, samples);
+        await runHoldBaseline(context, samples);
         await warmUp(context, service);
       }
       await runScenarios(context, service, configuration.name, configuration.scenarios);
@@ -161,7 +164,10 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
     connections: settings.connections, durationSeconds: http.durationSeconds,
     ...(targetRate ? { targetRate } : {}),
     throughput: http.requestsPerSecond, ...(scenario.baseline ? { baseline: scenario.baseline } : {}),
-    http, cpuPercent, ...mainThreadFigures(mainThreadSeconds, http.durationSeconds, http.statusCounts['201'] ?? 0), waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
+    ...(http.sequencesCompleted === undefined ? {} : { pairsPerSecond: Math.round(http.sequencesCompleted / http.durationSeconds) }),
+    http, cpuPercent, ...mainThreadFigures(mainThreadSeconds, http.durationSeconds, http.statusCounts['201'] ?? 0), waits, ...statements, ledgerTransactionsWritten: written,
+    // A hold writes no ledger transaction; its capture writes one.
+    ledgerTransactionsExpected: http.sequencesCompleted ?? http.statusCounts['201'] ?? 0,
   };
 }
 
@@ -184,18 +190,8 @@ function mainThreadFigures(seconds: number, durationSeconds: number, writes: num
 }
 
 function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck: BenchReport['ledgerCheck'], startedAt: string, relay: RelayReport | undefined): BenchReport {
-  const plain = headlineBaselines(context.measurements);
-  for (const headline of plain.values()) headline.headlineBaseline = true;
-  const project = new Map(context.measurements.filter((m) => m.system === 'pgbench' && m.baselineTables === 'project').map((m) => [m.name, m.throughput]));
+  applyBaselineRatios(context.measurements);
   for (const m of context.measurements) {
-    const comparable = m.baseline && m.targetRate === undefined ? `${m.baseline} transfer` : undefined;
-    const plainBase = comparable ? plain.get(comparable) : undefined;
-    const projectBase = comparable && project.get(comparable);
-    if (plainBase?.throughput) {
-      m.ratioToBaseline = Math.round((m.throughput / plainBase.throughput) * 100) / 100;
-      m.baselineVariant = plainBase.plainVariant;
-    }
-    if (projectBase) m.ratioToProjectSchemaBaseline = Math.round((m.throughput / projectBase) * 100) / 100;
     // Requests still in flight when the load stops commit without being counted: at most one per connection.
     const unaccounted = m.ledgerTransactionsWritten - m.ledgerTransactionsExpected;
     if (unaccounted < 0 || unaccounted > m.connections) {
