@@ -1,11 +1,13 @@
 // Proves the authorize-then-capture pgbench baseline does both steps on the plain tables under
 // concurrent clients, in both lock variants, without a deadlock and with the ledger's and the holds'
 // invariants intact (each captured hold has its ledger transaction, change and events; pending sums
-// equal the pending holds), and that its refusals hold: no reservation beyond the available
-// balance, no capture of a hold that is not pending, no transfer spending held money.
+// equal the pending holds; the run's holds check says so, and names each broken one), and that its
+// refusals hold: no reservation beyond the available balance, no capture of a hold that is not
+// pending, no transfer spending held money.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { accountId } from '../../bench/accounts.js';
+import { checkPlainHolds } from '../../bench/holdCheck.js';
 import { authorizeCaptureScriptFile } from '../../bench/holdScripts.js';
 import { findPgbench, startBaseline, type BaselineResult } from '../../bench/pgbench.js';
 import { createPlainBaseline } from '../../bench/plainBaseline.js';
@@ -39,16 +41,6 @@ function runPairs(url: string, variant: PlainVariant, durationSeconds: number, e
   }).then((running) => running.result);
 }
 
-/** Accounts whose pending sums differ from the amounts their pending holds still reserve. */
-async function accountsWithWrongPendingSums(url: TestDatabase['pool']): Promise<number> {
-  const wrong = await url.query<{ count: string }>(`
-    SELECT count(*) AS count FROM baseline.accounts a
-    LEFT JOIN (SELECT source_account_id AS id, sum(amount - captured_amount) AS reserved FROM baseline.holds WHERE status = 'pending' GROUP BY 1) d ON d.id = a.id
-    LEFT JOIN (SELECT destination_account_id AS id, sum(amount - captured_amount) AS expected FROM baseline.holds WHERE status = 'pending' GROUP BY 1) c ON c.id = a.id
-    WHERE a.pending_debits <> coalesce(d.reserved, 0) OR a.pending_credits <> coalesce(c.expected, 0)`);
-  return Number(wrong.rows[0]!.count);
-}
-
 test('both variants authorize and capture under concurrent clients, keeping the ledger\'s and the holds\' invariants', async () => {
   let pairs = 0;
   for (const variant of PLAIN_VARIANTS) {
@@ -59,7 +51,7 @@ test('both variants authorize and capture under concurrent clients, keeping the 
   }
   const check = await checkLedger(database.url, 'baseline');
   assert.deepEqual(check, { passed: true, problems: [], transactions: ACCOUNTS + pairs });
-  assert.equal(await accountsWithWrongPendingSums(database.pool), 0);
+  assert.deepEqual(await checkPlainHolds(database.url), []);
   const counts = await database.pool.query(`
     SELECT (SELECT count(*) FROM baseline.holds WHERE status = 'captured' AND captured_amount = amount) AS captured,
            (SELECT count(*) FROM baseline.holds WHERE status <> 'captured') AS other,
@@ -75,6 +67,23 @@ test('both variants authorize and capture under concurrent clients, keeping the 
     captured: pairsText, other: '0', transactions: pairsText, changes: pairsText,
     created_events: pairsText, capture_events: String(2 * pairs), keys: String(2 * pairs),
   });
+});
+
+test('the holds check names a pending sum that drifted and a capture whose ledger transaction is not the hold\'s', async () => {
+  await database.pool.query('UPDATE baseline.accounts SET pending_credits = pending_credits + 1 WHERE id = $1', [accountId(1)]);
+  const captured = await database.pool.query<{ id: string; capture_transaction_id: string }>("SELECT id, capture_transaction_id FROM baseline.holds WHERE status = 'captured' LIMIT 1");
+  const hold = captured.rows[0]!;
+  await database.pool.query('UPDATE baseline.holds SET capture_transaction_id = gen_random_uuid() WHERE id = $1', [hold.id]);
+  try {
+    assert.deepEqual(await checkPlainHolds(database.url), [
+      '1 accounts whose pending sums disagree with their pending holds',
+      '1 captured holds without exactly one ledger transaction and one change for their capture',
+    ]);
+  } finally {
+    await database.pool.query('UPDATE baseline.accounts SET pending_credits = pending_credits - 1 WHERE id = $1', [accountId(1)]);
+    await database.pool.query('UPDATE baseline.holds SET capture_transaction_id = $2 WHERE id = $1', [hold.id, hold.capture_transaction_id]);
+  }
+  assert.deepEqual(await checkPlainHolds(database.url), []);
 });
 
 test('a hold beyond the available balance is refused and its database transaction writes nothing', async () => {
