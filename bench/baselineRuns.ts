@@ -40,7 +40,7 @@ export async function runBaselines(context: RunContext, samples: BaselineSamples
 /** Short unmeasured runs of the plain baseline at each client count, as its engineer would tune it. */
 async function sweepClients(context: RunContext, samples: BaselineSamples, kind: BaselineKind, variant: PlainVariant) {
   const { settings } = context;
-  const seconds = clientSweepSeconds(settings.quick);
+  const seconds = settings.quick ? CLIENT_SWEEP_SECONDS_QUICK : CLIENT_SWEEP_SECONDS;
   const script = transferScriptFile({ kind, tables: 'plain', variant, accounts: settings.accounts });
   const sweep: Array<{ clients: number; transactionsPerSecond: number }> = [];
   for (const clients of plainClientCounts(settings.connections)) {
@@ -54,11 +54,6 @@ async function sweepClients(context: RunContext, samples: BaselineSamples, kind:
 /** The client counts a plain baseline tries: the usual ones and BENCH_CONNECTIONS. */
 export function plainClientCounts(connections: number): number[] {
   return [...new Set([...PLAIN_CLIENT_COUNTS, connections])].sort((a, b) => a - b);
-}
-
-/** Seconds of each unmeasured try of a client count. */
-export function clientSweepSeconds(quick: boolean): number {
-  return quick ? CLIENT_SWEEP_SECONDS_QUICK : CLIENT_SWEEP_SECONDS;
 }
 
 interface BaselineRun {

@@ -1,4 +1,4 @@
-import { clientSweepSeconds, plainClientCounts } from './baselineRuns.js';
+import { plainClientCounts } from './baselineRuns.js';
 import { authorizeCaptureScriptFile } from './holdScripts.js';
 import type { BaselineSamples } from './pgbench.js';
 import { measurePgbench, tryPgbench } from './pgbenchMeasurement.js';
@@ -11,6 +11,10 @@ import { PLAIN_VARIANTS, type PlainVariant } from './transferScripts.js';
 // variants tried at each client count, short and unmeasured, then the fastest pair of variant and
 // client count measured once. One measured run instead of one per variant (as the transfers have)
 // keeps the run's time in bounds; the sweep still tells which variant won and by how much.
+
+/** Seconds of each unmeasured try: a second shorter than the transfers' tries, as there are eight of them here. */
+const SWEEP_SECONDS = 4;
+const SWEEP_SECONDS_QUICK = 2;
 
 /** Writes per pair: the hold and its capture, as the service's scenario counts them. */
 export const WRITES_PER_PAIR = 2;
@@ -34,7 +38,7 @@ export async function runHoldBaseline(context: RunContext, samples: BaselineSamp
     const script = authorizeCaptureScriptFile({ accounts: settings.accounts, variant });
     for (const clients of plainClientCounts(settings.connections)) {
       const label = `plain tables authorize_capture, ${variant}, ${clients} clients (client sweep, not measured)`;
-      sweep.push({ variant, clients, transactionsPerSecond: await tryPgbench(context, samples, { script, clients, label }, clientSweepSeconds(settings.quick)) });
+      sweep.push({ variant, clients, transactionsPerSecond: await tryPgbench(context, samples, { script, clients, label }, settings.quick ? SWEEP_SECONDS_QUICK : SWEEP_SECONDS) });
     }
   }
   note(`plain authorize_capture: ${sweep.map((s) => `${s.variant} ${s.clients} clients ${s.transactionsPerSecond} pairs/s`).join(', ')}`);
