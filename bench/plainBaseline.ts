@@ -21,11 +21,12 @@ import { withClient } from './database.js';
 //
 // Holds (authorize, then capture) add what the same engineer would add for them: pending sums on
 // the accounts, whose CHECK makes "available" (balance - pending_debits) the amount a wallet can
-// neither spend nor reserve beyond; a holds table with its foreign keys and the index of the
-// expiry sweep (pending holds by expires_at); the append-only hold changes, by hold; the ledger
-// transaction naming the hold it captured. A hold's capture_transaction_id has no foreign key: the
-// capture stamps it in the statement that claims the hold, before the ledger transaction exists,
-// and the transaction's hold_id is the reference the database keeps.
+// neither spend nor reserve beyond; a holds table with its foreign keys, CHECKs and the indexes of
+// the reads (an account's holds as source and as destination, the expiry sweep's pending holds by
+// expires_at); the append-only hold changes, one per hold and state; the ledger transaction naming
+// the hold it captured. A hold's capture_transaction_id has no foreign key: the capture stamps it
+// in the statement that claims the hold, before the ledger transaction exists, and the
+// transaction's hold_id is the reference the database keeps.
 
 export const PLAIN_SCHEMA = 'baseline';
 
@@ -50,7 +51,7 @@ CREATE TABLE baseline.holds (
   id                      uuid PRIMARY KEY,
   status                  text NOT NULL CHECK (status IN ('pending', 'captured', 'voided', 'expired')),
   source_account_id       uuid NOT NULL REFERENCES baseline.accounts (id),
-  destination_account_id  uuid REFERENCES baseline.accounts (id),
+  destination_account_id  uuid NOT NULL REFERENCES baseline.accounts (id),
   amount                  numeric(38, 0) NOT NULL CHECK (amount > 0),
   captured_amount         numeric(38, 0) NOT NULL DEFAULT 0 CHECK (captured_amount >= 0 AND captured_amount <= amount),
   currency                text NOT NULL,
@@ -59,8 +60,13 @@ CREATE TABLE baseline.holds (
   description             text,
   metadata                jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at              timestamptz NOT NULL,
-  updated_at              timestamptz NOT NULL
+  updated_at              timestamptz NOT NULL,
+  CHECK (source_account_id <> destination_account_id),
+  CHECK ((status = 'captured') = (capture_transaction_id IS NOT NULL))
 );
+-- An account's holds, newest first, as source or as destination; the expiry sweep's due holds.
+CREATE INDEX ON baseline.holds (source_account_id, created_at DESC, id DESC);
+CREATE INDEX ON baseline.holds (destination_account_id, created_at DESC, id DESC);
 CREATE INDEX ON baseline.holds (expires_at) WHERE status = 'pending';
 
 CREATE TABLE baseline.ledger_transactions (
@@ -89,15 +95,16 @@ CREATE TABLE baseline.ledger_entries (
 );
 CREATE INDEX ON baseline.ledger_entries (transaction_id);
 
+-- Every state a hold takes, appended: keyed by hold and state, and a hold leaves pending once.
 CREATE TABLE baseline.hold_changes (
-  id              uuid PRIMARY KEY,
   hold_id         uuid NOT NULL REFERENCES baseline.holds (id),
-  status          text NOT NULL,
+  status          text NOT NULL CHECK (status IN ('pending', 'captured', 'voided', 'expired')),
   amount          numeric(38, 0) NOT NULL CHECK (amount >= 0),
   transaction_id  uuid REFERENCES baseline.ledger_transactions (id),
-  created_at      timestamptz NOT NULL
+  created_at      timestamptz NOT NULL,
+  PRIMARY KEY (hold_id, status)
 );
-CREATE INDEX ON baseline.hold_changes (hold_id);
+CREATE UNIQUE INDEX ON baseline.hold_changes (hold_id) WHERE status <> 'pending';
 
 CREATE TABLE baseline.outbox (
   event_id         uuid PRIMARY KEY,
@@ -105,7 +112,6 @@ CREATE TABLE baseline.outbox (
   routing_key      text NOT NULL,
   payload          jsonb,
   transaction_id   uuid,
-  hold_id          uuid,
   attempts         integer NOT NULL DEFAULT 0,
   next_attempt_at  timestamptz NOT NULL DEFAULT now(),
   created_at       timestamptz NOT NULL,
@@ -119,7 +125,6 @@ CREATE TABLE baseline.idempotency_keys (
   status_code     smallint NOT NULL,
   response_body   text,
   transaction_id  uuid,
-  hold_id         uuid,
   created_at      timestamptz NOT NULL,
   expires_at      timestamptz NOT NULL
 );

@@ -108,7 +108,8 @@ test('the script runs both steps as two SQL transactions, carrying the hold id, 
     const script = authorizeCaptureScript({ accounts: 10_000, variant });
     assert.equal(script.match(/^BEGIN;$/gm)?.length, 2);
     assert.equal(script.match(/^COMMIT;\nSELECT pg_notify\('outbox', ''\);$/gm)?.length, 2, 'each step notifies after its commit');
-    assert.match(script, /RETURNING id AS hold_id \\gset/);
+    assert.match(script, /RETURNING h\.id AS hold_id, .* \\gset/);
+    assert.match(script, /'hold.created', 'ledger.hold.created', jsonb_build_object\('specversion'/, 'the event carries its hold');
     assert.match(script, /WHERE id = :hold_id AND status = 'pending' RETURNING amount AS hold_amount/);
     assert.match(script, /\\set src random\(1, 10000\)/);
     assert.equal(script.match(/FOR UPDATE/g)?.length ?? 0, variant === 'select-locks' ? 3 : 0);
