@@ -1,8 +1,8 @@
 // Proves the authorize-then-capture load captures exactly the holds it created (each capture names
 // the id of its connection's last hold answer, with a fresh Idempotency-Key), counts pairs and
-// writes, and that a refused hold counts as a failure and is never followed by a capture. The
-// service answers through a small in-memory stand-in of the holds API: what is proven here is the
-// load generator's side of the contract.
+// writes, never follows a refused hold with a capture (the refusal fails the run) and is refused at
+// a fixed rate; the service is a small in-memory stand-in of the holds API, since what is proven is
+// the load generator's side of the contract.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -116,6 +116,17 @@ test('a refused hold fails the run and is never followed by a capture', async ()
     assert.match(result.firstFailure ?? '', /^422 .*insufficient available balance/);
     assert.equal(standIn.capturesOfUnknownHolds, 0, 'no capture without a hold id');
     assert.ok((result.sequencesCompleted ?? 0) > 0, 'the other pairs went on');
+  } finally {
+    await standIn.close();
+  }
+});
+
+test('authorize_capture is refused at a fixed rate: an open loop cannot wait for the hold before its capture', async () => {
+  const standIn = await startStandIn();
+  try {
+    const job = { url: standIn.url, apiKey: API_KEY, kind: 'authorize_capture' as const, accounts: ACCOUNTS, connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, overallRate: 100 };
+    await assert.rejects(runLoad(job, 'authorize_capture paced (test)', async () => {}), /authorize_capture runs as fast as the service answers only/);
+    assert.equal(standIn.holds.size, 0, 'nothing was sent');
   } finally {
     await standIn.close();
   }
