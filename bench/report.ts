@@ -1,3 +1,4 @@
+import { SERVICE_CONFIGURATIONS } from './plan.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vega from 'vega';
@@ -134,7 +135,7 @@ async function renderChart(report: BenchReport): Promise<string> {
   const values = report.measurements
     .filter((m) => m.system === 'service' && m.targetRate === undefined)
     .flatMap((m) => {
-      const label = `${m.scenario} ${m.name}${m.serviceConfiguration === 'inline' ? '' : ` (${m.serviceConfiguration})`}`;
+      const label = `${m.scenario} ${m.name}${m.serviceConfiguration === SERVICE_CONFIGURATIONS[0]!.name ? '' : ` (${m.serviceConfiguration})`}`;
       const bars = [{ scenario: label, system: 'service over HTTP', throughput: m.throughput }];
       const name = m.baseline && baselineMeasurementName(m.baseline);
       const baseline = name && baselines.get(name);

@@ -161,7 +161,7 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   let mainThreadAtStart: number | undefined;
   const durationSeconds = settings.durationSeconds * (scenario.durationFactor ?? 1);
   const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
-  const label = `${scenario.number} ${name}${configuration === 'inline' ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
+  const label = `${scenario.number} ${name}${configuration === SERVICE_CONFIGURATIONS[0]!.name ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
   const http = await runLoad(job, label, async (loadPid) => {
     sampler = await WaitSampler.start(database.url, 'wallet-ledger%');
     meter = await CpuMeter.start(processGroups(database, { service: service.pid, load: loadPid }));
