@@ -43,6 +43,9 @@ const EnvironmentSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
+  HOLD_TTL_MAX_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 720 }),
+  HOLD_TTL_DEFAULT_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 168 }),
+  HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 1_000, default: 1_000 }),
   IDEMPOTENCY_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 24 }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   EMBEDDED_POSTGRES_DIR: Type.String({ minLength: 1, default: '.data/postgres' }),
@@ -85,6 +88,7 @@ export interface Config {
   host: string;
   logLevel: string;
   idempotencyTtlMs: number;
+  holds: HoldSettings;
   databasePoolMax: number;
   embeddedPostgresDir: string;
   embeddedPostgresPort: number;
@@ -105,6 +109,15 @@ export interface Config {
     retentionMs: number;
   };
   http: HttpLimits;
+}
+
+export interface HoldSettings {
+  /** How far ahead a hold's expires_at may be. */
+  ttlMaxMs: number;
+  /** A hold's lifetime when the request names no expires_at. */
+  ttlDefaultMs: number;
+  /** How often the sweep expires due holds: at most a second, so that they expire within 5 s. */
+  sweepIntervalMs: number;
 }
 
 /** How long the HTTP server waits for a client, and how many clients it holds at once. */
@@ -152,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: raw.HOST ?? (environment === 'production' ? '0.0.0.0' : '127.0.0.1'),
     logLevel: raw.LOG_LEVEL,
     idempotencyTtlMs: raw.IDEMPOTENCY_TTL_HOURS * HOUR_MS,
+    holds: holdSettings(raw),
     databasePoolMax: raw.DATABASE_POOL_MAX,
     embeddedPostgresDir: raw.EMBEDDED_POSTGRES_DIR,
     embeddedPostgresPort: raw.EMBEDDED_POSTGRES_PORT,
@@ -171,6 +185,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionMs: raw.OUTBOX_RETENTION_DAYS * 24 * HOUR_MS,
     },
     http: httpLimits(raw),
+  };
+}
+
+function holdSettings(raw: Environment): HoldSettings {
+  if (raw.HOLD_TTL_DEFAULT_HOURS > raw.HOLD_TTL_MAX_HOURS) {
+    throw new ConfigError('HOLD_TTL_DEFAULT_HOURS must not be greater than HOLD_TTL_MAX_HOURS');
+  }
+  return {
+    ttlMaxMs: raw.HOLD_TTL_MAX_HOURS * HOUR_MS,
+    ttlDefaultMs: raw.HOLD_TTL_DEFAULT_HOURS * HOUR_MS,
+    sweepIntervalMs: raw.HOLD_SWEEP_INTERVAL_MS,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { createPool } from './db/pool.js';
 import { buildApp } from './http/app.js';
 import { storedResponses, type WriteResponse } from './http/writeResponses.js';
+import { startHoldExpirySweep, type HoldExpirySweep } from './ledger/holdExpirySweep.js';
 import { startIdempotencyPurge } from './ledger/idempotencyPurge.js';
 import { createLedgerContext } from './ledger/ledgerContext.js';
 import type { LedgerWriter } from './ledger/ledgerWriter.js';
@@ -21,6 +22,8 @@ export interface Service {
   pool: pg.Pool;
   writer: LedgerWriter<WriteResponse>;
   logger: Logger;
+  /** Expires due holds every HOLD_SWEEP_INTERVAL_MS; tests may sweep at once. */
+  holdExpiry: HoldExpirySweep;
   /** Stops accepting, answers what is queued, closes the pool. */
   close(): Promise<void>;
 }
@@ -59,15 +62,20 @@ export async function createService(
     logger,
     environment: config.environment,
     httpLimits: config.http,
+    clock,
+    holds: config.holds,
   });
   const stopPurge = startIdempotencyPurge(pool, clock, logger);
+  const holdExpiry = startHoldExpirySweep(pool, writer, clock, config.holds.sweepIntervalMs, logger);
   return {
     app,
     pool,
     writer,
     logger,
+    holdExpiry,
     async close() {
       stopPurge();
+      await holdExpiry.stop();
       await app.close();
       logger.info('HTTP server closed');
       await writer.close();

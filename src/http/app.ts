@@ -3,7 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
-import type { Config, HttpLimits } from '../config.js';
+import type { Clock } from '../clock.js';
+import type { Config, HoldSettings, HttpLimits } from '../config.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
 import type { WriteResponse } from './writeResponses.js';
 import { requireApiKey } from './auth.js';
@@ -18,6 +19,7 @@ import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { healthRoutes } from './routes/health.js';
+import { holdRoutes } from './routes/holds.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { serverLimitOptions } from './serverLimits.js';
 import { drainUnreadBodies } from './unreadBodyDrain.js';
@@ -36,6 +38,9 @@ export interface AppOptions {
   /** In production the OpenAPI document and Swagger UI need the API key too. */
   environment: Config['environment'];
   httpLimits: HttpLimits;
+  /** "Now" for validating a hold's expiry: the write path's clock. */
+  clock: Clock;
+  holds: HoldSettings;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -105,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
     await v1.register(accountRoutes, { pool: options.pool, writer: options.writer, inFlight });
     await v1.register(transactionRoutes, { pool: options.pool, writer: options.writer, inFlight });
+    await v1.register(holdRoutes, { pool: options.pool, writer: options.writer, inFlight, clock: options.clock, holds: options.holds });
   });
   return app;
 }

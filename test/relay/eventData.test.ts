@@ -51,6 +51,8 @@ function postingRows(example: PostingExample): PostedLedgerTransaction {
     destination_account_id: example.destination[0],
     description: example.description,
     metadata: example.metadata,
+    hold_id: null,
+    reverses_transaction_id: null,
     created_at: createdAt,
   };
   const entry = (index: 0 | 1, [account, balanceAfter, sequence]: PostingExample['source']): EntryRow => ({
@@ -63,7 +65,7 @@ function postingRows(example: PostingExample): PostedLedgerTransaction {
     sequence,
     created_at: createdAt,
   });
-  return { transaction, entries: [entry(0, example.source), entry(1, example.destination)] };
+  return { transaction, entries: [entry(0, example.source), entry(1, example.destination)], reversedAmount: 0n };
 }
 
 const POSTINGS: PostingExample[] = [
@@ -102,7 +104,7 @@ test('an account.created event rendered from its row is the contract\'s example,
   assert.ok(expected, 'the contract has an account.created example');
   const openedAt = new Date('2024-11-25T10:15:02.318Z');
   const account: AccountRow = {
-    id: WALLET, kind: 'user', currency: 'USD', balance: 0n, status: 'active', external_ref: 'customer-4812',
+    id: WALLET, kind: 'user', currency: 'USD', balance: 0n, pending_debits: 0n, pending_credits: 0n, status: 'active', external_ref: 'customer-4812',
     metadata: { tier: 'gold' }, version: 0n, created_at: openedAt, updated_at: openedAt,
   };
   const envelope = cloudEvent('0193a5c2-7b1e-7a3c-9d41-5f2e8c1b0a01', 'account.created', WALLET, openedAt, accountEventData(account));
