@@ -177,8 +177,28 @@ BEGIN
 END;
 $$;
 
+-- The holds a one-round-trip batch planned against, as the writer's last commit left them: each
+-- still pending. Locked after the accounts (the order every writer uses: a hold's writers lock its
+-- accounts first), in id order. Fails with WL002 when one is no longer pending.
+CREATE FUNCTION lock_holds_as_planned(ids uuid[]) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  pending integer;
+BEGIN
+  WITH locked AS MATERIALIZED (
+    SELECT h.id, h.status FROM holds h WHERE h.id = ANY(ids) ORDER BY h.id FOR UPDATE
+  )
+  SELECT count(*) INTO pending FROM locked WHERE locked.status = 'pending';
+  IF pending <> cardinality(ids) THEN
+    RAISE EXCEPTION 'a hold of this batch changed since the service last wrote it'
+      USING ERRCODE = 'WL002';
+  END IF;
+  RETURN pending;
+END;
+$$;
+
 -- The one-round-trip batch: the planned rows' ids, balances, versions and pending sums, then
--- write_batch_v2's parameters.
+-- write_batch_v2's parameters, then the pending holds planned against.
 CREATE FUNCTION commit_planned_batch_v2(
   uuid[], numeric[], bigint[], numeric[], numeric[],
   timestamptz, timestamptz,
@@ -189,11 +209,15 @@ CREATE FUNCTION commit_planned_batch_v2(
   uuid[], text[], text[], uuid[], jsonb,
   text[], text[], smallint[], uuid[], json,
   integer,
-  uuid[], uuid[], numeric[], numeric[], jsonb, jsonb
+  uuid[], uuid[], numeric[], numeric[], jsonb, jsonb,
+  uuid[]
 ) RETURNS integer
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM lock_accounts_as_planned_v2($1, $2, $3, $4, $5);
+  IF cardinality($47) > 0 THEN
+    PERFORM lock_holds_as_planned($47);
+  END IF;
   RETURN write_batch_v2($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
     $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46);
 END;
@@ -206,7 +230,8 @@ DROP FUNCTION commit_planned_batch_v2(
   uuid[], text[], numeric[], text[], uuid[], uuid[], text[], jsonb,
   uuid[], uuid[], uuid[], text[], numeric[], numeric[], bigint[], uuid[], numeric[], bigint[],
   uuid[], text[], text[], uuid[], jsonb, text[], text[], smallint[], uuid[], json, integer,
-  uuid[], uuid[], numeric[], numeric[], jsonb, jsonb);
+  uuid[], uuid[], numeric[], numeric[], jsonb, jsonb, uuid[]);
+DROP FUNCTION lock_holds_as_planned(uuid[]);
 DROP FUNCTION write_batch_v2(
   timestamptz, timestamptz, uuid[], text[], text[], jsonb,
   uuid[], text[], numeric[], text[], uuid[], uuid[], text[], jsonb,

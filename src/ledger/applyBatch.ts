@@ -3,8 +3,8 @@ import { isServerError, classifyDatabaseError } from '../db/sqlstate.js';
 import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
 import { rememberAccounts } from './ledgerContext.js';
-import type { PostedLedgerTransaction } from './ledgerRows.js';
-import { holdIdsOf, isDecidedOnAccounts, namedAccountIds, reversedIdsOf, type LedgerOperation } from './operations.js';
+import type { HoldRow, PostedLedgerTransaction } from './ledgerRows.js';
+import { holdIdsOf, isPlannedOnRememberedRows, namedAccountIds, reversedIdsOf, type LedgerOperation } from './operations.js';
 import { rejected, type LedgerOutcome } from './outcomes.js';
 import { NO_REFERENCES, planBatch, type AccountState, type BatchPlan, type LockedReferences } from './planBatch.js';
 import { commitPlannedBatch } from './sql/commitPlannedBatch.js';
@@ -26,9 +26,9 @@ import { writeBatch } from './sql/writeBatch.js';
 // returns. When another writer changed a row or stored one of the keys meanwhile, the statement
 // fails having written nothing, and the batch takes two round trips on the same connection:
 // BEGIN with a lock that reads the rows and stored outcomes, then the write with COMMIT, each pair
-// pipelined (pg's `pipeline` option). Batches that act on holds or reverse transactions always
-// take two round trips: the holds and the reversed sums are read under the locks, never remembered.
-// Where that keeps happening, batches take two round trips at
+// pipelined (pg's `pipeline` option). Captures, voids and expiries of holds the partition created
+// take one round trip too (CommittedHolds); reversals always take two, reading what was already
+// reversed under the locks. Where that keeps happening, batches take two round trips at
 // once (OneRoundTripGate).
 //
 // The outbox trigger's NOTIFY goes out inside the transaction, once per batch: notifying after
@@ -53,17 +53,21 @@ const NO_TAKEN_REFS: ReadonlySet<string> = new Set();
 export async function applyBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<LedgerOutcome[]> {
   const now = context.clock.now();
   const lockIds = await accountsToLock(context, operations, now);
+  const holdIds = holdIdsOf(operations);
   const client = await context.pool.connect();
   let discardConnection = false;
   try {
-    const known = operations.every(isDecidedOnAccounts) ? context.committedAccounts.statesOf(lockIds) : undefined;
-    if (known && context.oneRoundTrip.admits()) {
-      const results = await applyInOneRoundTrip(context, client, operations, known, now);
+    const known = operations.every(isPlannedOnRememberedRows) ? context.committedAccounts.statesOf(lockIds) : undefined;
+    const knownHolds = known && context.committedHolds.statesOf(holdIds);
+    if (known && knownHolds && context.oneRoundTrip.admits()) {
+      const results = await applyInOneRoundTrip(context, client, operations, { accounts: known, holds: knownHolds }, now);
       if (results) return results;
+      context.committedHolds.forget(holdIds);
     }
     return await applyInTwoRoundTrips(context, client, operations, lockIds, now);
   } catch (error) {
     context.committedAccounts.forget(lockIds);
+    context.committedHolds.forget(holdIds);
     // A server's refusal leaves the connection outside any transaction (each path ends its own).
     // After anything else (a lost connection, a bug halfway) its state is unknown, and the next
     // batch must not inherit it.
@@ -79,19 +83,20 @@ async function applyInOneRoundTrip(
   context: LedgerContext,
   client: pg.PoolClient,
   operations: readonly LedgerOperation[],
-  known: Map<string, AccountState>,
+  known: { accounts: Map<string, AccountState>; holds: Map<string, HoldRow> },
   now: Date,
 ): Promise<LedgerOutcome[] | undefined> {
-  const plan = planBatch(operations, known, NO_TAKEN_REFS, now, context.settings);
+  const plan = planBatch(operations, known.accounts, NO_TAKEN_REFS, now, context.settings, { holds: known.holds, originals: new Map() });
   try {
-    await commitPipelined(client, plan, plan.results, [commitPlannedBatch(known, plan)]);
+    await commitPipelined(client, plan, plan.results, [commitPlannedBatch(known.accounts, plan, [...known.holds.keys()])]);
   } catch (error) {
     const failure = classifyDatabaseError(error).kind;
     if (!isServerError(error) || (failure !== 'rows_changed' && failure !== 'idempotency_race')) throw error;
     context.oneRoundTrip.recordFellBack();
     return undefined;
   }
-  context.committedAccounts.rememberCommit(known, plan);
+  context.committedAccounts.rememberCommit(known.accounts, plan);
+  context.committedHolds.rememberCommit(plan);
   context.oneRoundTrip.recordCommitted();
   return plan.results;
 }
@@ -134,6 +139,7 @@ async function applyInTwoRoundTrips(
   // A write the server refuses aborts the transaction, and COMMIT then ends it without committing.
   await commitPipelined(client, plan, results, [writeBatch(plan), COMMIT]);
   context.committedAccounts.rememberCommit(locked.accounts, plan);
+  context.committedHolds.rememberCommit(plan);
   return results;
 }
 

@@ -138,9 +138,12 @@ export function namedAccountIds(operation: LedgerOperation): string[] {
   }
 }
 
-/** Operations decided against account rows alone, which may be planned against remembered rows. */
-export function isDecidedOnAccounts(operation: LedgerOperation): boolean {
-  return operation.kind === 'deposit' || operation.kind === 'withdrawal' || operation.kind === 'transfer' || operation.kind === 'create_hold';
+/**
+ * Operations that may be planned against remembered rows: all but opening an account (its external
+ * ref is checked when locked) and reversing (the reversed sum is read when locked).
+ */
+export function isPlannedOnRememberedRows(operation: LedgerOperation): boolean {
+  return operation.kind !== 'open_account' && operation.kind !== 'reverse_transaction';
 }
 
 /** The holds a batch's operations act on (read and locked with its accounts). */
