@@ -158,6 +158,8 @@ describe('holds', () => {
     const beyond = new Date(Date.now() + 721 * 3_600_000).toISOString();
     assertInvalidFields(await createHold({ source_account_id: source, amount: '1', expires_at: beyond }), ['expires_at']);
     assertInvalidFields(await createHold({ source_account_id: source, amount: '1', expires_at: 'tomorrow' }), ['expires_at']);
+    const leapSecond = `${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}T23:59:60Z`;
+    assertInvalidFields(await createHold({ source_account_id: source, amount: '1', expires_at: leapSecond }), ['expires_at']);
     assertInvalidFields(await createHold({ source_account_id: source, amount: '0' }), ['amount']);
     assertInvalidFields(await createHold({ source_account_id: source, amount: '-5' }), ['amount']);
     assertInvalidFields(await createHold({ source_account_id: 'nope', amount: '5' }), ['source_account_id']);

@@ -82,7 +82,9 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
     const now = clock.now().getTime();
     if (expiresAt === undefined) return new Date(now + holds.ttlDefaultMs);
     const asked = new Date(expiresAt);
-    const why = asked.getTime() <= now ? 'must be in the future'
+    // JSON Schema's date-time admits a leap second (23:59:60), which no Date can hold.
+    const why = Number.isNaN(asked.getTime()) ? 'must be a date-time without a leap second'
+      : asked.getTime() <= now ? 'must be in the future'
       : asked.getTime() > now + holds.ttlMaxMs ? `must be at most ${holds.ttlMaxMs / 3_600_000} hours ahead` : undefined;
     if (why) throw ProblemError.of('validation_error', `expires_at ${why}`, { errors: [{ in: 'body', field: 'expires_at', message: why }] });
     return asked;
