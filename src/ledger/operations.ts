@@ -121,7 +121,11 @@ export function routingAccountId(operation: LedgerOperation): string {
   }
 }
 
-/** Every account an operation names, settlement accounts it does not name included only for existing holds and originals. */
+/**
+ * Every account an operation names: a hold's or a reversed transaction's accounts include a
+ * settlement account when they have one; the settlement account a deposit, a withdrawal or a hold
+ * for a withdrawal posts against is added by the writer (applyBatch).
+ */
 export function namedAccountIds(operation: LedgerOperation): string[] {
   switch (operation.kind) {
     case 'open_account':

@@ -10,7 +10,9 @@ import { balanceOverflow, PlanWork, resolveSides } from './planWork.js';
 
 // Decides every operation of a batch against the locked accounts, in order, with no I/O: the
 // outcome of each operation and the rows that the batch's one database transaction will write.
-// A rejected operation changes nothing, so its batch-mates see the state it found.
+// A rejected operation changes nothing, so its batch-mates see the state it found. Postings and
+// accounts are decided here, holds in planHolds.ts and reversals in planReversals.ts, all against
+// one working state (planWork.ts).
 
 /**
  * Renders a decided outcome as the response stored under its key: the channel's exact answer
