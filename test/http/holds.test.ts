@@ -204,6 +204,13 @@ describe('holds', () => {
     assert.equal(voidedAgain.status, 200);
     assert.equal(voidedAgain.raw, voided.raw);
     assert.deepEqual(await sums(source), { balance: '96', available_balance: '96', pending_debits: '0', pending_credits: '0' });
+
+    // A hold's answers are stored whole (its row changes later); a capture's by its transaction, rendered again.
+    const stored = async (key: string) => (await api.database.pool.query(
+      'SELECT status_code, response_body, transaction_id, posting_shape FROM idempotency_keys WHERE key = $1', [key])).rows[0];
+    assert.deepEqual(await stored(createKey), { status_code: 201, response_body: first.raw, transaction_id: null, posting_shape: 2 });
+    assert.deepEqual(await stored(voidKey), { status_code: 200, response_body: voided.raw, transaction_id: null, posting_shape: 2 });
+    assert.deepEqual(await stored(captureKey), { status_code: 201, response_body: null, transaction_id: captured.body.id, posting_shape: 2 });
   });
 
   test("an account's holds are listed newest first, as source or destination, by status, a page at a time", async () => {

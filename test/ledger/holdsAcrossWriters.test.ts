@@ -1,13 +1,14 @@
 // Proves holds stay correct with two writers of the same accounts (two LedgerContexts on one
 // database, as two replicas): captures and voids of one hold racing across them have one winner,
-// a writer whose remembered pending sums are stale never lets held money be spent, and the ledger
-// verifies sound afterwards.
+// a writer whose remembered pending sums are stale never lets held money be spent, two writers
+// expiring the same due holds expire each once, and the ledger verifies sound afterwards.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
 import { commitAndRespond } from '../../partitions/commitAndRespond.js';
+import { readDueHolds } from '../../src/ledger/sql/readDueHolds.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
@@ -86,5 +87,26 @@ test('a writer whose remembered pending sums are stale cannot spend what the oth
   assert.equal((await commitAndRespond(replicaB, [transfer(7n)]))[0]!.statusCode, 201);
   const row = await database.pool.query('SELECT balance::text, pending_debits::text FROM accounts WHERE id = $1', [source]);
   assert.deepEqual(row.rows[0], { balance: '90', pending_debits: '90' });
+  assert.deepEqual(describeViolations(await checkLedgerInvariants(database.pool)), []);
+});
+
+test('two writers sweeping the same due holds expire each once; the later expiry changes nothing', async () => {
+  const source = await openFunded(100n);
+  const destination = await openFunded(0n);
+  const holdIds = Array.from({ length: 5 }, () => newId());
+  const due = holdIds.map((holdId) => ({ ...createHold(source, destination, 10n, holdId), expiresAt: new Date(Date.now() - 1) }) as LedgerOperation);
+  assert.ok((await commitAndRespond(replicaA, due)).every((answer) => answer.statusCode === 201));
+  const found = (await readDueHolds(database.pool, new Date(), 500)).filter((hold) => holdIds.includes(hold.id));
+  assert.equal(found.length, 5);
+  const expiries = found.map((hold): LedgerOperation => ({
+    kind: 'expire_hold', holdId: hold.id, sourceAccountId: hold.source_account_id, destinationAccountId: hold.destination_account_id, idempotency: undefined,
+  }));
+  const answers = (await Promise.all([commitAndRespond(replicaA, expiries), commitAndRespond(replicaB, expiries)])).flat();
+  assert.equal(answers.filter((answer) => answer.statusCode === 200).length, 5);
+  assert.ok(answers.filter((answer) => answer.statusCode !== 200).every((answer) => answer.statusCode === 409));
+  const changes = await database.pool.query(`SELECT count(*)::int AS n FROM hold_changes WHERE status = 'expired' AND hold_id = ANY($1::uuid[])`, [holdIds]);
+  assert.equal(changes.rows[0].n, 5);
+  const row = await database.pool.query('SELECT pending_debits::text FROM accounts WHERE id = $1', [source]);
+  assert.equal(row.rows[0].pending_debits, '0');
   assert.deepEqual(describeViolations(await checkLedgerInvariants(database.pool)), []);
 });
