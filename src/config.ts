@@ -48,6 +48,9 @@ const EnvironmentSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
+  HOLD_TTL_MAX_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 720 }),
+  HOLD_TTL_DEFAULT_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 168 }),
+  HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 1_000, default: 1_000 }),
   IDEMPOTENCY_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 24 }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   EMBEDDED_POSTGRES_DIR: Type.String({ minLength: 1, default: '.data/postgres' }),
@@ -93,6 +96,7 @@ export interface Config {
   host: string;
   logLevel: string;
   idempotencyTtlMs: number;
+  holds: HoldSettings;
   databasePoolMax: number;
   embeddedPostgresDir: string;
   embeddedPostgresPort: number;
@@ -117,6 +121,15 @@ export interface Config {
   metricsPort: number | undefined;
   /** The same for the outbox relay process. */
   relayMetricsPort: number | undefined;
+}
+
+export interface HoldSettings {
+  /** How far ahead a hold's expires_at may be. */
+  ttlMaxMs: number;
+  /** A hold's lifetime when the request names no expires_at. */
+  ttlDefaultMs: number;
+  /** How often the sweep expires due holds: at most a second, so that they expire within 5 s. */
+  sweepIntervalMs: number;
 }
 
 /** How long the HTTP server waits for a client, and how many clients it holds at once. */
@@ -164,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: raw.HOST ?? (environment === 'production' ? '0.0.0.0' : '127.0.0.1'),
     logLevel: raw.LOG_LEVEL,
     idempotencyTtlMs: raw.IDEMPOTENCY_TTL_HOURS * HOUR_MS,
+    holds: holdSettings(raw),
     databasePoolMax: raw.DATABASE_POOL_MAX,
     embeddedPostgresDir: raw.EMBEDDED_POSTGRES_DIR,
     embeddedPostgresPort: raw.EMBEDDED_POSTGRES_PORT,
@@ -194,6 +208,17 @@ function metricsPort(name: string, given: string | undefined, environment: Envir
   const port = Number(given);
   if (port > 65535) throw new ConfigError(`${name} must be a port number (0 to 65535) or off`);
   return port;
+}
+
+function holdSettings(raw: Environment): HoldSettings {
+  if (raw.HOLD_TTL_DEFAULT_HOURS > raw.HOLD_TTL_MAX_HOURS) {
+    throw new ConfigError('HOLD_TTL_DEFAULT_HOURS must not be greater than HOLD_TTL_MAX_HOURS');
+  }
+  return {
+    ttlMaxMs: raw.HOLD_TTL_MAX_HOURS * HOUR_MS,
+    ttlDefaultMs: raw.HOLD_TTL_DEFAULT_HOURS * HOUR_MS,
+    sweepIntervalMs: raw.HOLD_SWEEP_INTERVAL_MS,
+  };
 }
 
 function httpLimits(raw: Environment): HttpLimits {

@@ -9,6 +9,7 @@ import { buildApp } from './http/app.js';
 import { readinessProblem } from './http/routes/health.js';
 import { latestMigrationName } from './db/migrations.js';
 import { storedResponses, type WriteResponse } from './http/writeResponses.js';
+import { startHoldExpirySweep, type HoldExpirySweep } from './ledger/holdExpirySweep.js';
 import { startIdempotencyPurge } from './ledger/idempotencyPurge.js';
 import { createLedgerContext } from './ledger/ledgerContext.js';
 import type { LedgerWriter } from './ledger/ledgerWriter.js';
@@ -27,6 +28,8 @@ export interface Service {
   logger: Logger;
   /** Where Prometheus scrapes this process; undefined when METRICS_PORT is off. */
   metricsUrl: string | undefined;
+  /** Expires due holds every HOLD_SWEEP_INTERVAL_MS; tests may sweep at once. */
+  holdExpiry: HoldExpirySweep;
   /** Stops accepting, answers what is queued, closes the pool. */
   close(): Promise<void>;
 }
@@ -82,16 +85,21 @@ export async function createService(
     environment: config.environment,
     httpLimits: config.http,
     metrics,
+    clock,
+    holds: config.holds,
   });
   const stopPurge = startIdempotencyPurge(pool, clock, logger);
+  const holdExpiry = startHoldExpirySweep(pool, writer, clock, config.holds.sweepIntervalMs, logger);
   return {
     app,
     pool,
     writer,
     logger,
     metricsUrl: metricsServer?.url,
+    holdExpiry,
     async close() {
       stopPurge();
+      await holdExpiry.stop();
       await metricsServer?.close();
       await app.close();
       logger.info('HTTP server closed');

@@ -3,7 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
-import type { Config, HttpLimits } from '../config.js';
+import type { Clock } from '../clock.js';
+import type { Config, HoldSettings, HttpLimits } from '../config.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
 import { observeHttp } from '../metrics/httpMetrics.js';
 import type { ServiceMetrics } from '../metrics/serviceMetrics.js';
@@ -20,6 +21,7 @@ import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { healthRoutes } from './routes/health.js';
+import { holdRoutes } from './routes/holds.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { serverLimitOptions } from './serverLimits.js';
 import { drainUnreadBodies } from './unreadBodyDrain.js';
@@ -40,6 +42,9 @@ export interface AppOptions {
   httpLimits: HttpLimits;
   /** Undefined: no request is measured (METRICS_PORT=off). */
   metrics?: ServiceMetrics;
+  /** "Now" for validating a hold's expiry: the write path's clock. */
+  clock: Clock;
+  holds: HoldSettings;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -110,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
     await v1.register(accountRoutes, { pool: options.pool, writer: options.writer, inFlight });
     await v1.register(transactionRoutes, { pool: options.pool, writer: options.writer, inFlight });
+    await v1.register(holdRoutes, { pool: options.pool, writer: options.writer, inFlight, clock: options.clock, holds: options.holds });
   });
   return app;
 }
