@@ -92,10 +92,10 @@ export class CaptureHold extends LedgerCommand {
   }
   async apply(model: Model, real: Real) {
     const hold = pick(model.holds, this.holdIndex);
-    const amount = hold && chosenAmount(this.choice, hold.amount, hold.amount);
-    const body = this.choice.kind === 'default' ? undefined : { amount: amount!.toString() };
+    const amount = hold ? chosenAmount(this.choice, hold.amount, hold.amount) : 1n;
+    const body = this.choice.kind === 'default' ? undefined : { amount: amount.toString() };
     const response = await post(real, model, `/v1/holds/${hold?.id ?? UNKNOWN_ID}/capture`, body, nextKey(model));
-    if (!hold || amount === undefined) return assertOutcome(response, rejection(404, 'hold_not_found'), this.toString());
+    if (!hold) return assertOutcome(response, rejection(404, 'hold_not_found'), this.toString());
     const status = statusNow(model, hold);
     const refusals = [...(status !== 'pending' ? [rejection(409, 'hold_not_pending')] : []), ...(amount > hold.amount ? [rejection(422, 'capture_exceeds_hold')] : [])];
     assertOutcome(response, refusals.length > 0 ? refusals : { status: 201 }, this.toString());

@@ -23,10 +23,10 @@ const SWEEP_INTERVAL_MS = 50;
 
 /** An index into a list (taken modulo its length), now and then one naming nothing. */
 const index = fc.oneof({ weight: 12, arbitrary: fc.nat(30) }, { weight: 1, arbitrary: fc.constant(-1) });
-const amount = fc.oneof(
-  { weight: 12, arbitrary: fc.bigInt({ min: 1n, max: 600n }) },
-  { weight: 1, arbitrary: fc.constantFrom(AMOUNT_MAX, 10n ** 20n) },
-);
+/** Balances stay far from the range's ends (the base model test covers those): no posting overflows. */
+const amount = fc.bigInt({ min: 1n, max: 600n });
+/** A hold may ask far more than any wallet has. */
+const holdAmount = fc.oneof({ weight: 12, arbitrary: amount }, { weight: 1, arbitrary: fc.constantFrom(AMOUNT_MAX, 10n ** 20n) });
 const expiry: fc.Arbitrary<Expiry> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: 'default' as const }) },
   { weight: 6, arbitrary: fc.integer({ min: 1_000, max: SHORT_EXPIRY_MAX_MS }).map((ms) => ({ kind: 'in' as const, ms })) },
@@ -44,9 +44,9 @@ const commands = fc.commands(
     fc.nat(1).map((currency) => new OpenAccount(currency)),
     fc.tuple(fc.constantFrom('deposit' as const, 'withdraw' as const), index, amount).map(([kind, wallet, value]) => new DepositOrWithdraw(kind, wallet, value)),
     fc.tuple(index, index, amount).map(([source, destination, value]) => new Transfer(source, destination, value)),
-    fc.tuple(index, fc.option(index, { freq: 3 }), amount, fc.option(fc.nat(1), { freq: 3 }), expiry)
+    fc.tuple(index, fc.option(index, { freq: 3 }), holdAmount, fc.option(fc.nat(1), { freq: 3 }), expiry)
       .map(([source, destination, value, currency, expires]) => new CreateHold(source, destination, value, currency, expires)),
-    fc.tuple(index, fc.option(index, { freq: 3 }), amount, fc.option(fc.nat(1), { freq: 3 }), expiry)
+    fc.tuple(index, fc.option(index, { freq: 3 }), holdAmount, fc.option(fc.nat(1), { freq: 3 }), expiry)
       .map(([source, destination, value, currency, expires]) => new CreateHold(source, destination, value, currency, expires)),
     fc.tuple(index, amountChoice).map(([hold, choice]) => new CaptureHold(hold, choice)),
     fc.tuple(index, amountChoice).map(([hold, choice]) => new CaptureHold(hold, choice)),
@@ -103,7 +103,7 @@ describe('holds and reversals against an in-memory model', () => {
         await fc.asyncModelRun(() => ({ model, real }), steps);
         await assertHoldsMatch(model, real);
       }),
-      { numRuns: SEQUENCES },
+      { numRuns: SEQUENCES, includeErrorInReport: true },
     );
     assert.deepEqual(describeViolations(await checkLedgerInvariants(api.database.pool)), []);
   });

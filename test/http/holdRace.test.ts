@@ -1,0 +1,133 @@
+// Proves that 50 concurrent captures and voids of one hold, spread over two service replicas on one
+// database, have exactly one winner (a 201 capture or a 200 void) while every other request gets
+// 409 hold_not_pending naming the winner's status; that the hold's money moved at most once and its
+// reservation was released once; for several holds, to a wallet and for a withdrawal, one after
+// the other and all at once; and that the ledger's invariants hold afterwards.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { settlementAccountId } from '../../src/ids.js';
+import { createService, type Service } from '../../src/service.js';
+import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
+import { fundedAccount, newKey, startTestService, TEST_API_KEY, type ApiResponse, type TestService } from '../support/service.js';
+
+const RACERS = 50;
+const HOLD_AMOUNT = 100n;
+const FUNDS = 1_000n;
+/** Holds raced one after the other, then this many all at once. */
+const HOLDS_IN_TURN = 4;
+const HOLDS_AT_ONCE = 4;
+
+interface RacedHold {
+  id: string;
+  source: string;
+  destination: string;
+}
+
+interface RaceResult {
+  winner: ApiResponse;
+  /** What the winner did: the hold's status afterwards. */
+  status: 'captured' | 'voided';
+  captured: bigint;
+}
+
+describe('captures and voids racing on one hold across two replicas', () => {
+  let api: TestService;
+  let second: Service;
+  before(async () => {
+    api = await startTestService({ PARTITIONS: '4' });
+    second = await createService(api.config, api.database.url, pino({ level: 'silent' }));
+  });
+  after(async () => {
+    await second.close();
+    await api.close();
+  });
+
+  function send(replica: Service, url: string, body: unknown): Promise<ApiResponse> {
+    return replica.app
+      .inject({
+        method: 'POST',
+        url,
+        headers: { 'x-service-api-key': TEST_API_KEY, 'content-type': 'application/json', 'idempotency-key': newKey() },
+        payload: JSON.stringify(body),
+      })
+      .then((response) => ({ status: response.statusCode, headers: response.headers, body: JSON.parse(response.body), raw: response.body }));
+  }
+
+  async function openHold(currency: string, toWallet: boolean): Promise<RacedHold> {
+    const source = await fundedAccount(api, currency, FUNDS);
+    const destination = toWallet ? await fundedAccount(api, currency, 0n) : settlementAccountId(currency);
+    const body = toWallet ? { source_account_id: source, destination_account_id: destination, amount: HOLD_AMOUNT.toString() } : { source_account_id: source, amount: HOLD_AMOUNT.toString() };
+    const created = await api.request('POST', '/v1/holds', { body, idempotencyKey: newKey() });
+    assert.equal(created.status, 201, created.raw);
+    assert.equal(created.body.destination_account_id, destination);
+    return { id: created.body.id, source, destination };
+  }
+
+  /** RACERS requests at once, alternating replicas; captures (of all, or of part) and voids interleaved. */
+  async function race(hold: RacedHold): Promise<RaceResult> {
+    const responses = await Promise.all(
+      Array.from({ length: RACERS }, (_, index) => {
+        const replica = index % 2 === 0 ? api.service : second;
+        if (index % 3 === 2) return send(replica, `/v1/holds/${hold.id}/void`, {});
+        const body = index % 3 === 0 ? {} : { amount: String(HOLD_AMOUNT - BigInt(index)) };
+        return send(replica, `/v1/holds/${hold.id}/capture`, body);
+      }),
+    );
+    const winners = responses.filter((response) => response.status === 201 || response.status === 200);
+    assert.equal(winners.length, 1, `one winner among ${responses.map((response) => `${response.status} ${response.body.code ?? ''}`).join(', ')}`);
+    const winner = winners[0]!;
+    const status = winner.status === 201 ? 'captured' : 'voided';
+    for (const response of responses) {
+      if (response === winner) continue;
+      assert.equal(response.status, 409, response.raw);
+      assert.equal(response.body.code, 'hold_not_pending', response.raw);
+      assert.equal(response.body.hold_status, status, response.raw);
+    }
+    if (status === 'captured') {
+      assert.equal(winner.body.hold_id, hold.id, winner.raw);
+      assert.equal(winner.body.type, hold.destination === settlementAccountId(winner.body.currency) ? 'withdrawal' : 'transfer', winner.raw);
+    } else {
+      assert.equal(winner.body.status, 'voided', winner.raw);
+    }
+    return { winner, status, captured: status === 'captured' ? BigInt(winner.body.amount) : 0n };
+  }
+
+  /** The hold's money moved once (or not at all) and its whole reservation was released, as both replicas read it. */
+  async function assertSettled(hold: RacedHold, result: RaceResult): Promise<void> {
+    for (const replica of [api.service, second]) {
+      const read = async (url: string) => JSON.parse((await replica.app.inject({ method: 'GET', url, headers: { 'x-service-api-key': TEST_API_KEY } })).body);
+      const source = await read(`/v1/accounts/${hold.source}`);
+      assert.deepEqual(
+        [source.balance, source.available_balance, source.pending_debits, source.pending_credits],
+        [String(FUNDS - result.captured), String(FUNDS - result.captured), '0', '0'],
+        `source of hold ${hold.id}`,
+      );
+      const destination = await read(`/v1/accounts/${hold.destination}`);
+      assert.equal(destination.pending_credits, '0', `destination of hold ${hold.id}`);
+      if (hold.destination !== settlementAccountId(destination.currency)) assert.equal(destination.balance, String(result.captured));
+      const stored = await read(`/v1/holds/${hold.id}`);
+      assert.deepEqual(
+        [stored.status, stored.captured_amount, stored.capture_transaction_id],
+        [result.status, String(result.captured), result.status === 'captured' ? result.winner.body.id : null],
+      );
+    }
+    const { rows } = await api.database.pool.query(`SELECT id FROM ledger_transactions WHERE hold_id = $1`, [hold.id]);
+    assert.deepEqual(rows.map((row) => row.id), result.status === 'captured' ? [result.winner.body.id] : [], 'a capture posts one transaction');
+  }
+
+  test('one hold after another: exactly one capture or void wins each', async () => {
+    for (let index = 0; index < HOLDS_IN_TURN; index++) {
+      const hold = await openHold('RCA', index % 2 === 0);
+      await assertSettled(hold, await race(hold));
+    }
+  });
+
+  test('several holds raced at once: exactly one winner each', async () => {
+    const holds: RacedHold[] = [];
+    for (let index = 0; index < HOLDS_AT_ONCE; index++) holds.push(await openHold('RCB', index % 2 === 1));
+    const results = await Promise.all(holds.map(race));
+    for (const [index, hold] of holds.entries()) await assertSettled(hold, results[index]!);
+    assert.deepEqual(describeViolations(await checkLedgerInvariants(api.database.pool)), []);
+  });
+});
