@@ -26,6 +26,8 @@ const CHECK_CONCURRENCY = 32;
 /** The relays catch up on a backlog within this once every fault is healed. */
 const EVENT_WAIT_MS = 60_000;
 const EXAMPLES_MAX = 5;
+/** From this many operations on, a run that applied no hold, capture or reversal lost its mix. */
+const MIXED_RUN_OPERATIONS_MIN = 100;
 
 export interface Bank {
   accounts: string[];
@@ -70,6 +72,7 @@ export interface CheckContext {
 export async function checkBank(context: CheckContext): Promise<BankReport> {
   const counts = countOutcomes(context.records);
   assertEveryOperationAnswered(context.records);
+  assertHoldsInTheMix(counts);
   assert.deepEqual(describeViolations(await checkLedgerInvariants(context.pool)), [], 'the verify invariants hold');
   await assertMoneyConserved(context);
   await assertAppliedExactlyOnce(context);
@@ -83,6 +86,14 @@ export async function checkBank(context: CheckContext): Promise<BankReport> {
 
 export function examples<T>(items: T[]): string {
   return `${items.length}: ${JSON.stringify(items.slice(0, EXAMPLES_MAX))}`;
+}
+
+/** A run long enough to have any mix had holds, captures and reversals applied among its transfers. */
+function assertHoldsInTheMix(counts: WorkloadCounts): void {
+  if (counts.sent < MIXED_RUN_OPERATIONS_MIN) return;
+  for (const kind of ['hold', 'capture', 'reversal'] as const) {
+    assert.ok((counts.appliedByKind[kind] ?? 0) > 0, `no ${kind} applied in ${counts.sent} operations: ${JSON.stringify(counts.appliedByKind)}`);
+  }
 }
 
 function assertEveryOperationAnswered(records: OperationRecord[]): void {

@@ -1,5 +1,5 @@
 import { TEST_API_KEY } from '../support/service.js';
-import { isExpectedAnswer, POSTING_KINDS, requestFor, type Operation } from './bankOperations.js';
+import { isExpectedAnswer, POSTING_KINDS, requestFor, type Operation, type OperationKind } from './bankOperations.js';
 
 export { operationGenerator, seededRandom, type Operation, type OperationKind } from './bankOperations.js';
 
@@ -61,6 +61,8 @@ export interface WorkloadCounts {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
+  /** Operations applied, by kind: the mix the run really had. */
+  appliedByKind: Partial<Record<OperationKind, number>>;
 }
 
 /** One attempt: the answer, or undefined when none came (connection error or timeout). */
@@ -178,6 +180,10 @@ export function countOutcomes(records: OperationRecord[]): WorkloadCounts {
     latencyP50Ms: percentile(0.5),
     latencyP99Ms: percentile(0.99),
     latencyMaxMs: latencies.at(-1) ?? 0,
+    appliedByKind: records.filter(applied).reduce<Partial<Record<OperationKind, number>>>((counts, { operation }) => {
+      counts[operation.kind] = (counts[operation.kind] ?? 0) + 1;
+      return counts;
+    }, {}),
   };
 }
 
