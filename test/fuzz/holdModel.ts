@@ -185,6 +185,21 @@ export async function assertHoldsMatch(model: Model, real: Real): Promise<void> 
   for (const hold of model.holds) await assertHoldMatches(hold, real);
 }
 
+/** Each wallet's list of holds (as source or destination), whole and by status, names the model's holds. */
+export async function assertHoldListsMatch(model: Model, real: Real): Promise<void> {
+  for (const wallet of model.wallets) {
+    const mine = model.holds.filter((hold) => hold.source === wallet || hold.destination === wallet);
+    for (const status of [undefined, 'pending', 'captured'] as const) {
+      const response = await real.api.request('GET', `/v1/accounts/${wallet.id}/holds?limit=500${status ? `&status=${status}` : ''}`);
+      assert.equal(response.status, 200, response.raw);
+      const listed = (response.body.data as Array<{ id: string; status: string }>).map(({ id, status: listedStatus }) => `${id} ${listedStatus}`);
+      const expected = mine.filter((hold) => status === undefined || hold.status === status).map((hold) => `${hold.id} ${hold.status}`);
+      assert.deepEqual(listed.sort(), expected.sort(), `holds of ${wallet.id}${status ? ` with status ${status}` : ''}`);
+      assert.equal(response.body.next_cursor, null);
+    }
+  }
+}
+
 export async function assertHoldMatches(hold: ModelHold, real: Real): Promise<void> {
   const response = await real.api.request('GET', `/v1/holds/${hold.id}`);
   assert.equal(response.status, 200, response.raw);

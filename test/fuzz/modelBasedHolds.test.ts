@@ -2,16 +2,17 @@
 // captures, voids, expiries through a moved clock, full, partial, default and excessive reversals
 // of every kind of transaction, mixed with deposits, withdrawals, transfers, replays and key reuses,
 // every account's balance, version, pending sums and available balance always equal an in-memory
-// model's, every hold's status and capture too, and the ledger's invariants hold at the end.
+// model's, every hold's status and capture too (and each wallet's list of holds), and the ledger's
+// invariants hold at the end; and that a hold creation repeated after its expiry replays its answer.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { AMOUNT_MAX } from '../../src/money.js';
 import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { newKey, startTestService, type TestService } from '../support/service.js';
 import { CaptureHold, CreateHold, ExpireHolds, Reverse, SHORT_EXPIRY_MAX_MS, VoidHold, type AmountChoice, type Expiry } from './holdAndReversalCommands.js';
 import { DepositOrWithdraw, type LedgerCommand, OpenAccount, Replay, ReuseKey, Transfer } from './holdCommands.js';
-import { assertHoldsMatch, ManualClock, type Model } from './holdModel.js';
+import { assertHoldListsMatch, assertHoldsMatch, ManualClock, type Model } from './holdModel.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const SEQUENCES = Math.max(1, Math.ceil(RUNS / 4));
@@ -102,11 +103,29 @@ describe('holds and reversals against an in-memory model', () => {
         for (const step of OPENING) await step.run(model, real);
         await fc.asyncModelRun(() => ({ model, real }), steps);
         await assertHoldsMatch(model, real);
+        await assertHoldListsMatch(model, real);
       }),
       // A failing sequence is reported as found: shrinking it re-runs dozens of sequences, each
       // waiting for sweeps, past the test file's time limit.
       { numRuns: SEQUENCES, includeErrorInReport: true, endOnFailure: true },
     );
     assert.deepEqual(describeViolations(await checkLedgerInvariants(api.database.pool)), []);
+  });
+
+  // KNOWN BUG: the route checks expires_at against the clock before it looks the key up, so the
+  // repeat is answered 400 "expires_at must be in the future" instead of the stored 201.
+  test('a hold creation sent again with its key after its expires_at has passed replays the first answer', async () => {
+    const opened = await api.request('POST', '/v1/accounts', { body: { currency: 'HREPLAY' }, idempotencyKey: newKey() });
+    const funded = await api.request('POST', '/v1/transactions/deposit', { body: { account_id: opened.body.id, amount: '100' }, idempotencyKey: newKey() });
+    assert.equal(funded.status, 201, funded.raw);
+    const body = { source_account_id: opened.body.id, amount: '40', expires_at: new Date(clock.nowMs() + 60_000).toISOString() };
+    const key = newKey();
+    const first = await api.request('POST', '/v1/holds', { body, idempotencyKey: key });
+    assert.equal(first.status, 201, first.raw);
+    clock.advanceTo(clock.nowMs() + 60_001);
+    const repeat = await api.request('POST', '/v1/holds', { body, idempotencyKey: key });
+    assert.equal(repeat.status, 201, repeat.raw);
+    assert.equal(repeat.raw, first.raw);
+    assert.equal(repeat.headers['idempotent-replayed'], 'true');
   });
 });
