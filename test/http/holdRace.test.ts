@@ -2,7 +2,8 @@
 // database, have exactly one winner (a 201 capture or a 200 void) while every other request gets
 // 409 hold_not_pending naming the winner's status; that the hold's money moved at most once and its
 // reservation was released once; for several holds, to a wallet and for a withdrawal, one after
-// the other and all at once; and that the ledger's invariants hold afterwards.
+// the other and all at once; that 50 concurrent reversals of one transaction over both replicas
+// never reverse more than it moved; and that the ledger's invariants hold afterwards.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
@@ -17,6 +18,9 @@ const FUNDS = 1_000n;
 /** Holds raced one after the other, then this many all at once. */
 const HOLDS_IN_TURN = 4;
 const HOLDS_AT_ONCE = 4;
+/** Each racing partial reversal asks this much of a transaction of REVERSED_AMOUNT: exactly REVERSED_AMOUNT / PART may succeed. */
+const REVERSED_AMOUNT = 100n;
+const PART = 10n;
 
 interface RacedHold {
   id: string;
@@ -128,6 +132,38 @@ describe('captures and voids racing on one hold across two replicas', () => {
     for (let index = 0; index < HOLDS_AT_ONCE; index++) holds.push(await openHold('RCB', index % 2 === 1));
     const results = await Promise.all(holds.map(race));
     for (const [index, hold] of holds.entries()) await assertSettled(hold, results[index]!);
+    assert.deepEqual(describeViolations(await checkLedgerInvariants(api.database.pool)), []);
+  });
+
+  test('reversals racing on one transaction never reverse more than it moved', async () => {
+    for (const partial of [true, false]) {
+      const source = await fundedAccount(api, 'RCC', FUNDS);
+      const destination = await fundedAccount(api, 'RCC', 0n);
+      const transfer = await api.request('POST', '/v1/transactions/transfer', {
+        body: { source_account_id: source, destination_account_id: destination, amount: REVERSED_AMOUNT.toString() },
+        idempotencyKey: newKey(),
+      });
+      assert.equal(transfer.status, 201, transfer.raw);
+      // Partial: each asks for PART; otherwise each asks for whatever is left.
+      const responses = await Promise.all(
+        Array.from({ length: RACERS }, (_, index) =>
+          send(index % 2 === 0 ? api.service : second, `/v1/transactions/${transfer.body.id}/reverse`, partial ? { amount: PART.toString() } : {}),
+        ),
+      );
+      const posted = responses.filter((response) => response.status === 201);
+      for (const response of responses) {
+        if (response.status === 201) continue;
+        assert.equal(response.status, 422, response.raw);
+        assert.equal(response.body.code, 'reversal_exceeds_original', response.raw);
+      }
+      const reversed = posted.reduce((sum, response) => sum + BigInt(response.body.amount), 0n);
+      assert.equal(reversed, REVERSED_AMOUNT, `reversed in ${posted.length} reversals`);
+      assert.equal(posted.length, partial ? Number(REVERSED_AMOUNT / PART) : 1);
+      const original = await api.request('GET', `/v1/transactions/${transfer.body.id}`);
+      assert.equal(original.body.reversed_amount, REVERSED_AMOUNT.toString());
+      assert.equal((await api.request('GET', `/v1/accounts/${source}`)).body.balance, FUNDS.toString());
+      assert.equal((await api.request('GET', `/v1/accounts/${destination}`)).body.balance, '0');
+    }
     assert.deepEqual(describeViolations(await checkLedgerInvariants(api.database.pool)), []);
   });
 });
