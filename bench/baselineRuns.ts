@@ -1,11 +1,10 @@
-import { CpuMeter } from './cpu.js';
-import { countLedgerTransactions, settleDatabase, type LedgerSchema } from './database.js';
-import { startBaseline, type BaselineSamples } from './pgbench.js';
+import type { LedgerSchema } from './database.js';
+import type { BaselineSamples } from './pgbench.js';
+import { measurePgbench, tryPgbench } from './pgbenchMeasurement.js';
 import { note } from './progress.js';
 import type { Measurement } from './results.js';
-import { processGroups, readStatements, startStatementStats, type RunContext } from './runContext.js';
-import { PLAIN_VARIANTS, type BaselineKind, type BaselineTables, type PlainVariant } from './transferScripts.js';
-import { WaitSampler } from './waitEvents.js';
+import type { RunContext } from './runContext.js';
+import { PLAIN_VARIANTS, transferScriptFile, type BaselineKind, type BaselineTables, type PlainVariant } from './transferScripts.js';
 
 // The pgbench baselines of a run, per kind (uniform, hot): first the plain tables, each script
 // variant (transferScripts.ts) at the client count that gives it the most throughput on this
@@ -40,20 +39,21 @@ export async function runBaselines(context: RunContext, samples: BaselineSamples
 
 /** Short unmeasured runs of the plain baseline at each client count, as its engineer would tune it. */
 async function sweepClients(context: RunContext, samples: BaselineSamples, kind: BaselineKind, variant: PlainVariant) {
-  const { settings, database } = context;
+  const { settings } = context;
   const seconds = settings.quick ? CLIENT_SWEEP_SECONDS_QUICK : CLIENT_SWEEP_SECONDS;
-  const counts = [...new Set([...PLAIN_CLIENT_COUNTS, settings.connections])].sort((a, b) => a - b);
+  const script = transferScriptFile({ kind, tables: 'plain', variant, accounts: settings.accounts });
   const sweep: Array<{ clients: number; transactionsPerSecond: number }> = [];
-  for (const clients of counts) {
-    await settleDatabase(database.url);
-    const running = await startBaseline({
-      binary: context.pgbench, databaseUrl: database.url, kind, tables: 'plain', variant, accounts: settings.accounts, clients,
-      durationSeconds: seconds, samples, label: `plain tables ${kind}, ${variant}, ${clients} clients (client sweep, not measured)`,
-    });
-    sweep.push({ clients, transactionsPerSecond: (await running.result).transactionsPerSecond });
+  for (const clients of plainClientCounts(settings.connections)) {
+    const label = `plain tables ${kind}, ${variant}, ${clients} clients (client sweep, not measured)`;
+    sweep.push({ clients, transactionsPerSecond: await tryPgbench(context, samples, { script, clients, label }, seconds) });
   }
   note(`plain ${kind}, ${variant}: ${sweep.map((s) => `${s.clients} clients ${s.transactionsPerSecond} tps`).join(', ')}`);
   return sweep;
+}
+
+/** The client counts a plain baseline tries: the usual ones and BENCH_CONNECTIONS. */
+export function plainClientCounts(connections: number): number[] {
+  return [...new Set([...PLAIN_CLIENT_COUNTS, connections])].sort((a, b) => a - b);
 }
 
 interface BaselineRun {
@@ -64,27 +64,15 @@ interface BaselineRun {
 }
 
 async function measureBaseline(context: RunContext, samples: BaselineSamples, run: BaselineRun): Promise<Measurement> {
-  const { settings, database } = context;
+  const { settings } = context;
   const { kind, tables, variant, clients } = run;
-  await settleDatabase(database.url);
-  const before = await countLedgerTransactions(database.url, SCHEMA_OF[tables]);
-  const sampler = await WaitSampler.start(database.url, 'pgbench');
-  const meter = await CpuMeter.start(processGroups(database, {}));
-  const statementsSince = await startStatementStats(context);
-  const running = await startBaseline({
-    binary: context.pgbench, databaseUrl: database.url, kind, tables, variant, accounts: settings.accounts, clients,
-    durationSeconds: settings.durationSeconds, samples,
+  const figures = await measurePgbench(context, samples, {
+    script: transferScriptFile({ kind, tables, variant, accounts: settings.accounts }), clients, schema: SCHEMA_OF[tables],
     label: `baseline pgbench ${kind} transfer, ${tables === 'plain' ? `plain tables, ${variant}` : 'project schema'}, ${clients} clients`,
   });
-  meter.addGroup('pgbench', running.pid);
-  const pgbench = await running.result;
-  const cpuPercent = await meter.stop();
-  const waits = await sampler.stop();
-  const statements = await readStatements(database, statementsSince);
-  const written = (await countLedgerTransactions(database.url, SCHEMA_OF[tables])) - before;
   return {
     scenario: kind === 'uniform' ? 1 : 2, name: `${kind} transfer`, system: 'pgbench', serviceConfiguration: '', baselineTables: tables,
-    connections: clients, durationSeconds: settings.durationSeconds, throughput: pgbench.transactionsPerSecond,
-    pgbench, cpuPercent, waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: pgbench.transactions,
+    connections: clients, durationSeconds: settings.durationSeconds, throughput: figures.pgbench.transactionsPerSecond,
+    ...figures, ledgerTransactionsExpected: figures.pgbench.transactions,
   };
 }

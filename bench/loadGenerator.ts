@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
-import { nextRequest, requestHeaders, type HttpScenarioKind } from './loadScenarios.js';
+import { authorizeCaptureRequests } from './holdSequence.js';
+import { isSequenceKind, nextRequest, requestHeaders, type HttpScenarioKind, type LoadKind } from './loadScenarios.js';
 import { runPaced, type PacedOutcome } from './pacedLoad.js';
 
 // The load generator, run as its own process (forked by loadClient.ts) so that it never shares an
@@ -10,7 +11,7 @@ import { runPaced, type PacedOutcome } from './pacedLoad.js';
 export interface LoadJob {
   url: string;
   apiKey: string;
-  kind: HttpScenarioKind;
+  kind: LoadKind;
   accounts: number;
   connections: number;
   durationSeconds: number;
@@ -29,6 +30,8 @@ export interface LoadResult {
   timeouts: number;
   /** Successful responses per second. */
   requestsPerSecond: number;
+  /** Sequence scenarios only (authorize then capture): sequences whose last request answered 2xx. */
+  sequencesCompleted?: number;
   /**
    * Latency of successful responses, in milliseconds, from the raw samples (µs precision). At a fixed
    * rate it runs from each request's scheduled send time.
@@ -54,7 +57,8 @@ const FAILURE_BODY_KEPT_CHARS = 300;
 
 function run(job: LoadJob): Promise<LoadResult> {
   if (!job.overallRate) return runAutocannon(job);
-  const paced = runPaced({ ...job, overallRate: job.overallRate }, {
+  if (isSequenceKind(job.kind)) return Promise.reject(new Error(`${job.kind} runs as fast as the service answers only: the paced load sends independent requests`));
+  const paced = runPaced({ ...job, kind: job.kind, overallRate: job.overallRate }, {
     timeoutSeconds: REQUEST_TIMEOUT_SECONDS,
     failureBodyKeptChars: FAILURE_BODY_KEPT_CHARS,
     onTick: (tick) => process.send!(tick),
@@ -68,26 +72,28 @@ function runAutocannon(job: LoadJob): Promise<LoadResult> {
   let second = 0;
   let tickSucceeded = 0;
   let tickFailed = 0;
+  const sequence = isSequenceKind(job.kind);
+  let pairsCompleted = 0;
   let finish: (error: Error | null, result: autocannon.Result) => void = () => {};
   const done = new Promise<LoadResult>((resolve, reject) => {
-    finish = (error, result) => (error ? reject(error) : resolve(summarize(result, latencies, firstFailure)));
+    finish = (error, result) => {
+      if (error) return reject(error);
+      const summary = summarize(result, latencies, firstFailure);
+      resolve(sequence ? { ...summary, sequencesCompleted: pairsCompleted } : summary);
+    };
   });
+  const onFailure = (status: number, body: string) => {
+    if (status >= 300 && firstFailure === undefined) firstFailure = `${status} ${body.slice(0, FAILURE_BODY_KEPT_CHARS)}`;
+  };
+  const requests = isSequenceKind(job.kind)
+    ? authorizeCaptureRequests(job.accounts, job.apiKey, { onFailure, onPairCompleted: () => pairsCompleted++ })
+    : [independentRequests(job.kind, job.accounts, job.apiKey, onFailure)];
   const instance = autocannon({
     url: job.url,
     connections: job.connections,
     duration: job.durationSeconds,
     timeout: REQUEST_TIMEOUT_SECONDS,
-    requests: [
-      {
-        setupRequest: (request: autocannon.Request): autocannon.Request => {
-          const next = nextRequest(job.kind, job.accounts);
-          return { ...request, ...next, body: next.body ?? '', headers: requestHeaders(next, job.apiKey) };
-        },
-        onResponse: (status: number, body: string) => {
-          if (status >= 300 && firstFailure === undefined) firstFailure = `${status} ${body.slice(0, FAILURE_BODY_KEPT_CHARS)}`;
-        },
-      },
-    ],
+    requests,
   }, (error, result) => finish(error, result));
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) {
@@ -105,6 +111,17 @@ function runAutocannon(job: LoadJob): Promise<LoadResult> {
     tickFailed = 0;
   });
   return done;
+}
+
+/** One request list entry that draws a new, independent request each time. */
+function independentRequests(kind: HttpScenarioKind, accounts: number, apiKey: string, onFailure: (status: number, body: string) => void): autocannon.Request {
+  return {
+    setupRequest: (request: autocannon.Request): autocannon.Request => {
+      const next = nextRequest(kind, accounts);
+      return { ...request, ...next, body: next.body ?? '', headers: requestHeaders(next, apiKey) };
+    },
+    onResponse: onFailure,
+  };
 }
 
 function summarize(result: autocannon.Result, latencies: number[], firstFailure: string | undefined): LoadResult {

@@ -6,6 +6,18 @@ import { accountId, AMOUNT_MAX, CURRENCY, MERCHANT_NUMBER } from './accounts.js'
 
 export type HttpScenarioKind = 'uniform' | 'hot' | 'deposit_withdraw' | 'mixed';
 
+/**
+ * A scenario whose requests depend on the answers before them: each connection loops over
+ * POST /v1/holds, then POST /v1/holds/{the answer's id}/capture (holdSequence.ts).
+ */
+export type SequenceScenarioKind = 'authorize_capture';
+
+export type LoadKind = HttpScenarioKind | SequenceScenarioKind;
+
+export function isSequenceKind(kind: LoadKind): kind is SequenceScenarioKind {
+  return kind === 'authorize_capture';
+}
+
 export interface HttpRequest {
   method: 'GET' | 'POST';
   path: string;
@@ -60,4 +72,21 @@ function transfer(source: number, destination: number): HttpRequest {
 function depositOrWithdrawal(number: number, verb: 'deposit' | 'withdraw'): HttpRequest {
   const body = { account_id: accountId(number), amount: String(randomInt(1, AMOUNT_MAX + 1)), currency: CURRENCY };
   return { method: 'POST', path: `/v1/transactions/${verb}`, body: JSON.stringify(body) };
+}
+
+/** A hold on a random account for a random other account, as the authorize-then-capture scenario's first step. */
+export function holdRequest(accounts: number): HttpRequest {
+  const source = randomInt(1, accounts + 1);
+  const body = {
+    source_account_id: accountId(source),
+    destination_account_id: accountId(otherAccount(source, accounts)),
+    amount: String(randomInt(1, AMOUNT_MAX + 1)),
+    currency: CURRENCY,
+  };
+  return { method: 'POST', path: '/v1/holds', body: JSON.stringify(body) };
+}
+
+/** The capture of a hold's whole amount (no `amount`: the API captures all of it). */
+export function captureRequest(holdId: string): HttpRequest {
+  return { method: 'POST', path: `/v1/holds/${encodeURIComponent(holdId)}/capture`, body: '{}' };
 }

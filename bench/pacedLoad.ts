@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { LoadJob, LoadTick } from './loadGenerator.js';
-import { accountRead, nextRequest, requestHeaders, type HttpRequest } from './loadScenarios.js';
+import { accountRead, nextRequest, requestHeaders, type HttpRequest, type HttpScenarioKind } from './loadScenarios.js';
 
 // An open-loop load at an even pace, for the rate-limited runs. autocannon's rate is a per-second
 // quota per connection, sent as fast as it can and then idle until the next second: the latency it
@@ -39,7 +39,8 @@ export interface PacedOptions {
   onTick(tick: LoadTick): void;
 }
 
-export function runPaced(job: LoadJob & { overallRate: number }, options: PacedOptions): Promise<PacedOutcome> {
+/** Independent requests only: a sequence's next request waits for an answer, which an open loop does not. */
+export function runPaced(job: LoadJob & { kind: HttpScenarioKind; overallRate: number }, options: PacedOptions): Promise<PacedOutcome> {
   const origin = new URL(job.url);
   // FIFO keeps every connection in use, so none sits idle long enough for the server's keep-alive
   // timeout to close it under a request.

@@ -4,10 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Progress, note } from './progress.js';
-import { transferScript, type BaselineKind, type BaselineTables, type PlainVariant } from './transferScripts.js';
 
-// Runs the baseline's transfer script (transferScripts.ts) with pgbench against the same database,
-// one plain SQL database transaction per transfer, and reads pgbench's report.
+// Runs a baseline's pgbench script (transferScripts.ts, holdScripts.ts) against the same database,
+// plain SQL database transactions, and reads pgbench's report.
 
 export interface BaselineSamples {
   /** A request fingerprint the service stored, so the baseline writes as many bytes. */
@@ -31,18 +30,16 @@ export interface RunningBaseline {
 export async function startBaseline(options: {
   binary: string;
   databaseUrl: string;
-  kind: BaselineKind;
-  tables: BaselineTables;
-  variant: PlainVariant;
-  accounts: number;
+  /** The script's text and a file name for it (pgbench's report names the file). */
+  script: { name: string; text: string };
   clients: number;
   durationSeconds: number;
   samples: BaselineSamples;
   label: string;
 }): Promise<RunningBaseline> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'ledger-bench-pgbench-'));
-  const scriptPath = path.join(folder, `transfer-${options.tables}-${options.variant}-${options.kind}.sql`);
-  await writeFile(scriptPath, transferScript(options));
+  const scriptPath = path.join(folder, `${options.script.name}.sql`);
+  await writeFile(scriptPath, options.script.text);
   const child = spawn(options.binary, [
     '--no-vacuum', '--protocol=prepared', '--report-per-command', '--progress=1',
     `--client=${options.clients}`, `--jobs=${Math.min(options.clients, os.cpus().length)}`, `--time=${options.durationSeconds}`,

@@ -18,6 +18,15 @@ import { withClient } from './database.js';
 // here), the account columns a transfer never reads, and the outbox's second key: its event id
 // (a time-ordered UUID) is the primary key and gives the delivery order, one index fewer per row.
 // Accounts keep free room on each page (fillfactor) so a balance update stays a HOT update.
+//
+// Holds (authorize, then capture) add what the same engineer would add for them: pending sums on
+// the accounts, whose CHECK makes "available" (balance - pending_debits) the amount a wallet can
+// neither spend nor reserve beyond; a holds table with its foreign keys, CHECKs and the indexes of
+// the reads (an account's holds as source and as destination, the expiry sweep's pending holds by
+// expires_at); the append-only hold changes, one per hold and state; the ledger transaction naming
+// the hold it captured. A hold's capture_transaction_id has no foreign key: the capture stamps it
+// in the statement that claims the hold, before the ledger transaction exists, and the
+// transaction's hold_id is the reference the database keeps.
 
 export const PLAIN_SCHEMA = 'baseline';
 
@@ -30,10 +39,35 @@ CREATE TABLE baseline.accounts (
   currency    text NOT NULL,
   balance     numeric(38, 0) NOT NULL,
   version     bigint NOT NULL,
+  pending_debits   numeric(38, 0) NOT NULL DEFAULT 0 CHECK (pending_debits >= 0),
+  pending_credits  numeric(38, 0) NOT NULL DEFAULT 0 CHECK (pending_credits >= 0),
   created_at  timestamptz NOT NULL,
   updated_at  timestamptz NOT NULL,
-  CHECK (kind <> 'user' OR balance >= 0)
+  -- No wallet spends or reserves more than it has: with no hold pending, its balance stays >= 0.
+  CHECK (kind <> 'user' OR balance - pending_debits >= 0)
 ) WITH (fillfactor = 70);
+
+CREATE TABLE baseline.holds (
+  id                      uuid PRIMARY KEY,
+  status                  text NOT NULL CHECK (status IN ('pending', 'captured', 'voided', 'expired')),
+  source_account_id       uuid NOT NULL REFERENCES baseline.accounts (id),
+  destination_account_id  uuid NOT NULL REFERENCES baseline.accounts (id),
+  amount                  numeric(38, 0) NOT NULL CHECK (amount > 0),
+  captured_amount         numeric(38, 0) NOT NULL DEFAULT 0 CHECK (captured_amount >= 0 AND captured_amount <= amount),
+  currency                text NOT NULL,
+  expires_at              timestamptz NOT NULL,
+  capture_transaction_id  uuid,
+  description             text,
+  metadata                jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at              timestamptz NOT NULL,
+  updated_at              timestamptz NOT NULL,
+  CHECK (source_account_id <> destination_account_id),
+  CHECK ((status = 'captured') = (capture_transaction_id IS NOT NULL))
+);
+-- An account's holds, newest first, as source or as destination; the expiry sweep's due holds.
+CREATE INDEX ON baseline.holds (source_account_id, created_at DESC, id DESC);
+CREATE INDEX ON baseline.holds (destination_account_id, created_at DESC, id DESC);
+CREATE INDEX ON baseline.holds (expires_at) WHERE status = 'pending';
 
 CREATE TABLE baseline.ledger_transactions (
   id                      uuid PRIMARY KEY,
@@ -44,6 +78,7 @@ CREATE TABLE baseline.ledger_transactions (
   destination_account_id  uuid NOT NULL REFERENCES baseline.accounts (id),
   description             text,
   metadata                jsonb NOT NULL DEFAULT '{}'::jsonb,
+  hold_id                 uuid REFERENCES baseline.holds (id),
   created_at              timestamptz NOT NULL
 );
 
@@ -59,6 +94,17 @@ CREATE TABLE baseline.ledger_entries (
   UNIQUE (account_id, sequence)
 );
 CREATE INDEX ON baseline.ledger_entries (transaction_id);
+
+-- Every state a hold takes, appended: keyed by hold and state, and a hold leaves pending once.
+CREATE TABLE baseline.hold_changes (
+  hold_id         uuid NOT NULL REFERENCES baseline.holds (id),
+  status          text NOT NULL CHECK (status IN ('pending', 'captured', 'voided', 'expired')),
+  amount          numeric(38, 0) NOT NULL CHECK (amount >= 0),
+  transaction_id  uuid REFERENCES baseline.ledger_transactions (id),
+  created_at      timestamptz NOT NULL,
+  PRIMARY KEY (hold_id, status)
+);
+CREATE UNIQUE INDEX ON baseline.hold_changes (hold_id) WHERE status <> 'pending';
 
 CREATE TABLE baseline.outbox (
   event_id         uuid PRIMARY KEY,

@@ -15,6 +15,7 @@ export interface RelayProcess {
 }
 
 export function startRelayProcess(environment: Record<string, string>): RelayProcess {
-  const { pid, output, stop } = startNodeProcess(RELAY_ENTRY, { SECRET_KEY: BENCH_SECRET_KEY, ...environment });
+  // Metrics on, as deployed, each relay on a free port of its own: two relays run at once.
+  const { pid, output, stop } = startNodeProcess(RELAY_ENTRY, { SECRET_KEY: BENCH_SECRET_KEY, RELAY_METRICS_PORT: '0', ...environment });
   return { pid, output, stop };
 }

@@ -1,8 +1,10 @@
+import { SERVICE_CONFIGURATIONS } from './plan.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import { headlineBaselines } from './headlineBaseline.js';
+import { baselineMeasurementName, headlineBaselines } from './headlineBaseline.js';
+import { pairLines } from './holdReport.js';
 import { relayChartBars, relayTableRows, relayTargetLines } from './relayReport.js';
 import type { BenchReport, Measurement } from './results.js';
 
@@ -40,7 +42,7 @@ export function formatTable(report: BenchReport): string {
   if (report.relay) rows.push(...relayTableRows(report.relay));
   const lines = [...aligned([header, ...rows])];
   if (report.relay) lines.push('', ...relayTargetLines(report.relay));
-  lines.push('', ...baselineLines(report.measurements), ...stallLines(report.measurements), '');
+  lines.push('', ...baselineLines(report.measurements), ...pairLines(report.measurements), ...stallLines(report.measurements), '');
   for (const service of report.services) {
     const rss = service.peakRssBytes === undefined ? 'n/a' : `${(service.peakRssBytes / MEBIBYTE).toFixed(0)} MiB`;
     lines.push(`service ${service.configuration}: peak RSS (VmHWM) ${rss}, ${service.threads ?? '?'} threads, exit code ${service.exitCode}`);
@@ -76,7 +78,7 @@ function versusBase(m: Measurement): string {
 function baselineLines(measurements: Measurement[]): string[] {
   return measurements.flatMap((m) => (m.clientSweep
     ? [`${m.scenario} ${m.name} [pgbench plain, ${m.plainVariant}]: measured at ${m.connections} clients, the fastest of ` +
-       m.clientSweep.map((tried) => `${tried.clients} (${tried.transactionsPerSecond.toLocaleString('en-US')} tps)`).join(', ') +
+       m.clientSweep.map((tried) => `${tried.variant ? `${tried.variant} ` : ''}${tried.clients} (${tried.transactionsPerSecond.toLocaleString('en-US')} tps)`).join(', ') +
        (m.headlineBaseline ? '; the faster plain variant: vs base divides by it' : '')]
     : []));
 }
@@ -133,10 +135,11 @@ async function renderChart(report: BenchReport): Promise<string> {
   const values = report.measurements
     .filter((m) => m.system === 'service' && m.targetRate === undefined)
     .flatMap((m) => {
-      const label = `${m.scenario} ${m.name}${m.serviceConfiguration === 'inline' ? '' : ` (${m.serviceConfiguration})`}`;
+      const label = `${m.scenario} ${m.name}${m.serviceConfiguration === SERVICE_CONFIGURATIONS[0]!.name ? '' : ` (${m.serviceConfiguration})`}`;
       const bars = [{ scenario: label, system: 'service over HTTP', throughput: m.throughput }];
-      const baseline = m.baseline && baselines.get(`${m.baseline} transfer`);
-      if (baseline) bars.push({ scenario: label, system: `pgbench ${m.baseline} transfer, plain tables, ${baseline.plainVariant}`, throughput: baseline.throughput });
+      const name = m.baseline && baselineMeasurementName(m.baseline);
+      const baseline = name && baselines.get(name);
+      if (baseline) bars.push({ scenario: label, system: `pgbench ${name}, plain tables, ${baseline.plainVariant}`, throughput: baseline.throughput });
       return bars;
     })
     .concat(report.relay ? relayChartBars(report.relay) : []);
@@ -144,7 +147,7 @@ async function renderChart(report: BenchReport): Promise<string> {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Wallet ledger: writes per second, service vs pgbench baseline',
-      subtitle: `baseline: pgbench on plain tables, one SQL transaction per transfer, the faster of its two lock variants; ${report.settings.connections} HTTP connections, ${report.settings.durationSeconds} s each, ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.startedAt.slice(0, 10)}`,
+      subtitle: `baseline: pgbench on plain tables, one SQL transaction per transfer (per step of a pair in 6), the faster of its two lock variants; ${report.settings.connections} HTTP connections, ${report.settings.durationSeconds} s each, ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.startedAt.slice(0, 10)}`,
     },
     width: { step: 26 },
     height: 300,
@@ -152,7 +155,7 @@ async function renderChart(report: BenchReport): Promise<string> {
     encoding: {
       x: { field: 'scenario', type: 'nominal', sort: null, title: null, axis: { labelAngle: -25, labelLimit: 220 } },
       xOffset: { field: 'system' },
-      y: { field: 'throughput', type: 'quantitative', title: 'successful requests (transactions, relay: events) per second' },
+      y: { field: 'throughput', type: 'quantitative', title: 'successful requests (writes, relay: events) per second' },
       color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
     },
     layer: [

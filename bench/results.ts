@@ -1,6 +1,7 @@
+import type { ComparedBaseline } from './headlineBaseline.js';
 import type { LoadResult } from './loadGenerator.js';
 import type { BaselineResult } from './pgbench.js';
-import type { BaselineKind, BaselineTables, PlainVariant } from './transferScripts.js';
+import type { BaselineTables, PlainVariant } from './transferScripts.js';
 import type { RelayReport } from './relayResults.js';
 import type { StatementShare } from './statementStats.js';
 import type { WaitShare } from './waitEvents.js';
@@ -8,7 +9,7 @@ import type { WaitShare } from './waitEvents.js';
 // The shape of one benchmark run, as written to bench/results/<date>.json.
 
 export interface Measurement {
-  /** Scenario number of the issue: 1 uniform, 2 hot account, 3 deposits/withdrawals, 4 mixed, 5 latency. */
+  /** Scenario number: 1 uniform, 2 hot account, 3 deposits/withdrawals, 4 mixed, 5 latency, 6 authorize then capture. */
   scenario: number;
   name: string;
   system: 'service' | 'pgbench';
@@ -23,14 +24,22 @@ export interface Measurement {
   plainVariant?: PlainVariant;
   /** pgbench plain tables only: true on the faster variant of its kind, the one `ratioToBaseline` divides by. */
   headlineBaseline?: boolean;
-  /** Plain baseline only: the short runs that chose its client count (the fastest is measured). */
-  clientSweep?: Array<{ clients: number; transactionsPerSecond: number }>;
+  /**
+   * Plain baseline only: the short runs that chose its client count (the fastest is measured); for
+   * authorize-then-capture also its variant (the fastest pair of variant and client count is measured).
+   */
+  clientSweep?: Array<{ clients: number; transactionsPerSecond: number; variant?: PlainVariant }>;
   /** Requests per second asked of the load generator (scenario 5); unset means as fast as possible. */
   targetRate?: number;
-  /** Successful requests (service) or committed transactions (pgbench) per second. */
+  /**
+   * Successful requests (service) or committed transactions (pgbench) per second; writes per second
+   * in authorize_capture (a hold and its capture are two writes, pgbench's script one pair).
+   */
   throughput: number;
+  /** authorize_capture only: completed pairs (a hold, then its capture) per second. */
+  pairsPerSecond?: number;
   /** The baseline this measurement compares with, and the ratio throughput / baseline throughput (plain tables, the faster variant). */
-  baseline?: BaselineKind;
+  baseline?: ComparedBaseline;
   ratioToBaseline?: number;
   /** The plain variant `ratioToBaseline` divides by: the faster of the two in this run, for this baseline kind. */
   baselineVariant?: PlainVariant;

@@ -6,7 +6,9 @@ import { runBaselines } from './baselineRuns.js';
 import { CpuMeter, mainThreadCpuSeconds } from './cpu.js';
 import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabase, withClient } from './database.js';
 import { runLoad } from './loadClient.js';
-import { headlineBaselines } from './headlineBaseline.js';
+import { applyBaselineRatios } from './headlineBaseline.js';
+import { runHoldBaseline } from './holdBaselineRuns.js';
+import { checkPlainHolds } from './holdCheck.js';
 import { findPgbench, type BaselineSamples } from './pgbench.js';
 import { createPlainBaseline } from './plainBaseline.js';
 import { note } from './progress.js';
@@ -15,7 +17,7 @@ import { runRelayBench } from './relay.js';
 import type { RelayReport } from './relayResults.js';
 import { formatTable, writeReport } from './report.js';
 import type { BenchReport, Measurement, ServiceRun } from './results.js';
-import { checkLedger, seedAccounts } from './seed.js';
+import { checkLedger, seedAccounts, type LedgerCheck } from './seed.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
 import { processGroups, readStatements, startStatementStats, type RunContext } from './runContext.js';
 import { loadBenchSettings } from './settings.js';
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
     const services = await runServiceConfigurations(context);
     const relay = settings.relay ? await runRelay(context) : undefined;
     const ledgerCheck = await checkLedger(database.url);
-    const plainBaselineLedgerCheck = await checkLedger(database.url, 'baseline');
+    const plainBaselineLedgerCheck = withHoldProblems(await checkLedger(database.url, 'baseline'), await checkPlainHolds(database.url));
     const report = { ...assembleReport(context, services, ledgerCheck, startedAt, relay), plainBaselineLedgerCheck };
     const { jsonPath, svgPath } = await writeReport(report, settings.quick ? QUICK_RESULTS_FOLDER : RESULTS_FOLDER);
     process.stdout.write(`${formatTable(report)}\n\nwrote ${path.relative(REPOSITORY, jsonPath)} and ${path.relative(REPOSITORY, svgPath)}\n`);
@@ -59,6 +61,10 @@ async function main(): Promise<void> {
   } finally {
     await database.stop();
   }
+}
+
+function withHoldProblems(check: LedgerCheck, holdProblems: string[]): LedgerCheck {
+  return { ...check, passed: check.passed && holdProblems.length === 0, problems: [...check.problems, ...holdProblems] };
 }
 
 function buildService(): void {
@@ -77,7 +83,9 @@ async function runServiceConfigurations(context: RunContext): Promise<ServiceRun
       if (runs.length === 0) {
         // The baseline copies bytes the warm-up wrote. Its transfers then move the seeded accounts'
         // balances behind the back of a service that remembers its rows: it warms up again.
-        await runBaselines(context, await readBaselineSamples(context.database.url));
+        const samples = await readBaselineSamples(context.database.url);
+        await runBaselines(context, samples);
+        await runHoldBaseline(context, samples);
         await warmUp(context, service);
       }
       await runScenarios(context, service, configuration.name, configuration.scenarios);
@@ -126,8 +134,19 @@ async function runScenarios(context: RunContext, service: ServiceProcess, config
       if (!peak) throw new Error(`scenario ${name} needs ${scenario.halfOfPeakOf} measured first`);
       targetRate = Math.max(1, Math.round(peak.throughput / 2));
     }
+    if (scenario.ownWarmUpSeconds) await warmUpScenario(context, service, name);
     context.measurements.push(await measureHttp(context, service, configuration, name, targetRate));
   }
+}
+
+/** A scenario's own load, unmeasured, for a write path the service's warm-up did not take. */
+async function warmUpScenario(context: RunContext, service: ServiceProcess, name: ScenarioName): Promise<void> {
+  const scenario = SCENARIOS[name];
+  const { settings } = context;
+  const durationSeconds = Math.min(scenario.ownWarmUpSeconds ?? 0, settings.warmupSeconds);
+  const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds };
+  const result = await runLoad(job, `${scenario.number} ${name} warm-up (not measured)`, async () => {});
+  if (result.succeeded === 0) throw new Error(`the ${name} warm-up got no successful answer: ${result.firstFailure ?? 'no response'}\n${service.output()}`);
 }
 
 async function measureHttp(context: RunContext, service: ServiceProcess, configuration: string, name: ScenarioName, targetRate?: number): Promise<Measurement> {
@@ -142,7 +161,7 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   let mainThreadAtStart: number | undefined;
   const durationSeconds = settings.durationSeconds * (scenario.durationFactor ?? 1);
   const job = { url: service.url, apiKey: BENCH_API_KEY, kind: scenario.kind, accounts: settings.accounts, connections: settings.connections, durationSeconds, ...(targetRate ? { overallRate: targetRate } : {}) };
-  const label = `${scenario.number} ${name}${configuration === 'inline' ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
+  const label = `${scenario.number} ${name}${configuration === SERVICE_CONFIGURATIONS[0]!.name ? '' : ` [${configuration}]`}${targetRate ? ` @${targetRate}/s` : ''}`;
   const http = await runLoad(job, label, async (loadPid) => {
     sampler = await WaitSampler.start(database.url, 'wallet-ledger%');
     meter = await CpuMeter.start(processGroups(database, { service: service.pid, load: loadPid }));
@@ -161,7 +180,10 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
     connections: settings.connections, durationSeconds: http.durationSeconds,
     ...(targetRate ? { targetRate } : {}),
     throughput: http.requestsPerSecond, ...(scenario.baseline ? { baseline: scenario.baseline } : {}),
-    http, cpuPercent, ...mainThreadFigures(mainThreadSeconds, http.durationSeconds, http.statusCounts['201'] ?? 0), waits, ...statements, ledgerTransactionsWritten: written, ledgerTransactionsExpected: http.statusCounts['201'] ?? 0,
+    ...(http.sequencesCompleted === undefined ? {} : { pairsPerSecond: Math.round(http.sequencesCompleted / http.durationSeconds) }),
+    http, cpuPercent, ...mainThreadFigures(mainThreadSeconds, http.durationSeconds, http.statusCounts['201'] ?? 0), waits, ...statements, ledgerTransactionsWritten: written,
+    // A hold writes no ledger transaction; its capture writes one.
+    ledgerTransactionsExpected: http.sequencesCompleted ?? http.statusCounts['201'] ?? 0,
   };
 }
 
@@ -184,18 +206,8 @@ function mainThreadFigures(seconds: number, durationSeconds: number, writes: num
 }
 
 function assembleReport(context: RunContext, services: ServiceRun[], ledgerCheck: BenchReport['ledgerCheck'], startedAt: string, relay: RelayReport | undefined): BenchReport {
-  const plain = headlineBaselines(context.measurements);
-  for (const headline of plain.values()) headline.headlineBaseline = true;
-  const project = new Map(context.measurements.filter((m) => m.system === 'pgbench' && m.baselineTables === 'project').map((m) => [m.name, m.throughput]));
+  applyBaselineRatios(context.measurements);
   for (const m of context.measurements) {
-    const comparable = m.baseline && m.targetRate === undefined ? `${m.baseline} transfer` : undefined;
-    const plainBase = comparable ? plain.get(comparable) : undefined;
-    const projectBase = comparable && project.get(comparable);
-    if (plainBase?.throughput) {
-      m.ratioToBaseline = Math.round((m.throughput / plainBase.throughput) * 100) / 100;
-      m.baselineVariant = plainBase.plainVariant;
-    }
-    if (projectBase) m.ratioToProjectSchemaBaseline = Math.round((m.throughput / projectBase) * 100) / 100;
     // Requests still in flight when the load stops commit without being counted: at most one per connection.
     const unaccounted = m.ledgerTransactionsWritten - m.ledgerTransactionsExpected;
     if (unaccounted < 0 || unaccounted > m.connections) {

@@ -40,6 +40,8 @@ export async function startService(
   const port = await freePort();
   const entry = checkout ? path.join(checkout.root, SERVER_ENTRY) : SERVER_ENTRY;
   const service = startNodeProcess(entry, {
+    // Metrics on, as deployed, on a free port.
+    METRICS_PORT: '0',
     DATABASE_URL: databaseUrl,
     SERVICE_API_KEY: BENCH_API_KEY,
     HOST: '127.0.0.1',

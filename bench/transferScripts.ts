@@ -84,3 +84,8 @@ COMMIT;
 SELECT pg_notify('outbox', '');
 `;
 }
+
+/** The script as pgbench's file: its name says which transfer it is. */
+export function transferScriptFile(script: TransferScript): { name: string; text: string } {
+  return { name: `transfer-${script.tables}-${script.variant}-${script.kind}`, text: transferScript(script) };
+}

@@ -15,6 +15,9 @@ interface Queued<Answer> {
   resolve: (answer: Answer) => void;
 }
 
+/** Told of every batch a partition commits: how many operations, and how long the commit took. */
+export type BatchObserver = (size: number, seconds: number) => void;
+
 export interface PartitionOptions<Answer> {
   applyBatch: ApplyBatchFunction<Answer>;
   /** The answer to an operation that the partition itself fails (overloaded, shutting down, a dead worker). */
@@ -22,6 +25,7 @@ export interface PartitionOptions<Answer> {
   batchMax: number;
   queueMax: number;
   onUnexpectedError: (error: unknown) => void;
+  onBatch?: BatchObserver;
 }
 
 export class Partition<Answer> {
@@ -30,6 +34,11 @@ export class Partition<Answer> {
   private closed = false;
 
   constructor(private readonly options: PartitionOptions<Answer>) {}
+
+  /** Operations waiting for a batch (the one committing not counted). */
+  get queued(): number {
+    return this.queue.length;
+  }
 
   submit(operation: LedgerOperation): Promise<Answer> {
     if (this.closed) return Promise.resolve(this.options.answerFailure('shutting_down'));
@@ -65,8 +74,11 @@ export class Partition<Answer> {
   }
 
   private async commit(batch: Array<Queued<Answer>>): Promise<Answer[]> {
+    const started = performance.now();
     try {
-      return await this.options.applyBatch(batch.map((queued) => queued.operation));
+      const answers = await this.options.applyBatch(batch.map((queued) => queued.operation));
+      this.options.onBatch?.(batch.length, (performance.now() - started) / 1000);
+      return answers;
     } catch (error) {
       // applyBatch answers every failure it knows (a dead worker is one it cannot); callers still get an answer.
       this.options.onUnexpectedError(error);

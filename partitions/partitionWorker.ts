@@ -2,11 +2,11 @@ import { pino } from 'pino';
 import { workerData } from 'piscina';
 import { systemClock } from '../src/clock.js';
 import { createPool } from '../src/db/pool.js';
-import { storedResponses, type WriteResponse } from '../src/http/writeResponses.js';
+import { storedResponses } from '../src/http/writeResponses.js';
 import { createLedgerContext } from '../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../src/ledger/operations.js';
 import type { PlanSettings } from '../src/ledger/planBatch.js';
-import { commitAndRespond } from './commitAndRespond.js';
+import { commitAndReport, type CommittedAnswers } from './commitAndRespond.js';
 
 // A partition's writer thread: plans, commits and renders the batches its partition hands it, with
 // its own pool. The main thread keeps only HTTP parsing, validation and routing.
@@ -25,10 +25,10 @@ const data = workerData as PartitionWorkerData;
 const pool = createPool(data.databaseUrl, data.poolMax, { applicationName: 'wallet-ledger-partition', keptConnections: data.poolMax });
 const context = createLedgerContext(pool, systemClock, { ...data.settings, storedResponses }, pino({ level: data.logLevel }));
 
-export default async function runPartitionTask(task: PartitionTask): Promise<WriteResponse[]> {
+export default async function runPartitionTask(task: PartitionTask): Promise<CommittedAnswers | undefined> {
   if (task.type === 'close') {
     await pool.end();
-    return [];
+    return undefined;
   }
-  return commitAndRespond(context, task.operations);
+  return commitAndReport(context, task.operations);
 }

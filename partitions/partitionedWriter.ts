@@ -4,8 +4,9 @@ import type { LedgerContext } from '../src/ledger/ledgerContext.js';
 import type { LedgerWriter } from '../src/ledger/ledgerWriter.js';
 import { routingAccountId, type LedgerOperation } from '../src/ledger/operations.js';
 import { failed, type Failure } from '../src/ledger/outcomes.js';
-import { commitAndRespond } from './commitAndRespond.js';
-import { Partition, type ApplyBatchFunction } from './partition.js';
+import type { BatchCounters } from '../src/ledger/batchCounters.js';
+import { commitAndReport, type CommittedAnswers } from './commitAndRespond.js';
+import { Partition } from './partition.js';
 import type { PartitionTask, PartitionWorkerData } from './partitionWorker.js';
 
 // Routes each operation by a hash of its account to one partition, so that one account's
@@ -32,6 +33,14 @@ export interface PartitionedWriterOptions {
   queueMax: number;
   databaseUrl: string;
   logLevel: string;
+  /** Told of each partition's batches, for the metrics. */
+  observer?: PartitionObserver;
+}
+
+export interface PartitionObserver {
+  batchCommitted(partition: number, size: number, seconds: number): void;
+  /** The partition's writer counters after a batch (cumulative). */
+  countersReported(partition: number, counters: BatchCounters): void;
 }
 
 export class PartitionedWriter implements LedgerWriter<WriteResponse> {
@@ -40,16 +49,28 @@ export class PartitionedWriter implements LedgerWriter<WriteResponse> {
 
   constructor(context: LedgerContext, options: PartitionedWriterOptions) {
     const onError = (error: unknown) => context.logger.error({ err: error }, 'batch failed unexpectedly');
-    this.partitions = Array.from({ length: options.partitions }, () => {
-      const applyBatch = options.mode === 'worker'
+    const { observer } = options;
+    this.partitions = Array.from({ length: options.partitions }, (_, index) => {
+      const commit = options.mode === 'worker'
         ? this.startThread(context, options)
-        : (operations: LedgerOperation[]) => commitAndRespond(context, operations);
-      return new Partition({ applyBatch, answerFailure, batchMax: options.batchMax, queueMax: options.queueMax, onUnexpectedError: onError });
+        : (operations: LedgerOperation[]) => commitAndReport(context, operations);
+      const applyBatch = async (operations: LedgerOperation[]) => {
+        const { answers, counters } = await commit(operations);
+        observer?.countersReported(index, counters);
+        return answers;
+      };
+      const onBatch = observer && ((size: number, seconds: number) => observer.batchCommitted(index, size, seconds));
+      return new Partition({ applyBatch, answerFailure, batchMax: options.batchMax, queueMax: options.queueMax, onUnexpectedError: onError, onBatch });
     });
   }
 
   submit(operation: LedgerOperation): Promise<WriteResponse> {
     return this.partitions[partitionOf(routingAccountId(operation), this.partitions.length)]!.submit(operation);
+  }
+
+  /** Operations waiting in each partition's queue. */
+  queueDepths(): number[] {
+    return this.partitions.map((partition) => partition.queued);
   }
 
   async close(): Promise<void> {
@@ -61,7 +82,7 @@ export class PartitionedWriter implements LedgerWriter<WriteResponse> {
   }
 
   /** One Piscina per partition with exactly one thread: piscina has no task-to-thread affinity. */
-  private startThread(context: LedgerContext, options: PartitionedWriterOptions): ApplyBatchFunction<WriteResponse> {
+  private startThread(context: LedgerContext, options: PartitionedWriterOptions): (operations: LedgerOperation[]) => Promise<CommittedAnswers> {
     const { idempotencyTtlMs, routingKeyPrefix } = context.settings;
     const workerData: PartitionWorkerData = {
       databaseUrl: options.databaseUrl,
@@ -81,7 +102,7 @@ export class PartitionedWriter implements LedgerWriter<WriteResponse> {
       workerData,
     });
     this.threads.push(thread);
-    return (operations) => thread.run({ type: 'commit', operations } satisfies PartitionTask);
+    return (operations) => thread.run({ type: 'commit', operations } satisfies PartitionTask) as Promise<CommittedAnswers>;
   }
 }
 

@@ -23,6 +23,11 @@ export const DEVELOPMENT_API_KEY = 'dev-service-api-key-do-not-use-in-production
 const ENVIRONMENTS = ['development', 'test', 'production'] as const;
 type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
+/** The port Prometheus's exporter registry gives Node exporters; the relay takes the next one. */
+const METRICS_PORT_DEFAULT = 9464;
+const RELAY_METRICS_PORT_DEFAULT = 9465;
+const METRICS_PORT_PATTERN = '^(off|[0-9]{1,5})$';
+
 const EnvironmentSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
   // Required with DATABASE_URL (see resolveEnvironmentName); alone, a laptop's development.
@@ -43,6 +48,9 @@ const EnvironmentSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
+  HOLD_TTL_MAX_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 720 }),
+  HOLD_TTL_DEFAULT_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 168 }),
+  HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 1_000, default: 1_000 }),
   IDEMPOTENCY_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365, default: 24 }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   EMBEDDED_POSTGRES_DIR: Type.String({ minLength: 1, default: '.data/postgres' }),
@@ -64,6 +72,9 @@ const EnvironmentSchema = Type.Object({
   HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 72_000 }),
   HTTP_CONNECTIONS_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1_000 }),
+  // A port number, or `off`. Unset: the default port, except in test (many services per machine).
+  METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
+  RELAY_METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -85,6 +96,7 @@ export interface Config {
   host: string;
   logLevel: string;
   idempotencyTtlMs: number;
+  holds: HoldSettings;
   databasePoolMax: number;
   embeddedPostgresDir: string;
   embeddedPostgresPort: number;
@@ -105,6 +117,19 @@ export interface Config {
     retentionMs: number;
   };
   http: HttpLimits;
+  /** Where Prometheus scrapes the service (on `host`); undefined: no metrics are kept. */
+  metricsPort: number | undefined;
+  /** The same for the outbox relay process. */
+  relayMetricsPort: number | undefined;
+}
+
+export interface HoldSettings {
+  /** How far ahead a hold's expires_at may be. */
+  ttlMaxMs: number;
+  /** A hold's lifetime when the request names no expires_at. */
+  ttlDefaultMs: number;
+  /** How often the sweep expires due holds: at most a second, so that they expire within 5 s. */
+  sweepIntervalMs: number;
 }
 
 /** How long the HTTP server waits for a client, and how many clients it holds at once. */
@@ -152,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: raw.HOST ?? (environment === 'production' ? '0.0.0.0' : '127.0.0.1'),
     logLevel: raw.LOG_LEVEL,
     idempotencyTtlMs: raw.IDEMPOTENCY_TTL_HOURS * HOUR_MS,
+    holds: holdSettings(raw),
     databasePoolMax: raw.DATABASE_POOL_MAX,
     embeddedPostgresDir: raw.EMBEDDED_POSTGRES_DIR,
     embeddedPostgresPort: raw.EMBEDDED_POSTGRES_PORT,
@@ -171,6 +197,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionMs: raw.OUTBOX_RETENTION_DAYS * 24 * HOUR_MS,
     },
     http: httpLimits(raw),
+    metricsPort: metricsPort('METRICS_PORT', raw.METRICS_PORT, environment, METRICS_PORT_DEFAULT),
+    relayMetricsPort: metricsPort('RELAY_METRICS_PORT', raw.RELAY_METRICS_PORT, environment, RELAY_METRICS_PORT_DEFAULT),
+  };
+}
+
+function metricsPort(name: string, given: string | undefined, environment: EnvironmentName, fallback: number): number | undefined {
+  if (given === undefined) return environment === 'test' ? undefined : fallback;
+  if (given === 'off') return undefined;
+  const port = Number(given);
+  if (port > 65535) throw new ConfigError(`${name} must be a port number (0 to 65535) or off`);
+  return port;
+}
+
+function holdSettings(raw: Environment): HoldSettings {
+  if (raw.HOLD_TTL_DEFAULT_HOURS > raw.HOLD_TTL_MAX_HOURS) {
+    throw new ConfigError('HOLD_TTL_DEFAULT_HOURS must not be greater than HOLD_TTL_MAX_HOURS');
+  }
+  return {
+    ttlMaxMs: raw.HOLD_TTL_MAX_HOURS * HOUR_MS,
+    ttlDefaultMs: raw.HOLD_TTL_DEFAULT_HOURS * HOUR_MS,
+    sweepIntervalMs: raw.HOLD_SWEEP_INTERVAL_MS,
   };
 }
 

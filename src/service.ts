@@ -6,10 +6,15 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createPool } from './db/pool.js';
 import { buildApp } from './http/app.js';
+import { readinessProblem } from './http/routes/health.js';
+import { latestMigrationName } from './db/migrations.js';
 import { storedResponses, type WriteResponse } from './http/writeResponses.js';
+import { startHoldExpirySweep, type HoldExpirySweep } from './ledger/holdExpirySweep.js';
 import { startIdempotencyPurge } from './ledger/idempotencyPurge.js';
 import { createLedgerContext } from './ledger/ledgerContext.js';
 import type { LedgerWriter } from './ledger/ledgerWriter.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metricsServer.js';
+import { ServiceMetrics } from './metrics/serviceMetrics.js';
 
 // The service's parts wired together: logger, pool, write path, HTTP app, housekeeping.
 
@@ -21,6 +26,10 @@ export interface Service {
   pool: pg.Pool;
   writer: LedgerWriter<WriteResponse>;
   logger: Logger;
+  /** Where Prometheus scrapes this process; undefined when METRICS_PORT is off. */
+  metricsUrl: string | undefined;
+  /** Expires due holds every HOLD_SWEEP_INTERVAL_MS; tests may sweep at once. */
+  holdExpiry: HoldExpirySweep;
   /** Stops accepting, answers what is queued, closes the pool. */
   close(): Promise<void>;
 }
@@ -46,6 +55,9 @@ export async function createService(
     { idempotencyTtlMs: config.idempotencyTtlMs, routingKeyPrefix: config.outboxRoutingKeyPrefix, storedResponses },
     logger,
   );
+  const latestMigration = await latestMigrationName();
+  const isReady = async () => (await readinessProblem(pool, latestMigration, logger)) === undefined;
+  const metrics = config.metricsPort === undefined ? undefined : new ServiceMetrics(pool, isReady);
   const writer = new PartitionedWriter(context, {
     mode: config.partitionMode,
     databaseUrl,
@@ -53,7 +65,18 @@ export async function createService(
     partitions: config.partitions,
     batchMax: config.batchMax,
     queueMax: config.queueMax,
+    observer: metrics,
   });
+  metrics?.readQueueDepthsFrom(() => writer.queueDepths(), config.queueMax);
+  let metricsServer: MetricsServer | undefined;
+  try {
+    metricsServer = metrics && (await startMetricsServer(metrics.registry, config.metricsPort!, config.host));
+  } catch (error) {
+    // Its port is taken, most likely: nothing else has started yet.
+    await writer.close();
+    await pool.end();
+    throw error;
+  }
   const app = await buildApp({
     pool,
     writer,
@@ -61,15 +84,23 @@ export async function createService(
     logger,
     environment: config.environment,
     httpLimits: config.http,
+    metrics,
+    clock,
+    holds: config.holds,
   });
   const stopPurge = startIdempotencyPurge(pool, clock, logger);
+  const holdExpiry = startHoldExpirySweep(pool, writer, clock, config.holds.sweepIntervalMs, logger);
   return {
     app,
     pool,
     writer,
     logger,
+    metricsUrl: metricsServer?.url,
+    holdExpiry,
     async close() {
       stopPurge();
+      await holdExpiry.stop();
+      await metricsServer?.close();
       await app.close();
       logger.info('HTTP server closed');
       await writer.close();

@@ -3,8 +3,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
-import type { Config, HttpLimits } from '../config.js';
+import type { Clock } from '../clock.js';
+import type { Config, HoldSettings, HttpLimits } from '../config.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
+import { observeHttp } from '../metrics/httpMetrics.js';
+import type { ServiceMetrics } from '../metrics/serviceMetrics.js';
 import type { WriteResponse } from './writeResponses.js';
 import { requireApiKey } from './auth.js';
 import { capConnections } from './connectionCap.js';
@@ -18,6 +21,7 @@ import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { healthRoutes } from './routes/health.js';
+import { holdRoutes } from './routes/holds.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { serverLimitOptions } from './serverLimits.js';
 import { drainUnreadBodies } from './unreadBodyDrain.js';
@@ -36,6 +40,11 @@ export interface AppOptions {
   /** In production the OpenAPI document and Swagger UI need the API key too. */
   environment: Config['environment'];
   httpLimits: HttpLimits;
+  /** Undefined: no request is measured (METRICS_PORT=off). */
+  metrics?: ServiceMetrics;
+  /** "Now" for validating a hold's expiry: the write path's clock. */
+  clock: Clock;
+  holds: HoldSettings;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -53,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...serverLimitOptions(options.httpLimits),
   });
   trackExchanges(app.server);
+  if (options.metrics) observeHttp(app, options.metrics);
   capConnections(app.server, options.httpLimits.connectionsMax);
   drainUnreadBodies(app);
   app.setValidatorCompiler(validatorCompiler);
@@ -105,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
     await v1.register(accountRoutes, { pool: options.pool, writer: options.writer, inFlight });
     await v1.register(transactionRoutes, { pool: options.pool, writer: options.writer, inFlight });
+    await v1.register(holdRoutes, { pool: options.pool, writer: options.writer, inFlight, clock: options.clock, holds: options.holds });
   });
   return app;
 }

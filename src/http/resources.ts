@@ -1,4 +1,4 @@
-import type { AccountRow, EntryRow, LedgerTransactionRow } from '../ledger/ledgerRows.js';
+import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow } from '../ledger/ledgerRows.js';
 
 // The JSON shapes the API returns, built from the ledger's rows: a 201 body, its replay and a later
 // GET of the same thing are identical (the write path's rows and the reads' rows render alike).
@@ -9,8 +9,10 @@ export function accountResource(row: AccountRow) {
     kind: row.kind,
     currency: row.currency,
     balance: row.balance.toString(),
-    // No holds exist yet, so everything on the account is available.
-    available_balance: row.balance.toString(),
+    // What pending holds reserve on the account as their source is not available to spend.
+    available_balance: (row.balance - row.pending_debits).toString(),
+    pending_debits: row.pending_debits.toString(),
+    pending_credits: row.pending_credits.toString(),
     status: row.status,
     external_ref: row.external_ref,
     metadata: row.metadata,
@@ -33,8 +35,23 @@ export function entryResource(row: EntryRow) {
   };
 }
 
-/** `entries` come debit first, then credit. */
-export function transactionResource(row: LedgerTransactionRow, entries: EntryRow[]) {
+/**
+ * `entries` come debit first, then credit. `reversedAmount`: the sum of its reversals as this
+ * answer reports it (0 in a posting's own answer and its replays, which repeat the first answer).
+ */
+export function transactionResource(row: LedgerTransactionRow, entries: EntryRow[], reversedAmount: bigint) {
+  const { entries: rendered, ...fields } = transactionResourceBeforeHolds(row, entries);
+  return {
+    ...fields,
+    reversed_amount: reversedAmount.toString(),
+    hold_id: row.hold_id,
+    reverses_transaction_id: row.reverses_transaction_id,
+    entries: rendered,
+  };
+}
+
+/** A transaction as answered before holds and reversals: replays of keys stored then repeat it. */
+export function transactionResourceBeforeHolds(row: LedgerTransactionRow, entries: EntryRow[]) {
   return {
     id: row.id,
     type: row.type,
@@ -47,5 +64,23 @@ export function transactionResource(row: LedgerTransactionRow, entries: EntryRow
     metadata: row.metadata,
     created_at: row.created_at.toISOString(),
     entries: entries.map(entryResource),
+  };
+}
+
+export function holdResource(row: HoldRow) {
+  return {
+    id: row.id,
+    status: row.status,
+    source_account_id: row.source_account_id,
+    destination_account_id: row.destination_account_id,
+    amount: row.amount.toString(),
+    captured_amount: row.captured_amount.toString(),
+    currency: row.currency,
+    expires_at: row.expires_at.toISOString(),
+    capture_transaction_id: row.capture_transaction_id,
+    description: row.description,
+    metadata: row.metadata,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
   };
 }

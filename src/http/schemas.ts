@@ -79,6 +79,51 @@ export const TransferBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const CreateHoldBody = Type.Object(
+  {
+    source_account_id: Uuid,
+    // Without it, the hold is for a withdrawal: captured, it pays the currency's settlement account.
+    destination_account_id: Type.Optional(Uuid),
+    amount: AmountInput,
+    currency: Type.Optional(Currency),
+    expires_at: Type.Optional(Type.String({
+      format: 'date-time',
+      description: 'When the hold expires unless captured or voided: in the future, at most HOLD_TTL_MAX_HOURS away (default: HOLD_TTL_DEFAULT_HOURS from now)',
+    })),
+    description: Type.Optional(Description),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+export const CaptureHoldBody = Type.Object(
+  { amount: Type.Optional(AmountInput) },
+  { additionalProperties: false, description: 'amount: at most the hold\'s (default: all of it), the rest is released. The body may be omitted.' },
+);
+
+export const VoidHoldBody = Type.Object({}, { additionalProperties: false, description: 'The body may be omitted' });
+
+export const ReverseBody = Type.Object(
+  {
+    amount: Type.Optional(AmountInput),
+    description: Type.Optional(Description),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false, description: 'amount: at most what is left to reverse (default: all of it). The body may be omitted.' },
+);
+
+export const HOLD_STATUSES = ['pending', 'captured', 'voided', 'expired'] as const;
+const HoldStatus = Type.Union(HOLD_STATUSES.map((status) => Type.Literal(status)));
+
+export const HoldsQuery = Type.Object(
+  {
+    status: Type.Optional(HoldStatus),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export const EntriesQuery = Type.Object(
@@ -93,6 +138,8 @@ export type CreateAccountBody = Static<typeof CreateAccountBody>;
 export type DepositBody = Static<typeof DepositBody>;
 export type TransferBody = Static<typeof TransferBody>;
 export type EntriesQuery = Static<typeof EntriesQuery>;
+export type CreateHoldBody = Static<typeof CreateHoldBody>;
+export type ReverseBody = Static<typeof ReverseBody>;
 
 const Money = Type.String({ pattern: '^-?[0-9]+$', description: 'Integer amount of minor units, as a string' });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -102,7 +149,9 @@ export const Account = Type.Object({
   kind: Type.Union([Type.Literal('user'), Type.Literal('settlement')]),
   currency: Currency,
   balance: Money,
-  available_balance: Money,
+  available_balance: { ...Money, description: 'balance - pending_debits: what the account may spend' },
+  pending_debits: { ...Money, description: 'The sum of the pending holds the account is the source of' },
+  pending_credits: { ...Money, description: 'The sum of the pending holds the account is the destination of' },
   status: Type.Literal('active'),
   external_ref: Type.Union([Type.String(), Type.Null()]),
   metadata: Metadata,
@@ -124,7 +173,7 @@ export const Entry = Type.Object({
 
 export const Transaction = Type.Object({
   id: Uuid,
-  type: Type.Union([Type.Literal('deposit'), Type.Literal('withdrawal'), Type.Literal('transfer')]),
+  type: Type.Union([Type.Literal('deposit'), Type.Literal('withdrawal'), Type.Literal('transfer'), Type.Literal('reversal')]),
   status: Type.Literal('posted'),
   amount: Money,
   currency: Currency,
@@ -133,7 +182,31 @@ export const Transaction = Type.Object({
   description: Type.Union([Type.String(), Type.Null()]),
   metadata: Metadata,
   created_at: Timestamp,
+  reversed_amount: { ...Money, description: 'The sum of its reversals ("0" when none; a posting\'s own answer and its replays say "0")' },
+  hold_id: Type.Union([Uuid, Type.Null()], { description: 'The hold a capture settled; null otherwise' }),
+  reverses_transaction_id: Type.Union([Uuid, Type.Null()], { description: 'The transaction a reversal moves back; null otherwise' }),
   entries: Type.Array(Entry),
+});
+
+export const Hold = Type.Object({
+  id: Uuid,
+  status: HoldStatus,
+  source_account_id: Uuid,
+  destination_account_id: Uuid,
+  amount: Money,
+  captured_amount: Money,
+  currency: Currency,
+  expires_at: Timestamp,
+  capture_transaction_id: Type.Union([Uuid, Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  metadata: Metadata,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const HoldPage = Type.Object({
+  data: Type.Array(Hold),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const EntryPage = Type.Object({

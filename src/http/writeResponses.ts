@@ -1,7 +1,7 @@
 import { problem, type Problem, type ProblemCode } from '../errors.js';
 import type { AccountRole, DecidedOutcome, Failure, LedgerOutcome, Rejection } from '../ledger/outcomes.js';
 import type { StoredResponses } from '../ledger/planBatch.js';
-import { accountResource, transactionResource } from './resources.js';
+import { accountResource, holdResource, transactionResource, transactionResourceBeforeHolds } from './resources.js';
 
 // The HTTP answer to each ledger outcome: status and exact body. The ledger stores the answers it
 // decides under their idempotency keys (storedResponses), so what is rendered here is also what
@@ -17,6 +17,7 @@ export interface WriteResponse {
   replayed: boolean;
 }
 
+const OK = 200;
 const CREATED = 201;
 
 export function respondTo(outcome: LedgerOutcome): WriteResponse {
@@ -38,7 +39,8 @@ export function problemResponse(body: Problem): WriteResponse {
 export const storedResponses: StoredResponses = { statusOf, bodyOf };
 
 function statusOf(outcome: DecidedOutcome): number {
-  return outcome.kind === 'rejected' ? rejectionProblem(outcome.rejection).status : CREATED;
+  if (outcome.kind === 'rejected') return rejectionProblem(outcome.rejection).status;
+  return outcome.kind === 'hold_changed' && outcome.change !== 'created' ? OK : CREATED;
 }
 
 function bodyOf(outcome: DecidedOutcome): string {
@@ -46,7 +48,13 @@ function bodyOf(outcome: DecidedOutcome): string {
     case 'account_opened':
       return JSON.stringify(accountResource(outcome.account));
     case 'posted':
-      return JSON.stringify(transactionResource(outcome.transaction, outcome.entries));
+      // A posting's answer is rendered when it is posted, and again for each replay of its key:
+      // nothing of it is reversed yet when first answered, so every rendering reports 0.
+      return JSON.stringify(outcome.shapedBeforeHolds
+        ? transactionResourceBeforeHolds(outcome.transaction, outcome.entries)
+        : transactionResource(outcome.transaction, outcome.entries, 0n));
+    case 'hold_changed':
+      return JSON.stringify(holdResource(outcome.hold));
     case 'rejected':
       return JSON.stringify(rejectionProblem(outcome.rejection));
   }
@@ -93,6 +101,40 @@ function rejectionProblem(rejection: Rejection): Problem {
       return problem('balance_overflow', `The balance of account ${rejection.accountId} would leave the range ±(10^38 - 1)`, {
         account_id: rejection.accountId,
       });
+    default:
+      return holdOrReversalProblem(rejection);
+  }
+}
+
+function holdOrReversalProblem(rejection: Rejection): Problem {
+  switch (rejection.code) {
+    case 'hold_not_found':
+      return problem('hold_not_found', `Hold ${rejection.holdId} does not exist`, { hold_id: rejection.holdId });
+    case 'hold_not_pending':
+      return problem('hold_not_pending', `Hold ${rejection.holdId} is ${rejection.status}`, { hold_id: rejection.holdId, hold_status: rejection.status });
+    case 'capture_exceeds_hold':
+      return problem('capture_exceeds_hold', `Hold ${rejection.holdId} holds ${rejection.holdAmount}, ${rejection.amount} asked`, {
+        hold_id: rejection.holdId,
+        hold_amount: rejection.holdAmount.toString(),
+        amount: rejection.amount.toString(),
+      });
+    case 'transaction_not_found':
+      return problem('transaction_not_found', `Transaction ${rejection.transactionId} does not exist`, { transaction_id: rejection.transactionId });
+    case 'not_reversible':
+      return problem('not_reversible', `Transaction ${rejection.transactionId} is a reversal, which is not reversed in turn`, {
+        transaction_id: rejection.transactionId,
+      });
+    case 'reversal_exceeds_original': {
+      const left = rejection.originalAmount - rejection.reversedAmount;
+      return problem('reversal_exceeds_original', `Transaction ${rejection.transactionId} has ${left} left to reverse, ${rejection.amount} asked`, {
+        transaction_id: rejection.transactionId,
+        amount: rejection.amount.toString(),
+        original_amount: rejection.originalAmount.toString(),
+        reversed_amount: rejection.reversedAmount.toString(),
+      });
+    }
+    default:
+      throw new Error(`invariant: rejection ${rejection.code} has no problem`);
   }
 }
 

@@ -3,14 +3,15 @@ import { isServerError, classifyDatabaseError } from '../db/sqlstate.js';
 import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
 import { rememberAccounts } from './ledgerContext.js';
-import type { PostedLedgerTransaction } from './ledgerRows.js';
-import { isPosting, namedAccountIds, type LedgerOperation } from './operations.js';
+import type { HoldRow, PostedLedgerTransaction } from './ledgerRows.js';
+import { holdIdsOf, isPlannedOnRememberedRows, namedAccountIds, reversedIdsOf, type LedgerOperation } from './operations.js';
 import { rejected, type LedgerOutcome } from './outcomes.js';
-import { planBatch, type AccountState, type BatchPlan } from './planBatch.js';
+import { NO_REFERENCES, planBatch, type AccountState, type BatchPlan, type LockedReferences } from './planBatch.js';
 import { commitPlannedBatch } from './sql/commitPlannedBatch.js';
 import { ensureSettlementAccounts } from './sql/ensureSettlementAccounts.js';
 import type { CommitMarker } from './sql/findCommitMarker.js';
 import { lockBatch, type LockedBatch } from './sql/lockBatch.js';
+import { lockReferences, toLockedReferences } from './sql/lockReferences.js';
 import { readAccountKinds } from './sql/readAccountKinds.js';
 import { readLedgerTransactions } from './sql/readLedgerTransactions.js';
 import { writeBatch } from './sql/writeBatch.js';
@@ -25,7 +26,9 @@ import { writeBatch } from './sql/writeBatch.js';
 // returns. When another writer changed a row or stored one of the keys meanwhile, the statement
 // fails having written nothing, and the batch takes two round trips on the same connection:
 // BEGIN with a lock that reads the rows and stored outcomes, then the write with COMMIT, each pair
-// pipelined (pg's `pipeline` option). Where that keeps happening, batches take two round trips at
+// pipelined (pg's `pipeline` option). Captures, voids and expiries of holds the partition created
+// take one round trip too (CommittedHolds); reversals always take two, reading what was already
+// reversed under the locks. Where that keeps happening, batches take two round trips at
 // once (OneRoundTripGate).
 //
 // The outbox trigger's NOTIFY goes out inside the transaction, once per batch: notifying after
@@ -50,17 +53,21 @@ const NO_TAKEN_REFS: ReadonlySet<string> = new Set();
 export async function applyBatch(context: LedgerContext, operations: readonly LedgerOperation[]): Promise<LedgerOutcome[]> {
   const now = context.clock.now();
   const lockIds = await accountsToLock(context, operations, now);
+  const holdIds = holdIdsOf(operations);
   const client = await context.pool.connect();
   let discardConnection = false;
   try {
-    const known = operations.every(isPosting) ? context.committedAccounts.statesOf(lockIds) : undefined;
-    if (known && context.oneRoundTrip.admits()) {
-      const results = await applyInOneRoundTrip(context, client, operations, known, now);
+    const known = operations.every(isPlannedOnRememberedRows) ? context.committedAccounts.statesOf(lockIds) : undefined;
+    const knownHolds = known && context.committedHolds.statesOf(holdIds);
+    if (known && knownHolds && context.oneRoundTrip.admits()) {
+      const results = await applyInOneRoundTrip(context, client, operations, { accounts: known, holds: knownHolds }, now);
       if (results) return results;
+      context.committedHolds.forget(holdIds);
     }
     return await applyInTwoRoundTrips(context, client, operations, lockIds, now);
   } catch (error) {
     context.committedAccounts.forget(lockIds);
+    context.committedHolds.forget(holdIds);
     // A server's refusal leaves the connection outside any transaction (each path ends its own).
     // After anything else (a lost connection, a bug halfway) its state is unknown, and the next
     // batch must not inherit it.
@@ -76,20 +83,22 @@ async function applyInOneRoundTrip(
   context: LedgerContext,
   client: pg.PoolClient,
   operations: readonly LedgerOperation[],
-  known: Map<string, AccountState>,
+  known: { accounts: Map<string, AccountState>; holds: Map<string, HoldRow> },
   now: Date,
 ): Promise<LedgerOutcome[] | undefined> {
-  const plan = planBatch(operations, known, NO_TAKEN_REFS, now, context.settings);
+  const plan = planBatch(operations, known.accounts, NO_TAKEN_REFS, now, context.settings, { holds: known.holds, originals: new Map() });
   try {
-    await commitPipelined(client, plan, plan.results, [commitPlannedBatch(known, plan)]);
+    await commitPipelined(client, plan, plan.results, [commitPlannedBatch(known.accounts, plan, [...known.holds.keys()])]);
   } catch (error) {
     const failure = classifyDatabaseError(error).kind;
     if (!isServerError(error) || (failure !== 'rows_changed' && failure !== 'idempotency_race')) throw error;
     context.oneRoundTrip.recordFellBack();
     return undefined;
   }
-  context.committedAccounts.rememberCommit(known, plan);
+  context.committedAccounts.rememberCommit(known.accounts, plan);
+  context.committedHolds.rememberCommit(plan);
   context.oneRoundTrip.recordCommitted();
+  context.counters.oneRoundTrip++;
   return plan.results;
 }
 
@@ -104,18 +113,24 @@ async function applyInTwoRoundTrips(
   let plan: BatchPlan;
   let results: LedgerOutcome[];
   try {
-    // The lock is sent behind BEGIN without waiting for it. Should BEGIN fail, no write follows.
-    const [begun, lockedNow] = await Promise.allSettled([
+    // The locks are sent behind BEGIN without waiting for it. Should BEGIN fail, no write follows.
+    const holdIds = holdIdsOf(operations);
+    const originalIds = reversedIdsOf(operations);
+    const withReferences = holdIds.length > 0 || originalIds.length > 0;
+    const [begun, lockedNow, referencesNow] = await Promise.allSettled([
       client.query('BEGIN'),
       lockBatch(client, lockIds, keysOf(operations), externalRefsOf(operations), now),
+      withReferences ? client.query(lockReferences(holdIds, originalIds)).then(toLockedReferences) : Promise.resolve(NO_REFERENCES),
     ]);
     if (begun.status === 'rejected') throw begun.reason;
     if (lockedNow.status === 'rejected') throw lockedNow.reason;
+    if (referencesNow.status === 'rejected') throw referencesNow.reason;
     locked = lockedNow.value;
+    const references: LockedReferences = referencesNow.value;
     const storedTransactions = await readStoredTransactions(client, locked);
     const replays = operations.map((operation) => replayOf(operation, locked, storedTransactions));
     const pending = operations.filter((_, index) => replays[index] === undefined);
-    plan = planBatch(pending, locked.accounts, locked.takenExternalRefs, now, context.settings);
+    plan = planBatch(pending, locked.accounts, locked.takenExternalRefs, now, context.settings, references);
     results = mergeInOrder(replays, plan.results);
   } catch (error) {
     // Nothing was written. Should the ROLLBACK fail too, its error (a lost connection) is thrown.
@@ -125,6 +140,8 @@ async function applyInTwoRoundTrips(
   // A write the server refuses aborts the transaction, and COMMIT then ends it without committing.
   await commitPipelined(client, plan, results, [writeBatch(plan), COMMIT]);
   context.committedAccounts.rememberCommit(locked.accounts, plan);
+  context.counters.twoRoundTrips++;
+  context.committedHolds.rememberCommit(plan);
   return results;
 }
 
@@ -178,12 +195,19 @@ function replayOf(
   if (outcome.body !== null) return { kind: 'stored_response', statusCode: outcome.statusCode, body: outcome.body };
   const posting = storedTransactions.get(outcome.transactionId!);
   if (!posting) throw new Error(`invariant: stored transaction ${outcome.transactionId} does not exist`);
-  return { kind: 'posted', transaction: posting.transaction, entries: posting.entries, replayed: true };
+  return { kind: 'posted', transaction: posting.transaction, entries: posting.entries, replayed: true, shapedBeforeHolds: outcome.shapedBeforeHolds };
 }
 
 function mergeInOrder(replays: Array<LedgerOutcome | undefined>, decided: LedgerOutcome[]): LedgerOutcome[] {
   let next = 0;
   return replays.map((replay) => replay ?? decided[next++]!);
+}
+
+/** The wallet whose currency's settlement account the operation posts or holds against, if any. */
+function settledWalletOf(operation: LedgerOperation): string | undefined {
+  if (operation.kind === 'deposit' || operation.kind === 'withdrawal') return operation.accountId;
+  if (operation.kind === 'create_hold' && operation.destinationAccountId === null) return operation.sourceAccountId;
+  return undefined;
 }
 
 /** Named accounts that exist, plus the settlement accounts their deposits and withdrawals need. */
@@ -193,8 +217,8 @@ async function accountsToLock(context: LedgerContext, operations: readonly Ledge
   if (unknown.length) rememberAccounts(context, await readAccountKinds(context.pool, unknown));
   const currencies = new Set<string>();
   for (const operation of operations) {
-    if (operation.kind !== 'deposit' && operation.kind !== 'withdrawal') continue;
-    const account = context.knownAccounts.get(operation.accountId);
+    const wallet = settledWalletOf(operation);
+    const account = wallet === undefined ? undefined : context.knownAccounts.get(wallet);
     if (account?.kind === 'user') currencies.add(account.currency);
   }
   const missing = [...currencies].filter((currency) => !context.settledCurrencies.has(currency));
@@ -213,5 +237,7 @@ function commitMarker(plan: BatchPlan): CommitMarker | undefined {
   if (account) return { table: 'accounts', id: account.id };
   const row = plan.idempotencyRows[0];
   if (row) return { table: 'idempotency_keys', key: row.key, fingerprint: row.fingerprint };
+  const change = plan.holdChanges[0];
+  if (change) return { table: 'hold_changes', holdId: change.hold_id, status: change.status };
   return undefined;
 }

@@ -32,6 +32,7 @@ export async function applyBatchWithRecovery(context: LedgerContext, operations:
       const failure = classifyDatabaseError(error);
       const retryable = isTransient(failure) || failure.kind === 'unique_violation' || failure.kind === 'idempotency_race';
       if (retryable && attempt < ATTEMPTS_MAX) {
+        context.counters.retries++;
         await sleep(backoffDelayMs(attempt, RETRY_BACKOFF));
         continue;
       }
@@ -60,6 +61,7 @@ async function splitOrFail(context: LedgerContext, operations: readonly LedgerOp
     return [failed('unexpected_error')];
   }
   // Halves run one after the other, which keeps each account's operations in arrival order.
+  context.counters.splits++;
   const middle = Math.ceil(operations.length / 2);
   const first = await applyBatchWithRecovery(context, operations.slice(0, middle));
   const second = await applyBatchWithRecovery(context, operations.slice(middle));

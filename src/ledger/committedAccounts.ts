@@ -2,9 +2,9 @@ import type { AccountState, BatchPlan } from './planBatch.js';
 
 // Account states as this process's confirmed commits left them, so that a partition, the usual
 // single writer of its accounts, can plan a batch without reading them first (applyBatch). Only a
-// hint: the lock statement compares the balance and version of every state planned against with
-// the locked row (they are all of an account that ever changes), so a stale entry costs a round
-// trip, never a wrong balance. States are recorded only once the commit answered, so that an entry is
+// hint: the lock statement compares the balance, version and pending sums of every state planned
+// against with the locked row (they are all of an account that ever changes), so a stale entry costs a round
+// trip, never a wrong balance. The pending sums are compared too (lock_accounts_as_planned_v2). States are recorded only once the commit answered, so that an entry is
 // always a state the database really had. They hold no metadata, so that an account's entry stays
 // small whatever the account carries.
 
@@ -36,7 +36,10 @@ export class CommittedAccounts {
   rememberCommit(before: ReadonlyMap<string, AccountState>, plan: BatchPlan): void {
     for (const state of before.values()) this.remember(state);
     for (const row of plan.newAccounts) this.remember(row);
-    for (const update of plan.balanceUpdates) this.remember({ ...before.get(update.id)!, balance: update.balance, version: update.version });
+    for (const update of plan.balanceUpdates) {
+      const { balance, version, pendingDebits, pendingCredits } = update;
+      this.remember({ ...before.get(update.id)!, balance, version, pending_debits: pendingDebits, pending_credits: pendingCredits });
+    }
     // The accounts written longest ago make room.
     for (const id of this.states.keys()) {
       if (this.states.size <= this.capacity) break;
@@ -49,10 +52,11 @@ export class CommittedAccounts {
   }
 
   /** Where two writers' commits cross (partitions sharing a row), the newer version wins. */
-  private remember({ id, kind, currency, balance, version }: AccountState): void {
+  private remember({ id, kind, currency, balance, version, pending_debits, pending_credits }: AccountState): void {
     const known = this.states.get(id);
-    if (known && known.version >= version) return;
+    // Pending sums change without the version: of equal versions, the later write wins.
+    if (known && known.version > version) return;
     this.states.delete(id);
-    this.states.set(id, { id, kind, currency, balance, version });
+    this.states.set(id, { id, kind, currency, balance, version, pending_debits, pending_credits });
   }
 }

@@ -2,12 +2,21 @@
 // event's id and time are fixed in the same database transaction as the change.
 
 import { newId } from '../ids.js';
-import { accountEventData } from '../relay/eventData.js';
-import type { AccountRow } from './ledgerRows.js';
+import { accountEventData, holdCapturedEventData, holdEventData } from '../relay/eventData.js';
+import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow } from './ledgerRows.js';
 
 export const EVENT_SOURCE = '/wallet-ledger-service';
 
-export type LedgerEventType = 'account.created' | 'deposit.posted' | 'withdrawal.posted' | 'transfer.posted';
+export type LedgerEventType =
+  | 'account.created'
+  | 'deposit.posted'
+  | 'withdrawal.posted'
+  | 'transfer.posted'
+  | 'reversal.posted'
+  | 'hold.created'
+  | 'hold.captured'
+  | 'hold.voided'
+  | 'hold.expired';
 
 export interface OutboxEvent {
   eventId: string;
@@ -36,6 +45,16 @@ export interface CloudEvent {
  */
 export function accountCreatedEvent(account: AccountRow, routingKeyPrefix: string): OutboxEvent {
   return buildEvent('account.created', account.id, accountEventData(account), account.created_at, routingKeyPrefix);
+}
+
+/** A hold's change, stored with its data: the hold's row changes later, its event must not. */
+export function holdEvent(type: 'hold.created' | 'hold.voided' | 'hold.expired', hold: HoldRow, routingKeyPrefix: string): OutboxEvent {
+  return buildEvent(type, hold.id, holdEventData(hold), hold.updated_at, routingKeyPrefix);
+}
+
+/** A capture's hold event, with the capture's transaction and its entries. */
+export function holdCapturedEvent(hold: HoldRow, transaction: LedgerTransactionRow, entries: EntryRow[], routingKeyPrefix: string): OutboxEvent {
+  return buildEvent('hold.captured', hold.id, holdCapturedEventData(hold, transaction, entries), hold.updated_at, routingKeyPrefix);
 }
 
 /** An event whose data is stored with it. */

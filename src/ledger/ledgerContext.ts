@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { noBatchesYet, type BatchCounters } from './batchCounters.js';
 import { CommittedAccounts } from './committedAccounts.js';
+import { CommittedHolds } from './committedHolds.js';
 import { OneRoundTripGate } from './oneRoundTripGate.js';
 import type { PlanSettings } from './planBatch.js';
 import type { AccountKind } from './sql/readAccountKinds.js';
@@ -21,8 +23,11 @@ export interface LedgerContext {
   settledCurrencies: Set<string>;
   /** Account states to plan against without reading them first (applyBatch's one-round-trip path). */
   committedAccounts: CommittedAccounts;
+  /** Pending holds to decide captures, voids and expiries against without reading them first. */
+  committedHolds: CommittedHolds;
   /** Whether to try one round trip, and how many batches did or fell back. */
   oneRoundTrip: OneRoundTripGate;
+  counters: BatchCounters;
 }
 
 export function createLedgerContext(pool: pg.Pool, clock: Clock, settings: PlanSettings, logger: Logger): LedgerContext {
@@ -34,7 +39,9 @@ export function createLedgerContext(pool: pg.Pool, clock: Clock, settings: PlanS
     knownAccounts: new Map(),
     settledCurrencies: new Set(),
     committedAccounts: new CommittedAccounts(),
+    committedHolds: new CommittedHolds(),
     oneRoundTrip: new OneRoundTripGate(),
+    counters: noBatchesYet(),
   };
 }
 

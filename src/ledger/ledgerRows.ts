@@ -8,6 +8,9 @@ export interface AccountRow {
   kind: 'user' | 'settlement';
   currency: string;
   balance: bigint;
+  /** The sums of the account's pending holds, as their source and as their destination. */
+  pending_debits: bigint;
+  pending_credits: bigint;
   status: string;
   external_ref: string | null;
   metadata: Metadata;
@@ -30,7 +33,7 @@ export interface EntryRow {
 /** A row of ledger_transactions: money moved between two accounts (not a database transaction). */
 export interface LedgerTransactionRow {
   id: string;
-  type: 'deposit' | 'withdrawal' | 'transfer';
+  type: 'deposit' | 'withdrawal' | 'transfer' | 'reversal';
   status: string;
   amount: bigint;
   currency: string;
@@ -38,6 +41,10 @@ export interface LedgerTransactionRow {
   destination_account_id: string;
   description: string | null;
   metadata: Metadata;
+  /** The hold a capture settles; null for every other transaction. */
+  hold_id: string | null;
+  /** The transaction a reversal moves back; null for every other transaction. */
+  reverses_transaction_id: string | null;
   created_at: Date;
 }
 
@@ -45,4 +52,33 @@ export interface LedgerTransactionRow {
 export interface PostedLedgerTransaction {
   transaction: LedgerTransactionRow;
   entries: EntryRow[];
+  /** The sum of its reversals when it was read (it grows; the row never changes). */
+  reversedAmount: bigint;
+}
+
+export type HoldStatus = 'pending' | 'captured' | 'voided' | 'expired';
+
+/** Money reserved on its source account for its destination, until captured, voided or expired. */
+export interface HoldRow {
+  id: string;
+  source_account_id: string;
+  destination_account_id: string;
+  amount: bigint;
+  captured_amount: bigint;
+  currency: string;
+  status: HoldStatus;
+  expires_at: Date;
+  capture_transaction_id: string | null;
+  description: string | null;
+  metadata: Metadata;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** One appended state of a hold: what it reserved, captured or released. */
+export interface HoldChangeRow {
+  hold_id: string;
+  status: HoldStatus;
+  amount: bigint;
+  transaction_id: string | null;
 }

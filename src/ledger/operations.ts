@@ -44,26 +44,119 @@ export interface Transfer extends Posting {
   destinationAccountId: string;
 }
 
-export type LedgerOperation = OpenAccount | Deposit | Withdrawal | Transfer;
-export type PostingOperation = Deposit | Withdrawal | Transfer;
-
-/** The account whose writer serializes this operation (the source account of a transfer). */
-export function routingAccountId(operation: LedgerOperation): string {
-  return operation.kind === 'transfer' ? operation.sourceAccountId : operation.accountId;
+export interface CreateHold {
+  kind: 'create_hold';
+  holdId: string;
+  sourceAccountId: string;
+  /** Null: a hold for a withdrawal, whose destination is the currency's settlement account. */
+  destinationAccountId: string | null;
+  amount: bigint;
+  currency: string | undefined;
+  expiresAt: Date;
+  description: string | null;
+  metadata: Metadata;
+  idempotency: IdempotencyClaim;
 }
 
-/** Every account an operation names, settlement accounts not included. */
+/**
+ * An operation on an existing hold. Its accounts are the hold's, which never change: the route
+ * reads them before submitting, so that the operation reaches the writer of the hold's source
+ * account and locks both. The hold itself is read under those locks.
+ */
+interface OnHold {
+  holdId: string;
+  sourceAccountId: string;
+  destinationAccountId: string;
+}
+
+export interface CaptureHold extends OnHold {
+  kind: 'capture_hold';
+  /** Undefined: the whole hold. */
+  amount: bigint | undefined;
+  idempotency: IdempotencyClaim;
+}
+
+export interface VoidHold extends OnHold {
+  kind: 'void_hold';
+  idempotency: IdempotencyClaim;
+}
+
+/** The expiry sweep's (which sends no key): a hold no longer pending is left as it is. */
+export interface ExpireHold extends OnHold {
+  kind: 'expire_hold';
+  idempotency: IdempotencyClaim | undefined;
+}
+
+export interface ReverseTransaction {
+  kind: 'reverse_transaction';
+  transactionId: string;
+  /** The original's accounts (they never change): its destination is debited, its source credited. */
+  originalSourceAccountId: string;
+  originalDestinationAccountId: string;
+  /** Undefined: what is not yet reversed. */
+  amount: bigint | undefined;
+  description: string | null;
+  metadata: Metadata;
+  idempotency: IdempotencyClaim;
+}
+
+export type HoldOperation = CreateHold | CaptureHold | VoidHold | ExpireHold;
+export type LedgerOperation = OpenAccount | Deposit | Withdrawal | Transfer | HoldOperation | ReverseTransaction;
+export type PostingOperation = Deposit | Withdrawal | Transfer;
+
+/**
+ * The account whose writer serializes this operation: a transfer's or a hold's source, a
+ * reversal's debited account (the original's destination).
+ */
+export function routingAccountId(operation: LedgerOperation): string {
+  switch (operation.kind) {
+    case 'open_account':
+    case 'deposit':
+    case 'withdrawal':
+      return operation.accountId;
+    case 'reverse_transaction':
+      return operation.originalDestinationAccountId;
+    default:
+      return operation.sourceAccountId;
+  }
+}
+
+/**
+ * Every account an operation names: a hold's or a reversed transaction's accounts include a
+ * settlement account when they have one; the settlement account a deposit, a withdrawal or a hold
+ * for a withdrawal posts against is added by the writer (applyBatch).
+ */
 export function namedAccountIds(operation: LedgerOperation): string[] {
   switch (operation.kind) {
     case 'open_account':
       return [];
-    case 'transfer':
-      return [operation.sourceAccountId, operation.destinationAccountId];
-    default:
+    case 'deposit':
+    case 'withdrawal':
       return [operation.accountId];
+    case 'create_hold':
+      return operation.destinationAccountId === null ? [operation.sourceAccountId] : [operation.sourceAccountId, operation.destinationAccountId];
+    case 'reverse_transaction':
+      return [operation.originalSourceAccountId, operation.originalDestinationAccountId];
+    default:
+      return [operation.sourceAccountId, operation.destinationAccountId];
   }
 }
 
-export function isPosting(operation: LedgerOperation): operation is PostingOperation {
-  return operation.kind !== 'open_account';
+/**
+ * Operations that may be planned against remembered rows: all but opening an account (its external
+ * ref is checked when locked) and reversing (the reversed sum is read when locked).
+ */
+export function isPlannedOnRememberedRows(operation: LedgerOperation): boolean {
+  return operation.kind !== 'open_account' && operation.kind !== 'reverse_transaction';
+}
+
+/** The holds a batch's operations act on (read and locked with its accounts). */
+export function holdIdsOf(operations: readonly LedgerOperation[]): string[] {
+  return operations.flatMap((operation) =>
+    operation.kind === 'capture_hold' || operation.kind === 'void_hold' || operation.kind === 'expire_hold' ? [operation.holdId] : []);
+}
+
+/** The transactions a batch's reversals reverse. */
+export function reversedIdsOf(operations: readonly LedgerOperation[]): string[] {
+  return operations.flatMap((operation) => (operation.kind === 'reverse_transaction' ? [operation.transactionId] : []));
 }

@@ -1,4 +1,4 @@
-import type { AccountRow, EntryRow, LedgerTransactionRow } from './ledgerRows.js';
+import type { AccountRow, EntryRow, HoldRow, HoldStatus, LedgerTransactionRow } from './ledgerRows.js';
 
 // What the ledger answers for each operation, as data: what happened and the facts that explain
 // it. No status codes and no JSON here: each channel renders outcomes its own way (the HTTP
@@ -19,7 +19,15 @@ export type Rejection =
   /** The request named a currency that is not the account's. */
   | { code: 'currency_mismatch'; accountId: string; accountCurrency: string; requestCurrency: string }
   | { code: 'insufficient_funds'; accountId: string; currency: string; availableBalance: bigint; amount: bigint }
-  | { code: 'balance_overflow'; accountId: string };
+  | { code: 'balance_overflow'; accountId: string }
+  | { code: 'hold_not_found'; holdId: string }
+  /** The hold is captured, voided or expired (or past its expiry, whether or not the sweep ran). */
+  | { code: 'hold_not_pending'; holdId: string; status: Exclude<HoldStatus, 'pending'> }
+  | { code: 'capture_exceeds_hold'; holdId: string; holdAmount: bigint; amount: bigint }
+  | { code: 'transaction_not_found'; transactionId: string }
+  /** A reversal is not reversed in turn. */
+  | { code: 'not_reversible'; transactionId: string }
+  | { code: 'reversal_exceeds_original'; transactionId: string; originalAmount: bigint; reversedAmount: bigint; amount: bigint };
 
 /** Why no outcome could be decided. Never stored under a key: a retry with the key runs again. */
 export type Failure =
@@ -45,6 +53,20 @@ export interface Posted {
   /** Debit first, then credit. */
   entries: EntryRow[];
   replayed: boolean;
+  /**
+   * True when replaying a key stored before transactions carried hold_id, reverses_transaction_id
+   * and reversed_amount: the answer is rendered as it was first given, without them. Every other
+   * answer of a posting reports reversed_amount 0, which it had when first answered.
+   */
+  shapedBeforeHolds?: boolean;
+}
+
+/** A hold created, voided or expired, with its row as the change left it. */
+export interface HoldChanged {
+  kind: 'hold_changed';
+  change: 'created' | 'voided' | 'expired';
+  hold: HoldRow;
+  replayed: boolean;
 }
 
 export interface Rejected {
@@ -69,7 +91,7 @@ export interface Failed {
 }
 
 /** An outcome the ledger decided, and stores under the operation's key. */
-export type DecidedOutcome = AccountOpened | Posted | Rejected;
+export type DecidedOutcome = AccountOpened | Posted | HoldChanged | Rejected;
 export type LedgerOutcome = DecidedOutcome | StoredResponse | Failed;
 
 export function rejected(rejection: Rejection): Rejected {

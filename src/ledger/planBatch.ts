@@ -1,13 +1,18 @@
-import { AMOUNT_MAX } from '../money.js';
-import { newId, settlementAccountId } from '../ids.js';
-import { accountCreatedEvent, postedEvent, type OutboxEvent } from './events.js';
-import type { AccountRow, EntryRow, LedgerTransactionRow } from './ledgerRows.js';
+import { accountCreatedEvent, type OutboxEvent } from './events.js';
+import type { AccountRow, EntryRow, HoldChangeRow, HoldRow, LedgerTransactionRow } from './ledgerRows.js';
 import type { LedgerOperation, OpenAccount, PostingOperation } from './operations.js';
-import { rejected, replayOf, type AccountOpened, type AccountRole, type DecidedOutcome, type Posted, type Rejected, type Rejection } from './outcomes.js';
+import {
+  rejected, replayOf, type AccountOpened, type DecidedOutcome, type HoldChanged, type Posted, type Rejected,
+} from './outcomes.js';
+import { captureHold, createHold, releaseHold } from './planHolds.js';
+import { reverseTransaction } from './planReversals.js';
+import { balanceOverflow, PlanWork, resolveSides } from './planWork.js';
 
 // Decides every operation of a batch against the locked accounts, in order, with no I/O: the
 // outcome of each operation and the rows that the batch's one database transaction will write.
-// A rejected operation changes nothing, so its batch-mates see the state it found.
+// A rejected operation changes nothing, so its batch-mates see the state it found. Postings and
+// accounts are decided here, holds in planHolds.ts and reversals in planReversals.ts, all against
+// one working state (planWork.ts).
 
 /**
  * Renders a decided outcome as the response stored under its key: the channel's exact answer
@@ -17,7 +22,7 @@ import { rejected, replayOf, type AccountOpened, type AccountRole, type DecidedO
  */
 export interface StoredResponses {
   statusOf(outcome: DecidedOutcome): number;
-  bodyOf(outcome: AccountOpened | Rejected): string;
+  bodyOf(outcome: AccountOpened | HoldChanged | Rejected): string;
 }
 
 export interface PlanSettings {
@@ -41,14 +46,30 @@ export interface BalanceUpdate {
   id: string;
   balance: bigint;
   version: bigint;
+  pendingDebits: bigint;
+  pendingCredits: bigint;
   updatedAt: Date;
 }
 
 /**
- * What deciding an operation reads of an existing account. Of it, only balance and version ever
- * change (lock_accounts_as_planned compares exactly those).
+ * What deciding an operation reads of an existing account. Of it, only balance, version and the
+ * pending sums ever change (lock_accounts_as_planned_v2 compares exactly those).
  */
-export type AccountState = Pick<AccountRow, 'id' | 'kind' | 'currency' | 'balance' | 'version'>;
+export type AccountState = Pick<AccountRow, 'id' | 'kind' | 'currency' | 'balance' | 'version' | 'pending_debits' | 'pending_credits'>;
+
+/** A transaction a batch reverses, with the sum of its reversals when locked. */
+export interface OriginalTransaction {
+  transaction: Pick<LedgerTransactionRow, 'id' | 'type' | 'amount' | 'source_account_id' | 'destination_account_id'>;
+  reversedAmount: bigint;
+}
+
+/** The holds and reversed transactions a batch acts on, read under its locks (lockReferences.ts). */
+export interface LockedReferences {
+  holds: ReadonlyMap<string, HoldRow>;
+  originals: ReadonlyMap<string, OriginalTransaction>;
+}
+
+export const NO_REFERENCES: LockedReferences = { holds: new Map(), originals: new Map() };
 
 export interface BatchPlan {
   /** The time of every row the batch writes. */
@@ -62,6 +83,9 @@ export interface BatchPlan {
   entries: EntryRow[];
   /** One per changed account, however many operations changed it. */
   balanceUpdates: BalanceUpdate[];
+  /** Holds created or changed, one row each as the batch leaves it. */
+  holds: HoldRow[];
+  holdChanges: HoldChangeRow[];
   events: OutboxEvent[];
   idempotencyRows: IdempotencyRow[];
 }
@@ -72,31 +96,23 @@ export function planBatch(
   takenExternalRefs: ReadonlySet<string>,
   now: Date,
   settings: PlanSettings,
+  references: LockedReferences = NO_REFERENCES,
 ): BatchPlan {
-  const planner = new Planner(lockedAccounts, takenExternalRefs, now, settings);
+  const planner = new Planner(new PlanWork(lockedAccounts, references, now, settings), takenExternalRefs);
   const outcomes = operations.map((operation) => planner.decide(operation));
   return planner.finish(outcomes);
 }
 
 class Planner {
-  private readonly accounts = new Map<string, AccountState>();
-  private readonly changed = new Set<string>();
   private readonly externalRefs: Set<string>;
   private readonly keyOutcomes = new Map<string, { fingerprint: string; outcome: DecidedOutcome }>();
   private readonly newAccounts: AccountRow[] = [];
-  private readonly transactions: LedgerTransactionRow[] = [];
-  private readonly entries: EntryRow[] = [];
-  private readonly events: OutboxEvent[] = [];
   private readonly idempotencyRows: IdempotencyRow[] = [];
 
   constructor(
-    locked: ReadonlyMap<string, AccountState>,
+    private readonly work: PlanWork,
     takenExternalRefs: ReadonlySet<string>,
-    private readonly now: Date,
-    private readonly settings: PlanSettings,
   ) {
-    // Working copies: the planner moves balances as it goes, the caller's rows stay as read.
-    for (const [id, row] of locked) this.accounts.set(id, { ...row });
     this.externalRefs = new Set(takenExternalRefs);
   }
 
@@ -107,10 +123,10 @@ class Planner {
       if (earlier.fingerprint === claim.fingerprint) return replayOf(earlier.outcome);
       return rejected({ code: 'idempotency_key_reused' });
     }
-    const outcome = operation.kind === 'open_account' ? this.openAccount(operation) : this.post(operation);
+    const outcome = this.decideAnew(operation);
     if (claim) {
       this.keyOutcomes.set(claim.key, { fingerprint: claim.fingerprint, outcome });
-      const responses = this.settings.storedResponses;
+      const responses = this.work.settings.storedResponses;
       this.idempotencyRows.push({
         key: claim.key,
         fingerprint: claim.fingerprint,
@@ -118,11 +134,29 @@ class Planner {
         // A posting's response is rendered again from its transaction's rows when replayed.
         body: outcome.kind === 'posted' ? null : responses.bodyOf(outcome),
         transactionId: outcome.kind === 'posted' ? outcome.transaction.id : null,
-        createdAt: this.now,
-        expiresAt: new Date(this.now.getTime() + this.settings.idempotencyTtlMs),
+        createdAt: this.work.now,
+        expiresAt: new Date(this.work.now.getTime() + this.work.settings.idempotencyTtlMs),
       });
     }
     return outcome;
+  }
+
+  private decideAnew(operation: LedgerOperation): DecidedOutcome {
+    switch (operation.kind) {
+      case 'open_account':
+        return this.openAccount(operation);
+      case 'create_hold':
+        return createHold(this.work, operation);
+      case 'capture_hold':
+        return captureHold(this.work, operation);
+      case 'void_hold':
+      case 'expire_hold':
+        return releaseHold(this.work, operation);
+      case 'reverse_transaction':
+        return reverseTransaction(this.work, operation);
+      default:
+        return this.post(operation);
+    }
   }
 
   private openAccount(operation: OpenAccount): AccountOpened | Rejected {
@@ -134,128 +168,60 @@ class Planner {
       kind: 'user',
       currency: operation.currency,
       balance: 0n,
+      pending_debits: 0n,
+      pending_credits: 0n,
       status: 'active',
       external_ref: operation.externalRef,
       metadata: operation.metadata,
       version: 0n,
-      created_at: this.now,
-      updated_at: this.now,
+      created_at: this.work.now,
+      updated_at: this.work.now,
     };
     if (operation.externalRef !== null) this.externalRefs.add(operation.externalRef);
     this.newAccounts.push(row);
-    this.events.push(accountCreatedEvent(row, this.settings.routingKeyPrefix));
+    this.work.events.push(accountCreatedEvent(row, this.work.settings.routingKeyPrefix));
     return { kind: 'account_opened', account: row, replayed: false };
   }
 
   private post(operation: PostingOperation): Posted | Rejected {
-    const sides = this.resolveSides(operation);
+    const sides = resolveSides(this.work, operation);
     if ('code' in sides) return rejected(sides);
     const { source, destination } = sides;
-    if (source.kind === 'user' && source.balance < operation.amount) {
-      return rejected({
-        code: 'insufficient_funds',
-        accountId: source.id,
-        currency: source.currency,
-        availableBalance: source.balance,
-        amount: operation.amount,
-      });
-    }
-    if (source.balance - operation.amount < -AMOUNT_MAX || destination.balance + operation.amount > AMOUNT_MAX) {
-      const account = destination.balance + operation.amount > AMOUNT_MAX ? destination : source;
-      return rejected({ code: 'balance_overflow', accountId: account.id });
-    }
-    return this.record(operation, source, destination);
-  }
-
-  /** The accounts money leaves and enters, or the reason the operation is refused. */
-  private resolveSides(operation: PostingOperation): { source: AccountState; destination: AccountState } | Rejection {
-    if (operation.kind === 'transfer') {
-      if (operation.sourceAccountId === operation.destinationAccountId) return { code: 'same_account' };
-      const source = this.wallet(operation.sourceAccountId, 'source');
-      if ('code' in source) return source;
-      const destination = this.wallet(operation.destinationAccountId, 'destination');
-      if ('code' in destination) return destination;
-      if (source.currency !== destination.currency) {
-        return { code: 'currencies_differ', sourceCurrency: source.currency, destinationCurrency: destination.currency };
-      }
-      return this.checkCurrency(operation, source) ?? { source, destination };
-    }
-    const wallet = this.wallet(operation.accountId, 'account');
-    if ('code' in wallet) return wallet;
-    const mismatch = this.checkCurrency(operation, wallet);
-    if (mismatch) return mismatch;
-    const settlement = this.accounts.get(settlementAccountId(wallet.currency));
-    if (!settlement) throw new Error(`invariant: settlement account for ${wallet.currency} was not locked`);
-    return operation.kind === 'deposit' ? { source: settlement, destination: wallet } : { source: wallet, destination: settlement };
-  }
-
-  private wallet(id: string, role: AccountRole): AccountState | Rejection {
-    const account = this.accounts.get(id);
-    if (account?.kind === 'user') return account;
-    return { code: 'account_not_found', accountId: id, role, isSettlement: account !== undefined };
-  }
-
-  private checkCurrency(operation: PostingOperation, account: AccountState): Rejection | undefined {
-    if (operation.currency === undefined || operation.currency === account.currency) return undefined;
-    return { code: 'currency_mismatch', accountId: account.id, accountCurrency: account.currency, requestCurrency: operation.currency };
-  }
-
-  /** Moves the money in the working copies and records the transaction, its entries and its event. */
-  private record(operation: PostingOperation, source: AccountState, destination: AccountState): Posted {
-    const transaction: LedgerTransactionRow = {
-      id: newId(),
-      type: operation.kind,
-      status: 'posted',
-      amount: operation.amount,
-      currency: source.currency,
-      source_account_id: source.id,
-      destination_account_id: destination.id,
-      description: operation.description,
-      metadata: operation.metadata,
-      created_at: this.now,
-    };
-    const debit = this.entry(transaction, source, 'debit', -operation.amount);
-    const credit = this.entry(transaction, destination, 'credit', operation.amount);
-    this.transactions.push(transaction);
-    this.entries.push(debit, credit);
-    const eventType = `${operation.kind}.posted` as const;
-    this.events.push(postedEvent(eventType, transaction.id, this.now, this.settings.routingKeyPrefix));
-    return { kind: 'posted', transaction, entries: [debit, credit], replayed: false };
-  }
-
-  private entry(transaction: LedgerTransactionRow, account: AccountState, direction: 'debit' | 'credit', change: bigint): EntryRow {
-    account.balance += change;
-    account.version += 1n;
-    this.changed.add(account.id);
-    return {
-      id: newId(),
-      transaction_id: transaction.id,
-      account_id: account.id,
-      direction,
-      amount: transaction.amount,
-      balance_after: account.balance,
-      sequence: account.version,
-      created_at: this.now,
-    };
+    const short = this.work.insufficientFunds(source, operation.amount);
+    if (short) return rejected(short);
+    const overflow = balanceOverflow(source, destination, operation.amount);
+    if (overflow) return rejected(overflow);
+    const { amount, description, metadata } = operation;
+    return this.work.record({ type: operation.kind, amount, description, metadata, holdId: null, reversesTransactionId: null }, source, destination);
   }
 
   finish(results: DecidedOutcome[]): BatchPlan {
-    const balanceUpdates = [...this.changed].map((id) => {
-      const account = this.accounts.get(id)!;
-      return { id, balance: account.balance, version: account.version, updatedAt: this.now };
+    const { work } = this;
+    const balanceUpdates = [...work.changed].map((id) => {
+      const account = work.accounts.get(id)!;
+      return {
+        id,
+        balance: account.balance,
+        version: account.version,
+        pendingDebits: account.pending_debits,
+        pendingCredits: account.pending_credits,
+        updatedAt: work.now,
+      };
     });
     const plan: BatchPlan = {
-      now: this.now,
-      expiresAt: new Date(this.now.getTime() + this.settings.idempotencyTtlMs),
+      now: work.now,
+      expiresAt: new Date(work.now.getTime() + work.settings.idempotencyTtlMs),
       results,
       newAccounts: this.newAccounts,
-      transactions: this.transactions,
-      entries: this.entries,
+      transactions: work.transactions,
+      entries: work.entries,
       balanceUpdates,
-      events: this.events,
+      holds: [...work.writtenHolds].map((id) => work.holds.get(id)!),
+      holdChanges: work.holdChanges,
+      events: work.events,
       idempotencyRows: this.idempotencyRows,
     };
-    assertPlanConsistent(plan, this.accounts);
+    assertPlanConsistent(plan, work.accounts);
     return plan;
   }
 }
@@ -272,6 +238,7 @@ function assertPlanConsistent(plan: BatchPlan, accounts: ReadonlyMap<string, Acc
   }
   for (const update of plan.balanceUpdates) {
     const account = accounts.get(update.id)!;
-    if (account.kind === 'user' && update.balance < 0n) throw new Error(`invariant: account ${update.id} would go negative`);
+    if (account.kind === 'user' && update.balance < update.pendingDebits) throw new Error(`invariant: account ${update.id} would spend held money`);
+    if (update.pendingDebits < 0n || update.pendingCredits < 0n) throw new Error(`invariant: account ${update.id} would hold less than nothing`);
   }
 }

@@ -1,5 +1,8 @@
 import { exitWithMessage, loadConfigOrExit, stopOnSignal } from './lifecycle.js';
 import { createLogger, describeError } from '../logger.js';
+import { createPool } from '../db/pool.js';
+import { startMetricsServer } from '../metrics/metricsServer.js';
+import { RelayMetrics } from '../metrics/relayMetrics.js';
 import { OutboxRelay, relaySettingsFromConfig } from '../relay/relay.js';
 
 // `npm run outbox-worker`: the outbox relay process. It runs until SIGTERM or SIGINT, riding out
@@ -17,11 +20,17 @@ async function main(): Promise<void> {
     exitWithMessage('DATABASE_URL is required for the outbox worker (point it at the database `npm start` uses)');
   }
   const log = createLogger(config.logLevel, 'outbox-relay');
+  const metrics = config.relayMetricsPort === undefined ? undefined : new RelayMetrics();
   const relay: OutboxRelay = new OutboxRelay(relaySettingsFromConfig(config, config.databaseUrl), log, {
+    ...metrics?.hooks(),
     onBrokerRefused: () => void stopAndExit(relay, config.shutdownTimeoutMs),
   });
+  // The metrics read the outbox on a connection of their own, never one the relay is publishing on.
+  const metricsPool = metrics && createPool(config.databaseUrl, 1, { applicationName: 'wallet-ledger-relay-metrics' });
+  const metricsServer = metrics && (await startMetricsServer(metrics.registry, config.relayMetricsPort!, config.host));
   await relay.start();
-  log.info({ exchange: config.outboxExchange, exchange_type: config.outboxExchangeType }, 'outbox relay started');
+  if (metrics) void metrics.startSampling(metricsPool!, log);
+  log.info({ exchange: config.outboxExchange, exchange_type: config.outboxExchangeType, metrics: metricsServer?.url }, 'outbox relay started');
 
   // Shutdown may have to wait for one publish timeout (the batch in flight), plus its commit.
   const timeoutMs = Math.max(config.shutdownTimeoutMs, config.outbox.publishTimeoutMs + SHUTDOWN_MARGIN_MS);
@@ -30,6 +39,9 @@ async function main(): Promise<void> {
     async (signal) => {
       log.info({ signal }, 'outbox relay stopping: finishing the batch in flight');
       await relay.stop();
+      metrics?.stopSampling();
+      await metricsServer?.close();
+      await metricsPool?.end();
       log.info({}, 'outbox relay stopped');
     },
     () => log.error({}, 'outbox relay shutdown timed out; exiting (unfinished claims are released with the connection)'),

@@ -74,6 +74,7 @@ function printBanner(config: Config, running: Running): void {
   const address = running.address.replace('0.0.0.0', '127.0.0.1');
   const lines = [`Wallet ledger service listening on ${address} (${config.environment})`];
   lines.push(`  API docs: ${address}/docs`);
+  if (running.service.metricsUrl) lines.push(`  metrics: ${running.service.metricsUrl}`);
   if (running.embedded) {
     lines.push(`  database: embedded PostgreSQL, data in ${config.embeddedPostgresDir}`);
     lines.push(`  DATABASE_URL=${running.databaseUrl}`);

@@ -2,7 +2,7 @@ import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
 import { classifyDatabaseError } from '../db/sqlstate.js';
 import type { BatchOutcome } from './drainBatch.js';
 import { describeError, type Logger } from '../logger.js';
-import type { WakeSignal } from './wakeSignal.js';
+import type { WakeCause, WakeSignal } from './wakeSignal.js';
 
 // The relay's one loop. Every wake-up source (notification, reconnect, poll, retry timer) only
 // sets the signal; this loop alone claims and publishes, so batches never race each other inside
@@ -23,6 +23,9 @@ export interface DrainLoopSteps {
   purgePublished(): Promise<number>;
 }
 
+/** Why the loop looked again: a wake-up, the backstop poll, or the timer set for the next due retry. */
+export type LookCause = Exclude<WakeCause, 'stop'> | 'poll' | 'timer';
+
 export interface DrainLoopSettings {
   batchSize: number;
   pollIntervalMs: number;
@@ -41,6 +44,7 @@ export class DrainLoop {
     private readonly signal: WakeSignal,
     private readonly log: Logger,
     private readonly onBatch: (outcome: BatchOutcome) => void = () => {},
+    private readonly onLook: (cause: LookCause) => void = () => {},
   ) {}
 
   start(): void {
@@ -50,7 +54,7 @@ export class DrainLoop {
   /** Lets the batch in flight finish (publish, mark, commit: its claims are released), then returns. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.signal.wake();
+    this.signal.wake('stop');
     await this.running;
   }
 
@@ -58,7 +62,9 @@ export class DrainLoop {
     while (!this.stopping) {
       const sleepMs = await this.cycle();
       if (this.stopping) return;
-      await this.signal.wait(sleepMs);
+      const cause = await this.signal.wait(sleepMs);
+      if (cause === 'timeout') this.onLook(sleepMs >= this.settings.pollIntervalMs ? 'poll' : 'timer');
+      else if (cause !== 'stop') this.onLook(cause);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { AccountRow, EntryRow, LedgerTransactionRow } from '../ledger/ledgerRows.js';
+import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow } from '../ledger/ledgerRows.js';
 
 // The `data` of each event, built from the ledger's rows in the shapes that
 // docs/contracts/wallet-ledger-events.md promises consumers (test/relay/eventData.test.ts pins them
@@ -12,7 +12,9 @@ export function accountEventData(account: AccountRow) {
     kind: account.kind,
     currency: account.currency,
     balance: account.balance.toString(),
-    available_balance: account.balance.toString(),
+    available_balance: (account.balance - account.pending_debits).toString(),
+    pending_debits: account.pending_debits.toString(),
+    pending_credits: account.pending_credits.toString(),
     status: account.status,
     external_ref: account.external_ref,
     metadata: account.metadata,
@@ -22,7 +24,7 @@ export function accountEventData(account: AccountRow) {
   };
 }
 
-/** A posting's event data: the ledger transaction with its entries, debit first. */
+/** A posting's event data: the ledger transaction with its entries, debit first, as it was posted. */
 export function ledgerTransactionEventData(transaction: LedgerTransactionRow, entries: EntryRow[]) {
   return {
     id: transaction.id,
@@ -35,8 +37,36 @@ export function ledgerTransactionEventData(transaction: LedgerTransactionRow, en
     description: transaction.description,
     metadata: transaction.metadata,
     created_at: transaction.created_at.toISOString(),
+    // As posted: nothing of a transaction is reversed when its event is written.
+    reversed_amount: '0',
+    hold_id: transaction.hold_id,
+    reverses_transaction_id: transaction.reverses_transaction_id,
     entries: entries.map(entryEventData),
   };
+}
+
+/** A hold's event data: the hold as the change left it (rendered when planned; the row changes later). */
+export function holdEventData(hold: HoldRow) {
+  return {
+    id: hold.id,
+    status: hold.status,
+    source_account_id: hold.source_account_id,
+    destination_account_id: hold.destination_account_id,
+    amount: hold.amount.toString(),
+    captured_amount: hold.captured_amount.toString(),
+    currency: hold.currency,
+    expires_at: hold.expires_at.toISOString(),
+    capture_transaction_id: hold.capture_transaction_id,
+    description: hold.description,
+    metadata: hold.metadata,
+    created_at: hold.created_at.toISOString(),
+    updated_at: hold.updated_at.toISOString(),
+  };
+}
+
+/** hold.captured: the captured hold and the transaction that settled it. */
+export function holdCapturedEventData(hold: HoldRow, transaction: LedgerTransactionRow, entries: EntryRow[]) {
+  return { hold: holdEventData(hold), transaction: ledgerTransactionEventData(transaction, entries) };
 }
 
 function entryEventData(entry: EntryRow) {

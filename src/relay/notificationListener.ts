@@ -1,6 +1,7 @@
 import pgListen, { type Subscriber } from 'pg-listen';
 import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
 import { describeError, type Logger } from '../logger.js';
+import type { WakeCause } from './wakeSignal.js';
 
 // Listens on the `outbox` channel and turns every notification and every (re)connect into a
 // wake-up. Notifications are hints: the ones sent while the listener is down are lost, so each
@@ -23,11 +24,14 @@ export class NotificationListener {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private failedStarts = 0;
+  private connectedBefore = false;
 
   constructor(
     private readonly databaseUrl: string,
     private readonly log: Logger,
-    private readonly onWake: () => void,
+    private readonly onWake: (cause: WakeCause) => void,
+    /** Each connection after the first (the metrics count reconnects). */
+    private readonly onReconnected: () => void = () => {},
   ) {}
 
   /** Starts listening in the background; a database that is down now is retried, not fatal. */
@@ -62,7 +66,7 @@ export class NotificationListener {
       await subscriber.listenTo(OUTBOX_CHANNEL);
       this.failedStarts = 0;
       // pg-listen reported 'connected' before LISTEN ran: look once more now that nothing is missed.
-      this.onWake();
+      this.onWake('listener_connected');
     } catch (error) {
       this.log.warn({ error: describeError(error) }, 'notification listener could not connect');
       this.replace(subscriber);
@@ -70,7 +74,7 @@ export class NotificationListener {
   }
 
   private watch(subscriber: Subscriber): void {
-    subscriber.notifications.on(OUTBOX_CHANNEL, () => this.onWake());
+    subscriber.notifications.on(OUTBOX_CHANNEL, () => this.onWake('notify'));
     subscriber.events.on('connected', () => {
       if (this.subscriber !== subscriber) {
         // An abandoned subscriber whose own reconnect loop finished late: let it go.
@@ -78,7 +82,9 @@ export class NotificationListener {
         return;
       }
       this.log.info({}, 'notification listener connected');
-      this.onWake();
+      if (this.connectedBefore) this.onReconnected();
+      this.connectedBefore = true;
+      this.onWake('listener_connected');
     });
     subscriber.events.on('reconnect', (attempt: number) => {
       if (attempt === 1 && this.subscriber === subscriber) this.log.warn({}, 'notification listener lost its connection, reconnecting');

@@ -19,7 +19,9 @@ export interface PublisherSettings extends TopologySettings {
   publishTimeoutMs: number;
 }
 
-export type PublishResult = { ok: true } | { ok: false; error: string };
+/** Why a publish failed, as a bounded label for the metrics; `error` says it in words. */
+export type PublishFailureReason = 'not_connected' | 'blocked' | 'confirm_timeout' | 'nacked' | 'send_failed';
+export type PublishResult = { ok: true } | { ok: false; reason: PublishFailureReason; error: string };
 
 export class Publisher {
   private connection: RecoveringChannelModel | undefined;
@@ -69,11 +71,13 @@ export class Publisher {
   /** One result per message, in order. Never throws: failures are data the caller records. */
   async publishBatch(messages: OutgoingMessage[]): Promise<PublishResult[]> {
     const channel = this.channel;
-    if (!channel || this.blocked) return messages.map(() => failed(this.blocked ? 'broker is blocking publishers' : 'broker not connected'));
+    if (!channel || this.blocked) {
+      return messages.map(() => (this.blocked ? failed('blocked', 'broker is blocking publishers') : failed('not_connected', 'broker not connected')));
+    }
     const deadline = AbortSignal.timeout(this.settings.publishTimeoutMs);
     const expired = abortOf(deadline);
     const confirmations = await this.sendAll(channel, messages, deadline, expired);
-    const timedOut = expired.then(() => failed(`no broker confirm within ${this.settings.publishTimeoutMs} ms`));
+    const timedOut = expired.then(() => failed('confirm_timeout', `no broker confirm within ${this.settings.publishTimeoutMs} ms`));
     return Promise.all(confirmations.map((confirmation) => Promise.race([confirmation, timedOut])));
   }
 
@@ -86,7 +90,7 @@ export class Publisher {
     const confirmations: Array<Promise<PublishResult>> = [];
     for (const message of messages) {
       if (deadline.aborted) {
-        confirmations.push(Promise.resolve(failed('not sent: publish timeout reached before its turn')));
+        confirmations.push(Promise.resolve(failed('confirm_timeout', 'not sent: publish timeout reached before its turn')));
         continue;
       }
       const { confirmation, written } = sendOne(channel, this.settings.exchange, message);
@@ -166,8 +170,8 @@ export class Publisher {
   }
 }
 
-function failed(error: string): PublishResult {
-  return { ok: false, error };
+function failed(reason: PublishFailureReason, error: string): PublishResult {
+  return { ok: false, reason, error };
 }
 
 function sendOne(channel: ConfirmChannel, exchange: string, message: OutgoingMessage): { confirmation: Promise<PublishResult>; written: boolean } {
@@ -175,11 +179,11 @@ function sendOne(channel: ConfirmChannel, exchange: string, message: OutgoingMes
   const confirmation = new Promise<PublishResult>((resolve) => {
     try {
       written = channel.publish(exchange, message.routingKey, message.content, message.options, (error: unknown) => {
-        resolve(error ? failed(`broker did not confirm: ${describeError(error)}`) : { ok: true });
+        resolve(error ? failed('nacked', `broker did not confirm: ${describeError(error)}`) : { ok: true });
       });
     } catch (error) {
       // A channel that closed a moment ago throws here instead of calling back.
-      resolve(failed(`publish failed: ${describeError(error)}`));
+      resolve(failed('send_failed', `publish failed: ${describeError(error)}`));
     }
   });
   return { confirmation, written };

@@ -2,10 +2,10 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { drainBatch, type BatchOutcome, type DrainSettings } from './drainBatch.js';
-import { DrainLoop } from './drainLoop.js';
+import { DrainLoop, type LookCause } from './drainLoop.js';
 import type { Logger } from '../logger.js';
 import { NotificationListener } from './notificationListener.js';
-import { Publisher, type PublisherSettings } from './publisher.js';
+import { Publisher, type PublisherSettings, type PublishResult } from './publisher.js';
 import type { TopologyMismatchError } from './topology.js';
 import { findNextDueDelay } from './sql/findNextDueDelay.js';
 import { purgePublished } from './sql/purgePublished.js';
@@ -51,6 +51,12 @@ export interface RelayHooks {
   onBatch?(outcome: BatchOutcome): void;
   /** Called once when the broker refuses the exchange (declared with other arguments): the relay stops publishing. */
   onBrokerRefused?(error: TopologyMismatchError): void;
+  /** Called after each batch's publish: seconds until every message was confirmed or failed, and each result. */
+  onPublished?(seconds: number, results: PublishResult[]): void;
+  /** Called each time the drain loop looks again, with why. */
+  onLook?(cause: LookCause): void;
+  /** Called when the notification listener connects again after losing its connection. */
+  onListenerReconnected?(): void;
 }
 
 export class OutboxRelay {
@@ -61,18 +67,27 @@ export class OutboxRelay {
   private readonly loop: DrainLoop;
 
   constructor(settings: RelaySettings, log: Logger, hooks: RelayHooks = {}) {
-    const wake = () => this.signal.wake();
     this.pool = createPool(settings.databaseUrl, POOL_SIZE, { applicationName: POOL_APPLICATION_NAME });
-    this.publisher = new Publisher(settings, log, wake, (error) => hooks.onBrokerRefused?.(error));
-    this.listener = settings.listen ? new NotificationListener(settings.databaseUrl, log, wake) : undefined;
+    this.publisher = new Publisher(settings, log, () => this.signal.wake('broker_ready'), (error) => hooks.onBrokerRefused?.(error));
+    this.listener = settings.listen
+      ? new NotificationListener(settings.databaseUrl, log, (cause) => this.signal.wake(cause), hooks.onListenerReconnected)
+      : undefined;
+    const timedPublisher = {
+      publishBatch: async (messages: Parameters<Publisher['publishBatch']>[0]) => {
+        const started = performance.now();
+        const results = await this.publisher.publishBatch(messages);
+        hooks.onPublished?.((performance.now() - started) / 1000, results);
+        return results;
+      },
+    };
     const steps = {
-      drainBatch: () => drainBatch(this.pool, this.publisher, settings),
+      drainBatch: () => drainBatch(this.pool, timedPublisher, settings),
       publisherReady: () => this.publisher.isReady(),
       findNextDueDelay: () => findNextDueDelay(this.pool),
       purgePublished: () => purgePublished(this.pool, settings.retentionMs, PURGE_BATCH_SIZE),
     };
     const loopSettings = { batchSize: settings.batchSize, pollIntervalMs: settings.pollIntervalMs, purgeBatchSize: PURGE_BATCH_SIZE };
-    this.loop = new DrainLoop(steps, loopSettings, this.signal, log, hooks.onBatch);
+    this.loop = new DrainLoop(steps, loopSettings, this.signal, log, hooks.onBatch, hooks.onLook);
   }
 
   /** Returns at once: the broker and the database are connected (and reconnected) in the background. */

@@ -2,29 +2,34 @@
 // "look again" for the single drain loop: a wake-up that arrives while the loop is draining is
 // remembered, not lost, and a burst of them costs one extra drain, not one per notification.
 
-export class WakeSignal {
-  private pending = false;
-  private resolveWaiter: (() => void) | undefined;
+/** What woke the loop: a commit's notification, a listener or broker (re)connect, or shutdown. */
+export type WakeCause = 'notify' | 'listener_connected' | 'broker_ready' | 'stop';
 
-  wake(): void {
-    this.pending = true;
-    this.resolveWaiter?.();
+export class WakeSignal {
+  /** The first cause since the loop last looked; undefined when none is pending. */
+  private pending: WakeCause | undefined;
+  private resolveWaiter: ((cause: WakeCause) => void) | undefined;
+
+  wake(cause: WakeCause): void {
+    this.pending ??= cause;
+    this.resolveWaiter?.(this.pending);
   }
 
-  /** Resolves at the next wake-up (at once if one is pending) or after timeoutMs. */
-  wait(timeoutMs: number): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return Promise.resolve();
+  /** Resolves with the cause of the next wake-up (at once if one is pending), or 'timeout' after timeoutMs. */
+  wait(timeoutMs: number): Promise<WakeCause | 'timeout'> {
+    const pending = this.pending;
+    if (pending) {
+      this.pending = undefined;
+      return Promise.resolve(pending);
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      const timer = setTimeout(() => done('timeout'), Math.max(0, timeoutMs));
       const self = this;
-      function done(): void {
+      function done(cause: WakeCause | 'timeout'): void {
         clearTimeout(timer);
         self.resolveWaiter = undefined;
-        self.pending = false;
-        resolve();
+        self.pending = undefined;
+        resolve(cause);
       }
       this.resolveWaiter = done;
     });

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { HOLD_AND_REVERSAL_CHECKS } from './holdInvariants.js';
 
 // The ledger's invariants, each checked by one set-based query over the whole database. Used by
 // `npm run verify` and by the tests. Each query returns at most a few example violations.
@@ -11,7 +12,13 @@ export interface InvariantResult {
   violations: Record<string, unknown>[];
 }
 
-const CHECKS: Array<{ name: string; description: string; sql: string }> = [
+export interface InvariantCheck {
+  name: string;
+  description: string;
+  sql: string;
+}
+
+const CHECKS: InvariantCheck[] = [
   {
     name: 'currency_sums_to_zero',
     description: 'for every currency the sum of all balances is 0',
@@ -76,10 +83,11 @@ const CHECKS: Array<{ name: string; description: string; sql: string }> = [
             AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.event_type = t.type || '.posted' AND coalesce(d.transaction_id, (d.payload ->> 'subject')::uuid) = t.id)
           LIMIT $1`,
   },
+  ...HOLD_AND_REVERSAL_CHECKS,
 ];
 
 /** `eventsSince`: published events older than this may have been purged, so they are not required. */
-export async function checkLedgerInvariants(db: pg.Pool | pg.Client, eventsSince = new Date(0)): Promise<InvariantResult[]> {
+export async function checkLedgerInvariants(db: pg.Pool | pg.ClientBase, eventsSince = new Date(0)): Promise<InvariantResult[]> {
   const results: InvariantResult[] = [];
   for (const check of CHECKS) {
     const parameters = check.sql.includes('$2') ? [EXAMPLES_MAX, eventsSince] : [EXAMPLES_MAX];

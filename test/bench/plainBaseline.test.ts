@@ -9,7 +9,7 @@ import { accountId } from '../../bench/accounts.js';
 import { findPgbench, startBaseline, type BaselineResult } from '../../bench/pgbench.js';
 import { createPlainBaseline } from '../../bench/plainBaseline.js';
 import { checkLedger, seedAccounts } from '../../bench/seed.js';
-import type { BaselineKind } from '../../bench/transferScripts.js';
+import { transferScriptFile, type BaselineKind } from '../../bench/transferScripts.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const ACCOUNTS = 20;
@@ -69,7 +69,7 @@ test('the plain tables have no triggers but those of their foreign keys', async 
 
 function runUpdateLocksTransfers(url: string, kind: BaselineKind, durationSeconds: number): Promise<BaselineResult> {
   return startBaseline({
-    binary: findPgbench(), databaseUrl: url, kind, tables: 'plain', variant: 'update-locks', accounts: CONTENDED_ACCOUNTS,
+    binary: findPgbench(), databaseUrl: url, script: transferScriptFile({ kind, tables: 'plain', variant: 'update-locks', accounts: CONTENDED_ACCOUNTS }),
     clients: PGBENCH_CLIENTS, durationSeconds, samples: { fingerprint: FINGERPRINT }, label: `update-locks ${kind}`,
   }).then((running) => running.result);
 }

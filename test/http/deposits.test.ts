@@ -31,8 +31,8 @@ describe('deposits', () => {
     const transaction = response.body;
     const settlement = settlementAccountId('USD');
     assert.deepEqual(Object.keys(transaction).sort(), [
-      'amount', 'created_at', 'currency', 'description', 'destination_account_id', 'entries', 'id', 'metadata',
-      'source_account_id', 'status', 'type',
+      'amount', 'created_at', 'currency', 'description', 'destination_account_id', 'entries', 'hold_id', 'id', 'metadata',
+      'reversed_amount', 'reverses_transaction_id', 'source_account_id', 'status', 'type',
     ]);
     assert.equal(transaction.type, 'deposit');
     assert.equal(transaction.status, 'posted');

@@ -11,11 +11,17 @@ import { UNKNOWN_ID } from './helpers.js';
 const V1_OPERATIONS = [
   'get /v1/accounts/{id}',
   'get /v1/accounts/{id}/entries',
+  'get /v1/accounts/{id}/holds',
+  'get /v1/holds/{id}',
   'get /v1/transactions/{id}',
   'post /v1/accounts',
+  'post /v1/holds',
+  'post /v1/holds/{id}/capture',
+  'post /v1/holds/{id}/void',
   'post /v1/transactions/deposit',
   'post /v1/transactions/transfer',
   'post /v1/transactions/withdraw',
+  'post /v1/transactions/{id}/reverse',
 ];
 
 const POSTING_STATUSES = ['201', '400', '401', '404', '409', '413', '415', '422', '500', '503'];
@@ -31,6 +37,12 @@ const STATUSES: Record<string, string[]> = {
   'get /v1/accounts/{id}': READ_STATUSES,
   'get /v1/accounts/{id}/entries': READ_STATUSES,
   'get /v1/transactions/{id}': READ_STATUSES,
+  'post /v1/holds': POSTING_STATUSES,
+  'post /v1/holds/{id}/capture': POSTING_STATUSES,
+  'post /v1/holds/{id}/void': ['200', '400', '401', '404', '409', '413', '415', '422', '500', '503'],
+  'post /v1/transactions/{id}/reverse': POSTING_STATUSES,
+  'get /v1/holds/{id}': READ_STATUSES,
+  'get /v1/accounts/{id}/holds': READ_STATUSES,
 };
 const BODY_LIMIT_BYTES = 1024 * 1024;
 

@@ -34,8 +34,11 @@ test('one operation the database refuses fails alone; its batch-mates commit', a
   const operations = Array.from({ length: 9 }, () => open());
   const guilty = open({ note: 'nul \u0000 byte' });
   operations.splice(5, 0, guilty);
+  const splitsBefore = context.counters.splits;
   const results = await commitAndRespond(context, operations);
   assert.deepEqual(results.map((result) => result.statusCode), [201, 201, 201, 201, 201, 500, 201, 201, 201, 201]);
+  // 10 → 5 + 5, the guilty five → 3 + 2, three → 2 + 1, two → 1 + 1: each halving is counted for the metrics.
+  assert.equal(context.counters.splits - splitsBefore, 4);
   assert.equal(JSON.parse(results[5]!.body).code, 'internal_error');
   const stored = await database.pool.query('SELECT id FROM accounts WHERE id = ANY($1::uuid[])', [operations.map((op) => op.accountId)]);
   assert.equal(stored.rowCount, 9);
@@ -70,6 +73,7 @@ test('a key another writer stores while the batch waits for its lock fails the w
     await blocker.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [account.accountId]);
     const idempotency = { key: `race-${newId()}`, fingerprint: 'same-request' };
     const deposit: LedgerOperation = { kind: 'deposit', accountId: account.accountId, amount: 5n, currency: undefined, description: null, metadata: {}, idempotency };
+    const retriesBefore = context.counters.retries;
     const pending = commitAndRespond(context, [deposit]);
     await waitForLockWaiter();
     // The batch has read "no stored outcome" and waits for the account; the other writer wins the key.
@@ -81,6 +85,7 @@ test('a key another writer stores while the batch waits for its lock fails the w
     await blocker.query('COMMIT');
     const [result] = await pending;
     assert.deepEqual(result, { statusCode: 201, body: '{"stored":"by the other writer"}', replayed: true });
+    assert.equal(context.counters.retries - retriesBefore, 1, 'the run again is counted as a retry');
     const balance = await database.pool.query<{ balance: string }>('SELECT balance::text FROM accounts WHERE id = $1', [account.accountId]);
     assert.equal(balance.rows[0]!.balance, '0', 'the deposit was not applied');
   } finally {

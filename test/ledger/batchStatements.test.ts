@@ -2,7 +2,8 @@
 // is one statement on one connection, outside any explicit transaction and committed when it
 // returns; a batch that falls back stays on that connection and sends BEGIN, its lock, its write and
 // COMMIT; a connection the server answered goes back to the pool, and one that failed mid-commit
-// is discarded.
+// is discarded; a hold and its capture by the writer that created it are one statement each, and a
+// capture of a hold another writer changed falls back and reads the hold under the lock.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -155,3 +156,42 @@ async function terminateWriterWhenWaiting(): Promise<void> {
   }
   throw new Error('the writer never waited for the lock');
 }
+
+function createHold(sourceAccountId: string, destinationAccountId: string, amount: bigint, holdId = newId()): LedgerOperation {
+  return {
+    kind: 'create_hold', holdId, sourceAccountId, destinationAccountId, amount, currency: undefined, expiresAt: new Date(Date.now() + 60_000),
+    description: null, metadata: {}, idempotency: { key: `statements-${++keys}`, fingerprint: `fp-${keys}` },
+  };
+}
+
+test('a hold and its capture each take one statement when the writer created the hold', async () => {
+  const [source, destination] = [await openAccount(writer), await openAccount(writer)];
+  await applyBatchWithRecovery(writer, [deposit(source!, 50n), deposit(destination!, 1n)]);
+  const holdId = newId();
+  assert.deepEqual(await sentBy(() => applyBatch(writer, [createHold(source!, destination!, 20n, holdId)])), [['commit_planned_batch']]);
+  const capture: LedgerOperation = {
+    kind: 'capture_hold', holdId, sourceAccountId: source!, destinationAccountId: destination!, amount: undefined,
+    idempotency: { key: `statements-${++keys}`, fingerprint: `fp-${keys}` },
+  };
+  let outcomes: unknown[] = [];
+  assert.deepEqual(await sentBy(async () => (outcomes = await applyBatch(writer, [capture]))), [['commit_planned_batch']]);
+  assert.equal((outcomes[0] as { kind: string }).kind, 'posted');
+  assert.equal(await balanceOf(destination!), '21');
+});
+
+test('a hold another writer voided meanwhile: the capture falls back, reads the hold under the lock and is refused', async () => {
+  const [source, destination] = [await openAccount(writer), await openAccount(writer)];
+  await applyBatchWithRecovery(writer, [deposit(source!, 50n), deposit(destination!, 1n)]);
+  const holdId = newId();
+  await applyBatchWithRecovery(writer, [createHold(source!, destination!, 20n, holdId)]);
+  const onHold = { holdId, sourceAccountId: source!, destinationAccountId: destination! };
+  const [voided] = await applyBatchWithRecovery(other, [{ kind: 'void_hold', ...onHold, idempotency: { key: `statements-${++keys}`, fingerprint: 'v' } }]);
+  assert.equal(voided!.kind, 'hold_changed');
+  let outcomes: unknown[] = [];
+  const sent = await sentBy(async () => {
+    outcomes = await applyBatch(writer, [{ kind: 'capture_hold', ...onHold, amount: undefined, idempotency: { key: `statements-${++keys}`, fingerprint: 'c' } }]);
+  });
+  assert.deepEqual(sent, [['commit_planned_batch', 'BEGIN', 'WITH', 'lock_references', 'write_batch', 'commit_batch']]);
+  assert.deepEqual((outcomes[0] as { rejection: unknown }).rejection, { code: 'hold_not_pending', holdId, status: 'voided' });
+  assert.equal(await balanceOf(source!), '50');
+});

@@ -113,6 +113,15 @@ test('SERVICE_API_KEY may hold the current and the next key, comma-separated, in
   assert.equal(errorOf({ SERVICE_API_KEY: 'a,' }), 'SERVICE_API_KEY has an empty key (check its commas and spaces)');
 });
 
+test('holds default to at most 720 hours ahead, 168 hours when not asked, swept every second; the default fits the maximum', () => {
+  const config = loadConfig({});
+  assert.deepEqual(config.holds, { ttlMaxMs: 720 * 3_600_000, ttlDefaultMs: 168 * 3_600_000, sweepIntervalMs: 1_000 });
+  assert.deepEqual(loadConfig({ HOLD_TTL_MAX_HOURS: '2', HOLD_TTL_DEFAULT_HOURS: '1.5', HOLD_SWEEP_INTERVAL_MS: '200' }).holds,
+    { ttlMaxMs: 2 * 3_600_000, ttlDefaultMs: 1.5 * 3_600_000, sweepIntervalMs: 200 });
+  assert.match(errorOf({ HOLD_TTL_MAX_HOURS: '100' }), /HOLD_TTL_DEFAULT_HOURS must not be greater than HOLD_TTL_MAX_HOURS/);
+  assert.match(errorOf({ HOLD_SWEEP_INTERVAL_MS: '5000' }), /HOLD_SWEEP_INTERVAL_MS/);
+});
+
 test('a bad value names its variable', () => {
   assert.match(errorOf({ PORT: 'eighty' }), /PORT/);
   assert.match(errorOf({ ENVIRONMENT: 'staging' }), /ENVIRONMENT/);

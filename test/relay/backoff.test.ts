@@ -41,7 +41,7 @@ test('settle sorts rows into published, retried and dead-lettered', () => {
     createdAt: new Date(),
   });
   const rows = [row('1', 0), row('2', 0), row('3', 2)];
-  const failed = { ok: false as const, error: 'broker did not confirm: message nacked' };
+  const failed = { ok: false as const, reason: 'nacked' as const, error: 'broker did not confirm: message nacked' };
   const settled = settle(rows, [{ ok: true }, failed, failed], { maxAttempts: 3, backoff: policy });
   assert.deepEqual(settled.published.map((r) => r.id), ['1']);
   assert.deepEqual(settled.retries.map((r) => [r.id, r.error]), [['2', failed.error]]);

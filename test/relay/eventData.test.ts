@@ -1,20 +1,39 @@
-// Proves the relay renders each event type from ledger rows to exactly the bytes of the example in
-// docs/contracts/wallet-ledger-events.md (same fields, same order, same formatting), so that the
-// contract and the code cannot drift apart unnoticed.
+// Proves the relay renders each event type (postings, reversals, holds) from ledger rows to exactly
+// the bytes of the example in docs/contracts/wallet-ledger-events.md (same fields, same order, same
+// formatting), so that the contract and the code cannot drift apart unnoticed.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cloudEvent, type LedgerEventType } from '../../src/ledger/events.js';
-import type { AccountRow, EntryRow, LedgerTransactionRow, PostedLedgerTransaction } from '../../src/ledger/ledgerRows.js';
+import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow, PostedLedgerTransaction } from '../../src/ledger/ledgerRows.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { postedEventBody } from '../../src/relay/eventBodies.js';
-import { accountEventData } from '../../src/relay/eventData.js';
+import { accountEventData, holdCapturedEventData, holdEventData } from '../../src/relay/eventData.js';
 
 const CONTRACT = path.join(PROJECT_ROOT, 'docs/contracts/wallet-ledger-events.md');
 const WALLET = '0193a5c2-7b1d-7f00-8e2a-1c3d4e5f6a7b';
 const SETTLEMENT_USD = '7c6f2d1e-5a4b-5c3d-9e8f-0a1b2c3d4e5f';
 const FRIEND = '0193a5c5-0001-7bcd-8e00-aa11bb22cc33';
+const RIDE_HOLD = '0193a5c6-0100-7a00-8b00-0000000000a1';
+
+/** The ride hold of the contract's examples, captured for 150 of its 200 by CAPTURE. */
+const CAPTURE: PostingExample = {
+  eventId: '0193a5c6-5e00-7d01-8e02-0f1e2d3c4b5a', type: 'transfer', id: '0193a5c6-5d00-7c00-9d00-1a2b3c4d5e6f',
+  time: '2024-11-25T10:19:30.250Z', amount: 150n, source: [WALLET, 100n, 4n], destination: [FRIEND, 650n, 2n],
+  description: 'Ride deposit', metadata: { ride: 'r-77' },
+  entryIds: ['0193a5c6-5d01-7001-8a00-000000000007', '0193a5c6-5d01-7002-8a00-000000000008'],
+  holdId: RIDE_HOLD,
+};
+
+function hold(overrides: Partial<HoldRow>): HoldRow {
+  return {
+    id: RIDE_HOLD, source_account_id: WALLET, destination_account_id: FRIEND, amount: 200n, captured_amount: 0n, currency: 'USD',
+    status: 'pending', expires_at: new Date('2024-12-02T10:18:00.000Z'), capture_transaction_id: null, description: 'Ride deposit',
+    metadata: { ride: 'r-77' }, created_at: new Date('2024-11-25T10:18:00.000Z'), updated_at: new Date('2024-11-25T10:18:00.000Z'),
+    ...overrides,
+  };
+}
 
 /** The contract's example of each event type, compacted: the bytes the relay must produce. */
 async function contractExamples(): Promise<Map<string, string>> {
@@ -37,6 +56,8 @@ interface PostingExample {
   description: string | null;
   metadata: Record<string, unknown>;
   entryIds: [string, string];
+  holdId?: string;
+  reverses?: string;
 }
 
 function postingRows(example: PostingExample): PostedLedgerTransaction {
@@ -51,6 +72,8 @@ function postingRows(example: PostingExample): PostedLedgerTransaction {
     destination_account_id: example.destination[0],
     description: example.description,
     metadata: example.metadata,
+    hold_id: example.holdId ?? null,
+    reverses_transaction_id: example.reverses ?? null,
     created_at: createdAt,
   };
   const entry = (index: 0 | 1, [account, balanceAfter, sequence]: PostingExample['source']): EntryRow => ({
@@ -63,7 +86,7 @@ function postingRows(example: PostingExample): PostedLedgerTransaction {
     sequence,
     created_at: createdAt,
   });
-  return { transaction, entries: [entry(0, example.source), entry(1, example.destination)] };
+  return { transaction, entries: [entry(0, example.source), entry(1, example.destination)], reversedAmount: 0n };
 }
 
 const POSTINGS: PostingExample[] = [
@@ -85,6 +108,13 @@ const POSTINGS: PostingExample[] = [
     description: 'Rent share', metadata: { invoice: '2024-11' },
     entryIds: ['0193a5c5-3c21-7001-8a00-000000000005', '0193a5c5-3c21-7002-8a00-000000000006'],
   },
+  {
+    eventId: '0193a5c7-2b00-7c11-8d22-3e4f5a6b7c8d', type: 'reversal', id: '0193a5c7-2a00-7b10-9c21-4d3e2f1a0b9c',
+    time: '2024-11-25T10:21:12.004Z', amount: 100n, source: [FRIEND, 550n, 3n], destination: [WALLET, 200n, 5n],
+    description: 'Ride refund', metadata: {},
+    entryIds: ['0193a5c7-2a01-7001-8a00-000000000009', '0193a5c7-2a01-7002-8a00-00000000000a'],
+    reverses: CAPTURE.id,
+  },
 ];
 
 for (const example of POSTINGS) {
@@ -102,9 +132,58 @@ test('an account.created event rendered from its row is the contract\'s example,
   assert.ok(expected, 'the contract has an account.created example');
   const openedAt = new Date('2024-11-25T10:15:02.318Z');
   const account: AccountRow = {
-    id: WALLET, kind: 'user', currency: 'USD', balance: 0n, status: 'active', external_ref: 'customer-4812',
+    id: WALLET, kind: 'user', currency: 'USD', balance: 0n, pending_debits: 0n, pending_credits: 0n, status: 'active', external_ref: 'customer-4812',
     metadata: { tier: 'gold' }, version: 0n, created_at: openedAt, updated_at: openedAt,
   };
   const envelope = cloudEvent('0193a5c2-7b1e-7a3c-9d41-5f2e8c1b0a01', 'account.created', WALLET, openedAt, accountEventData(account));
   assert.equal(JSON.stringify(envelope), expected);
+});
+
+const HOLD_EXAMPLES: Array<{ eventType: LedgerEventType; eventId: string; data: () => unknown; row: HoldRow }> = [
+  { eventType: 'hold.created', eventId: '0193a5c6-0101-7b00-8c00-0000000000b1', row: hold({}), data: () => holdEventData(hold({})) },
+  (() => {
+    const capturedAt = new Date(CAPTURE.time);
+    const row = hold({ status: 'captured', captured_amount: 150n, capture_transaction_id: CAPTURE.id, updated_at: capturedAt });
+    const posting = postingRows(CAPTURE);
+    return {
+      eventType: 'hold.captured' as const, eventId: '0193a5c6-5f00-7e00-8f00-0000000000b2', row,
+      data: () => holdCapturedEventData(row, posting.transaction, posting.entries),
+    };
+  })(),
+  (() => {
+    const row = hold({
+      id: '0193a5c8-0100-7a00-8b00-0000000000a2', destination_account_id: SETTLEMENT_USD, amount: 50n, status: 'voided', description: null,
+      metadata: {}, created_at: new Date('2024-11-25T10:22:00.000Z'), updated_at: new Date('2024-11-25T10:23:10.500Z'),
+      expires_at: new Date('2024-11-26T10:22:00.000Z'),
+    });
+    return { eventType: 'hold.voided' as const, eventId: '0193a5c8-0200-7b00-8c00-0000000000b3', row, data: () => holdEventData(row) };
+  })(),
+  (() => {
+    const row = hold({
+      id: '0193a5c9-0100-7a00-8b00-0000000000a3', amount: 30n, status: 'expired', description: null, metadata: {},
+      created_at: new Date('2024-11-25T10:24:00.000Z'), expires_at: new Date('2024-11-25T11:24:00.000Z'), updated_at: new Date('2024-11-25T11:24:00.731Z'),
+    });
+    return { eventType: 'hold.expired' as const, eventId: '0193a5d6-0200-7b00-8c00-0000000000b4', row, data: () => holdEventData(row) };
+  })(),
+];
+
+for (const example of HOLD_EXAMPLES) {
+  test(`a ${example.eventType} event rendered from its rows is the contract's example, byte for byte`, async () => {
+    const expected = (await contractExamples()).get(example.eventType);
+    assert.ok(expected, `the contract has a ${example.eventType} example`);
+    const envelope = cloudEvent(example.eventId, example.eventType, example.row.id, example.row.updated_at, example.data());
+    assert.equal(JSON.stringify(envelope), expected);
+  });
+}
+
+test("a capture's transfer.posted carries its hold_id", () => {
+  const body = JSON.parse(postedEventBody(CAPTURE.eventId, 'transfer.posted', new Date(CAPTURE.time), postingRows(CAPTURE)));
+  assert.equal(body.data.hold_id, RIDE_HOLD);
+});
+
+test('every event type has an example in the contract', async () => {
+  const examples = await contractExamples();
+  const types: LedgerEventType[] = ['account.created', 'deposit.posted', 'withdrawal.posted', 'transfer.posted', 'reversal.posted',
+    'hold.created', 'hold.captured', 'hold.voided', 'hold.expired'];
+  assert.deepEqual(types.filter((type) => !examples.has(type)), []);
 });

@@ -32,7 +32,8 @@ async function listeningPid(pool: pg.Pool): Promise<number | undefined> {
 test('events written while the listener backend is killed are all delivered, without the poll', { timeout: TEST_TIMEOUT_MS }, async () => {
   const settings = settingsFrom(relayEnvironment(database, { OUTBOX_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS) }));
   const collector = await QueueCollector.start(brokerUrl(), settings, ['#']);
-  const relay = await startRelay(settings);
+  let reconnects = 0;
+  const relay = await startRelay(settings, { onListenerReconnected: () => reconnects++ });
   const written: string[] = [];
   let writing = true;
   // A steady stream of commits, as from the API, while the listener is killed under it.
@@ -57,6 +58,7 @@ test('events written while the listener backend is killed are all delivered, wit
     // After the reconnects, a single new commit still wakes the relay: LISTEN is back in place.
     const afterwards = await insertEvents(database.pool, 1);
     await waitFor('an event committed after the reconnects', () => collector.hasAll(afterwards), 2_000);
+    assert.equal(reconnects, 3, 'each reconnect is reported (the metrics count them)');
   } finally {
     writing = false;
     await writer;

@@ -23,6 +23,10 @@ describe('the API key on every operation of the OpenAPI document', () => {
     const source = await fundedAccount(api, 'USD', 1_000n);
     const destination = await fundedAccount(api, 'USD', 0n);
     const { rows } = await api.database.pool.query(`SELECT id FROM ledger_transactions LIMIT 1`);
+    const hold = async () => (await api.request('POST', '/v1/holds', { body: { source_account_id: source, amount: '1' }, idempotencyKey: newKey() })).body.id;
+    const reversible = (await api.request('POST', '/v1/transactions/transfer', {
+      body: { source_account_id: source, destination_account_id: destination, amount: '1' }, idempotencyKey: newKey(),
+    })).body.id;
     // A valid value for every path parameter and required body field the document names.
     values = {
       id: source,
@@ -32,6 +36,9 @@ describe('the API key on every operation of the OpenAPI document', () => {
       amount: '1',
       currency: 'USD',
       transaction: rows[0].id,
+      reversible,
+      hold: await hold(),
+      voidableHold: await hold(),
     };
     const document = (await api.request('GET', '/openapi.json', { anonymous: true })).body;
     operations = Object.entries(document.paths as Record<string, Record<string, Omit<Operation, 'method' | 'path'>>>)
@@ -45,7 +52,10 @@ describe('the API key on every operation of the OpenAPI document', () => {
   after(() => api.close());
 
   function urlOf(operation: Operation): string {
-    const id = operation.path.startsWith('/v1/transactions/') ? values.transaction! : values.id!;
+    const id = operation.path.endsWith('/reverse') ? values.reversible!
+      : operation.path.endsWith('/void') ? values.voidableHold!
+      : operation.path.startsWith('/v1/holds/') ? values.hold!
+      : operation.path.startsWith('/v1/transactions/') ? values.transaction! : values.id!;
     return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'id' ? id : values[name]!));
   }
 
@@ -66,7 +76,9 @@ describe('the API key on every operation of the OpenAPI document', () => {
       (SELECT count(*)::int FROM ledger_transactions) AS transactions,
       (SELECT count(*)::int FROM ledger_entries) AS entries,
       (SELECT count(*)::int FROM outbox) AS events,
-      (SELECT count(*)::int FROM idempotency_keys) AS keys`);
+      (SELECT count(*)::int FROM idempotency_keys) AS keys,
+      (SELECT count(*)::int FROM holds) AS holds,
+      (SELECT count(*)::int FROM hold_changes) AS hold_changes`);
     return rows[0];
   }
 
@@ -75,11 +87,17 @@ describe('the API key on every operation of the OpenAPI document', () => {
     assert.deepEqual(listed, [
       'GET /v1/accounts/{id}',
       'GET /v1/accounts/{id}/entries',
+      'GET /v1/accounts/{id}/holds',
+      'GET /v1/holds/{id}',
       'GET /v1/transactions/{id}',
       'POST /v1/accounts',
+      'POST /v1/holds',
+      'POST /v1/holds/{id}/capture',
+      'POST /v1/holds/{id}/void',
       'POST /v1/transactions/deposit',
       'POST /v1/transactions/transfer',
       'POST /v1/transactions/withdraw',
+      'POST /v1/transactions/{id}/reverse',
     ]);
     for (const operation of operations) {
       assert.deepEqual(operation.security, [{ serviceApiKey: [] }], `${operation.method} ${operation.path}`);

@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from '../../src/paths.js';
 
 const SCANNED_FOLDERS = ['src', 'partitions'];
 /** Constant SQL fragments that may be interpolated: column lists and the migrations table's name. */
-const CONSTANT_FRAGMENTS = new Set(['ACCOUNT_COLUMNS', 'CLAIMED_COLUMNS', 'ENTRY_COLUMNS', 'MIGRATIONS_TABLE']);
+const CONSTANT_FRAGMENTS = new Set(['ACCOUNT_COLUMNS', 'CLAIMED_COLUMNS', 'ENTRY_COLUMNS', 'HOLD_COLUMNS', 'MIGRATIONS_TABLE']);
 /** Text that reads as a SQL statement (the code writes SQL keywords in capitals). */
 const SQL_TEXT = /\b(SELECT\b[\s\S]*\bFROM|INSERT\s+INTO|UPDATE\s+\S+\s+(AS\s+\S+\s+)?SET|DELETE\s+FROM|TRUNCATE|CREATE\s+(TABLE|ROLE|DATABASE|INDEX)|DROP\s+(TABLE|ROLE|DATABASE)|ALTER\s+(TABLE|ROLE)|GRANT|LISTEN|NOTIFY|SET\s+(LOCAL\s+)?ROLE)\b/;
 

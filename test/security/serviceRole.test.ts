@@ -29,6 +29,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ledger_transactions: ['SELECT', 'INSERT'],
   ledger_entries: ['SELECT', 'INSERT'],
   accounts: ['SELECT', 'INSERT', 'UPDATE'],
+  holds: ['SELECT', 'INSERT', 'UPDATE'],
+  hold_changes: ['SELECT', 'INSERT'],
   idempotency_keys: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   outbox: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   dead_letter: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
@@ -169,6 +171,14 @@ async function driveEveryEndpoint(service: Service): Promise<void> {
   await expect(200, 'GET', `/v1/transactions/${transfer}`);
   assert.equal((await expect(200, 'GET', `/v1/accounts/${first}`)).body.balance, '600');
   assert.equal((await expect(200, 'GET', `/v1/accounts/${second}/entries?limit=1`)).body.data.length, 1);
+  const hold = (await expect(201, 'POST', '/v1/holds', { source_account_id: first, destination_account_id: second, amount: '50' }, 'role-hold')).body.id;
+  const capture = (await expect(201, 'POST', `/v1/holds/${hold}/capture`, { amount: '20' }, 'role-capture')).body.id;
+  const voided = (await expect(201, 'POST', '/v1/holds', { source_account_id: first, amount: '5' }, 'role-hold-2')).body.id;
+  await expect(200, 'POST', `/v1/holds/${voided}/void`, {}, 'role-void');
+  await expect(201, 'POST', `/v1/transactions/${capture}/reverse`, { amount: '5' }, 'role-reverse');
+  await expect(200, 'GET', `/v1/holds/${hold}`);
+  await expect(200, 'GET', `/v1/accounts/${first}/holds`);
+  assert.equal((await expect(200, 'GET', `/v1/accounts/${first}`)).body.balance, '585');
   await expect(200, 'GET', '/readyz');
   assert.equal(replay.body.id !== undefined, true);
 }

@@ -30,7 +30,8 @@ export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (app, {
   });
 };
 
-async function readinessProblem(pool: pg.Pool, latest: string, log: FastifyBaseLogger): Promise<string | undefined> {
+/** Why the service is not ready (database unreachable, schema behind), or undefined when it is. */
+export async function readinessProblem(pool: pg.Pool, latest: string, log: FastifyBaseLogger): Promise<string | undefined> {
   let applied: string | undefined;
   try {
     applied = await withTimeout(appliedMigrationName(pool), READINESS_TIMEOUT_MS);

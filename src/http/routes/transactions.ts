@@ -5,6 +5,7 @@ import { ProblemError } from '../../errors.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import type { IdempotencyClaim, LedgerOperation } from '../../ledger/operations.js';
 import { readLedgerTransactions } from '../../ledger/sql/readLedgerTransactions.js';
+import { readTransactionAccounts } from '../../ledger/sql/readTransactionAccounts.js';
 import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
@@ -13,7 +14,8 @@ import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendWriteResponse } from '../reply.js';
 import type { WriteResponse } from '../writeResponses.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
-import { DepositBody, IdParams, RequiredIdempotencyKeyHeader, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
+import { ReferenceCache } from '../referenceCache.js';
+import { DepositBody, IdParams, RequiredIdempotencyKeyHeader, ReverseBody, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
 
 export interface TransactionRoutesOptions {
   pool: pg.Pool;
@@ -46,6 +48,10 @@ const WRITE_RESPONSES = {
   deposit: { 201: Transaction, ...problemResponses(POSTING_PROBLEM_CODES) },
   withdrawal: { 201: Transaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds']) },
   transfer: { 201: Transaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds', 'same_account']) },
+  reversal: {
+    201: Transaction,
+    ...problemResponses([...POSTING_PROBLEM_CODES, 'transaction_not_found', 'insufficient_funds', 'reversal_exceeds_original', 'not_reversible']),
+  },
 };
 
 const READ_RESPONSES = { 200: Transaction, ...problemResponses([...V1_PROBLEM_CODES, 'validation_error', 'transaction_not_found']) };
@@ -58,6 +64,7 @@ function postingFields(body: PostingBody, amount: bigint, idempotency: Idempoten
 
 export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = async (app, { pool, writer, inFlight }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const originals = new ReferenceCache();
 
   /** Checks the body, takes its Idempotency-Key (amounts compared by value) and hands the write to the writer. */
   async function submitPosting(
@@ -101,12 +108,45 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     }));
   });
 
+  typed.post('/v1/transactions/:id/reverse', {
+    // The body may be omitted: what is left of the transaction is reversed.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
+    schema: {
+      ...POSTING_SCHEMA,
+      summary: "Reverse a transaction (all that is left of it, or part): move the money back from its destination to its source",
+      params: IdParams,
+      body: ReverseBody,
+      response: WRITE_RESPONSES.reversal,
+    },
+  }, async (request, reply) => {
+    const body = request.body;
+    checkBodyStorable(body);
+    const amount = body.amount === undefined ? undefined : parseAmount(body.amount)!;
+    const claim = readIdempotencyClaim(request, true, { ...body, amount: amount?.toString() })!;
+    const transactionId = request.params.id.toLowerCase();
+    const accounts = await originals.accountsOf(transactionId, (id) => readTransactionAccounts(pool, id));
+    if (!accounts) throw ProblemError.of('transaction_not_found', `Transaction ${request.params.id} does not exist`, { transaction_id: transactionId });
+    const operation: LedgerOperation = {
+      kind: 'reverse_transaction',
+      transactionId,
+      originalSourceAccountId: accounts.sourceAccountId,
+      originalDestinationAccountId: accounts.destinationAccountId,
+      amount,
+      description: body.description ?? null,
+      metadata: inStoredKeyOrder(body.metadata ?? {}),
+      idempotency: claim,
+    };
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+  });
+
   typed.get('/v1/transactions/:id', {
     schema: { summary: 'Read a transaction with its entries', tags: ['transactions'], params: IdParams, response: READ_RESPONSES },
   }, async (request, reply) => {
     const id = request.params.id.toLowerCase();
     const found = (await readLedgerTransactions(pool, [id])).get(id);
     if (!found) throw ProblemError.of('transaction_not_found', `Transaction ${request.params.id} does not exist`);
-    return sendJson(reply, 200, transactionResource(found.transaction, found.entries));
+    return sendJson(reply, 200, transactionResource(found.transaction, found.entries, found.reversedAmount));
   });
 };

@@ -21,10 +21,10 @@ WITH locked AS (
   -- Found by key alone, the expired dropped after: offered the expiry condition while the table's
   -- statistics are those of an empty one, the planner reads every live key through
   -- idempotency_keys_expiry (a batch's keys all share one expiry).
-  SELECT key, fingerprint, status_code, response_body, transaction_id, expires_at FROM idempotency_keys
+  SELECT key, fingerprint, status_code, response_body, transaction_id, posting_shape, expires_at FROM idempotency_keys
   WHERE key = ANY($2::text[])
 ), live AS (
-  SELECT key, fingerprint, status_code, response_body, transaction_id FROM stored WHERE expires_at > $3
+  SELECT key, fingerprint, status_code, response_body, transaction_id, posting_shape FROM stored WHERE expires_at > $3
 ), taken AS (
   SELECT external_ref FROM accounts WHERE external_ref = ANY($4::text[])
 )
@@ -32,6 +32,9 @@ SELECT (SELECT coalesce(json_agg(locked), '[]') FROM locked) AS accounts,
        (SELECT coalesce(json_agg(live), '[]') FROM live) AS outcomes,
        (SELECT coalesce(json_agg(taken.external_ref), '[]') FROM taken) AS taken_refs,
        mark_batch_locked() AS marked`;
+
+/** idempotency_keys.posting_shape of keys stored by builds before holds and reversals. */
+const POSTING_SHAPE_BEFORE_HOLDS = 1;
 
 /** An account row as json_agg renders it: timestamps arrive as ISO strings. */
 type LockedJson = Omit<RawAccountRow, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string };
@@ -45,6 +48,8 @@ export interface StoredOutcome {
   statusCode: number;
   body: string | null;
   transactionId: string | null;
+  /** A posting stored before transactions had hold and reversal fields, to be replayed without them. */
+  shapedBeforeHolds: boolean;
 }
 
 export interface LockedBatch {
@@ -65,7 +70,9 @@ export async function lockBatch(
   // (applyBatch), so this planning is rarely on the hot path.
   const result = await client.query<{
     accounts: LockedJson[];
-    outcomes: Array<{ key: string; fingerprint: string; status_code: number; response_body: string | null; transaction_id: string | null }>;
+    outcomes: Array<{
+      key: string; fingerprint: string; status_code: number; response_body: string | null; transaction_id: string | null; posting_shape: number;
+    }>;
     taken_refs: string[];
   }>({ text: LOCK_BATCH_SQL, values: [accountIds, keys, now, externalRefs] });
   const row = result.rows[0]!;
@@ -74,7 +81,13 @@ export async function lockBatch(
     storedOutcomes: new Map(
       row.outcomes.map((raw) => [
         raw.key,
-        { fingerprint: raw.fingerprint, statusCode: raw.status_code, body: raw.response_body, transactionId: raw.transaction_id },
+        {
+          fingerprint: raw.fingerprint,
+          statusCode: raw.status_code,
+          body: raw.response_body,
+          transactionId: raw.transaction_id,
+          shapedBeforeHolds: raw.posting_shape === POSTING_SHAPE_BEFORE_HOLDS,
+        },
       ]),
     ),
     takenExternalRefs: new Set(row.taken_refs),

@@ -2,11 +2,11 @@ import type pg from 'pg';
 import type { LedgerTransactionRow, PostedLedgerTransaction } from '../ledgerRows.js';
 import { ENTRY_COLUMNS, toEntryRow, type RawEntryRow } from './entryRows.js';
 
-type RawLedgerTransactionRow = Omit<LedgerTransactionRow, 'amount'> & { amount: string };
+type RawLedgerTransactionRow = Omit<LedgerTransactionRow, 'amount'> & { amount: string; reversed_amount: string };
 
 /**
  * The ledger transactions with these ids that exist, by id, each with its entries (debit first, as
- * the write path returned them). Serves GET /v1/transactions/{id}, and renders what is stored by
+ * the write path returned them), and what has been reversed of each. Serves GET /v1/transactions/{id}, and renders what is stored by
  * ledger transaction id: replayed postings and their outbox events.
  */
 export async function readLedgerTransactions(
@@ -17,8 +17,10 @@ export async function readLedgerTransactions(
     queryable.query<RawLedgerTransactionRow>({
       name: 'read_ledger_transactions',
       text: `SELECT id, type, status, amount::text AS amount, currency, source_account_id, destination_account_id,
-               description, metadata, created_at
-             FROM ledger_transactions WHERE id = ANY($1::uuid[])`,
+               description, metadata, hold_id, reverses_transaction_id, created_at,
+               (SELECT coalesce(sum(r.amount), 0) FROM ledger_transactions r WHERE r.reverses_transaction_id = t.id)::text
+                 AS reversed_amount
+             FROM ledger_transactions t WHERE id = ANY($1::uuid[])`,
       values: [ids],
     }),
     queryable.query<RawEntryRow>({
@@ -28,7 +30,9 @@ export async function readLedgerTransactions(
     }),
   ]);
   const found = new Map<string, PostedLedgerTransaction>();
-  for (const raw of transactions.rows) found.set(raw.id, { transaction: { ...raw, amount: BigInt(raw.amount) }, entries: [] });
+  for (const { reversed_amount: reversed, ...raw } of transactions.rows) {
+    found.set(raw.id, { transaction: { ...raw, amount: BigInt(raw.amount) }, entries: [], reversedAmount: BigInt(reversed) });
+  }
   for (const raw of entries.rows) found.get(raw.transaction_id)?.entries.push(toEntryRow(raw));
   return found;
 }
