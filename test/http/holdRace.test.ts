@@ -3,7 +3,9 @@
 // 409 hold_not_pending naming the winner's status; that the hold's money moved at most once and its
 // reservation was released once; for several holds, to a wallet and for a withdrawal, one after
 // the other and all at once; that 50 concurrent reversals of one transaction over both replicas
-// never reverse more than it moved; and that the ledger's invariants hold afterwards.
+// never reverse more than it moved; that a hold one replica created and the other captured is
+// answered from the database by the first (409, or the stored capture replayed), whatever that
+// replica remembers; and that the ledger's invariants hold afterwards.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
@@ -133,6 +135,41 @@ describe('captures and voids racing on one hold across two replicas', () => {
     const results = await Promise.all(holds.map(race));
     for (const [index, hold] of holds.entries()) await assertSettled(hold, results[index]!);
     assert.deepEqual(describeViolations(await checkLedgerInvariants(api.database.pool)), []);
+  });
+
+  // KNOWN BUG: the replica that created the hold still remembers it as pending, and once it has
+  // re-read the source account (pending_debits 0) it plans the release of the hold's amount
+  // against 0: planBatch's invariant ("would hold less than nothing") fails the whole batch with a
+  // 500 before the one-round-trip statement can find the remembered hold stale.
+  test('a hold created on one replica and captured on the other is answered from the database by the first', async () => {
+    const source = await fundedAccount(api, 'RCD', FUNDS);
+    const destination = await fundedAccount(api, 'RCD', 0n);
+    const created = await send(api.service, '/v1/holds', { source_account_id: source, destination_account_id: destination, amount: HOLD_AMOUNT.toString() });
+    assert.equal(created.status, 201, created.raw);
+    const captureKey = newKey();
+    const capture = (replica: Service) =>
+      replica.app.inject({
+        method: 'POST',
+        url: `/v1/holds/${created.body.id}/capture`,
+        headers: { 'x-service-api-key': TEST_API_KEY, 'content-type': 'application/json', 'idempotency-key': captureKey },
+        payload: '{}',
+      });
+    const captured = await capture(second);
+    assert.equal(captured.statusCode, 201, captured.body);
+    // The first replica writes to the source again, and so learns its balance and pending sums anew.
+    const deposit = await send(api.service, '/v1/transactions/deposit', { account_id: source, amount: '1' });
+    assert.equal(deposit.status, 201, deposit.raw);
+
+    const again = await send(api.service, `/v1/holds/${created.body.id}/capture`, {});
+    assert.equal(again.status, 409, again.raw);
+    assert.equal(again.body.hold_status, 'captured', again.raw);
+    const voided = await send(api.service, `/v1/holds/${created.body.id}/void`, {});
+    assert.equal(voided.status, 409, voided.raw);
+    const replayed = await capture(api.service);
+    assert.equal(replayed.statusCode, 201, replayed.body);
+    assert.equal(replayed.body, captured.body);
+    const read = await api.request('GET', `/v1/accounts/${source}`);
+    assert.deepEqual([read.body.balance, read.body.pending_debits], [String(FUNDS - HOLD_AMOUNT + 1n), '0']);
   });
 
   test('reversals racing on one transaction never reverse more than it moved', async () => {
