@@ -5,7 +5,8 @@
 // the other and all at once; that 50 concurrent reversals of one transaction over both replicas
 // never reverse more than it moved; that a hold one replica created and the other captured is
 // answered from the database by the first (409, or the stored capture replayed), whatever that
-// replica remembers; and that the ledger's invariants hold afterwards.
+// replica remembers; that money one replica holds is never spent through the other, whatever that
+// replica remembers of the account; and that the ledger's invariants hold afterwards.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
@@ -170,6 +171,24 @@ describe('captures and voids racing on one hold across two replicas', () => {
     assert.equal(replayed.body, captured.body);
     const read = await api.request('GET', `/v1/accounts/${source}`);
     assert.deepEqual([read.body.balance, read.body.pending_debits], [String(FUNDS - HOLD_AMOUNT + 1n), '0']);
+  });
+
+  test('money held through one replica cannot be spent through the other', async () => {
+    const source = await fundedAccount(api, 'RCE', FUNDS);
+    const destination = await fundedAccount(api, 'RCE', 0n);
+    // The first replica writes to the source, and so remembers it with nothing held.
+    assert.equal((await send(api.service, '/v1/transactions/deposit', { account_id: source, amount: '1' })).status, 201);
+    const held = await send(second, '/v1/holds', { source_account_id: source, amount: '900' });
+    assert.equal(held.status, 201, held.raw);
+    const spent = await send(api.service, '/v1/transactions/transfer', { source_account_id: source, destination_account_id: destination, amount: '500' });
+    assert.equal(spent.status, 422, spent.raw);
+    assert.deepEqual([spent.body.code, spent.body.available_balance], ['insufficient_funds', '101']);
+    const held2 = await send(api.service, '/v1/holds', { source_account_id: source, amount: '102' });
+    assert.equal(held2.status, 422, held2.raw);
+    const rest = await send(api.service, '/v1/transactions/withdraw', { account_id: source, amount: '101' });
+    assert.equal(rest.status, 201, rest.raw);
+    const read = await api.request('GET', `/v1/accounts/${source}`);
+    assert.deepEqual([read.body.balance, read.body.pending_debits, read.body.available_balance], ['900', '900', '0']);
   });
 
   test('reversals racing on one transaction never reverse more than it moved', async () => {
