@@ -26,6 +26,7 @@ interface Fixtures {
   usdEmpty: string;
   eur: string;
   transaction: string;
+  hold: string;
   settlement: string;
   /** Every /v1 operation of the OpenAPI document, plus the health routes. */
   routes: Array<{ method: string; path: string }>;
@@ -179,6 +180,12 @@ function validBody(path: WritePath, fixtures: Fixtures): Map<string, string> {
   return fields;
 }
 
+/** The fixture a route's {id} names: a transaction, a hold or an account. */
+function idFor(path: string, fixtures: Fixtures): string {
+  if (path.startsWith('/v1/transactions')) return fixtures.transaction;
+  return path.startsWith('/v1/holds') ? fixtures.hold : fixtures.usd;
+}
+
 function bodyText(fields: Map<string, string>): string {
   return `{${[...fields].map(([name, value]) => `${JSON.stringify(name)}:${value}`).join(',')}}`;
 }
@@ -258,11 +265,14 @@ describe('bad input never breaks the service', () => {
       .filter(([path]) => path.startsWith('/v1'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })));
     assert.equal(routes.length, 13, 'every /v1 operation is fuzzed');
+    const hold = await api.request('POST', '/v1/holds', { body: { source_account_id: usd, amount: '10' }, idempotencyKey: freshKey() });
+    assert.equal(hold.status, 201, hold.raw);
     fixtures = {
       usd,
       usdEmpty: await fundedAccount(api, 'USD', 0n),
       eur: await fundedAccount(api, 'EUR', 10n),
       transaction: rows[0].id,
+      hold: hold.body.id,
       settlement: settlementAccountId('USD'),
       routes: [...routes, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }],
     };
@@ -280,9 +290,9 @@ describe('bad input never breaks the service', () => {
       { weight: 1, arbitrary: fc.constantFrom('', ' ', '{', '}', '{"a":1', 'nul', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '\ufeff{}', '{"currency":"USD"}garbage', '[{"currency":"USD"}]') },
     );
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 8 }), payload, idempotencyKeyHeader, async (routeIndex, body, key) => {
+      fc.asyncProperty(fc.nat(fixtures.routes.length - 1), payload, idempotencyKeyHeader, async (routeIndex, body, key) => {
         const route = fixtures.routes[routeIndex]!;
-        const url = route.path.replace('{id}', route.path.startsWith('/v1/transactions') ? fixtures.transaction : fixtures.usd);
+        const url = route.path.replace('{id}', idFor(route.path, fixtures));
         const request = writeRequest(url, body, key);
         request.method = route.method;
         await sendChecked(api, request);
@@ -397,7 +407,7 @@ describe('bad input never breaks the service', () => {
 
   test('path segments, methods and query strings on every route, and unknown paths', async () => {
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS');
-    const knownPath = fc.tuple(fc.integer({ min: 0, max: 8 }), pathSegment).map(([index, segment]) => fixtures.routes[index]!.path.replace('{id}', segment));
+    const knownPath = fc.tuple(fc.nat(fixtures.routes.length - 1), pathSegment).map(([index, segment]) => fixtures.routes[index]!.path.replace('{id}', segment));
     const unknownPath = fc.array(pathSegment, { minLength: 1, maxLength: 4 }).chain((segments) =>
       fc.constantFrom('/', '/v1/', '/v2/', '/v1/accounts/', '/v1/transactions/', '//v1/', '/V1/', '/%76%31/').map((prefix) => `${prefix}${segments.join('/')}`),
     );
@@ -427,6 +437,8 @@ describe('bad input never breaks the service', () => {
     assert.equal((await send('GET', `/v1/accounts/${upper(fixtures.usd)}`)).body.id, fixtures.usd);
     assert.equal((await send('GET', `/v1/accounts/${upper(fixtures.usd)}/entries?limit=1`)).status, 200);
     assert.equal((await send('GET', `/v1/transactions/${upper(fixtures.transaction)}`)).body.id, fixtures.transaction);
+    assert.equal((await send('GET', `/v1/holds/${upper(fixtures.hold)}`)).body.id, fixtures.hold);
+    assert.equal((await send('GET', `/v1/accounts/${upper(fixtures.usd)}/holds?limit=1`)).status, 200);
     for (const [path, body] of [
       ['/v1/transactions/deposit', { account_id: upper(fixtures.usdEmpty), amount: '3' }],
       ['/v1/transactions/withdraw', { account_id: upper(fixtures.usdEmpty), amount: '1' }],

@@ -71,7 +71,7 @@ export async function runBankCase(t: TestContext, environment: BankEnvironment, 
   try {
     const serviceUrls = () => cluster.serviceUrls();
     const bank = await openBank(serviceUrls, `${options.label}-${settings.seed}`);
-    const nextOperation = operationGenerator({
+    const operations = operationGenerator({
       accounts: bank.accounts,
       random: seededRandom(settings.seed),
       keyPrefix: `${options.label}-${settings.seed}`,
@@ -80,7 +80,13 @@ export async function runBankCase(t: TestContext, environment: BankEnvironment, 
     const loadStartedAt = Date.now();
     const stop = new AbortController();
     const [load, fault] = await Promise.allSettled([
-      runWorkload({ serviceUrls, nextOperation, durationMs: settings.loadMs, stop: stop.signal }),
+      runWorkload({
+        serviceUrls,
+        nextOperation: operations.next,
+        onAnswered: ({ operation, answer }) => operations.answered(operation, answer?.status ?? 0, answer?.id),
+        durationMs: settings.loadMs,
+        stop: stop.signal,
+      }),
       options.fault({ cluster, bank, loadStartedAt, loadMs: settings.loadMs }).catch((error: unknown) => {
         stop.abort();
         throw error;

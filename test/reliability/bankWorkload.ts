@@ -1,14 +1,16 @@
 import { TEST_API_KEY } from '../support/service.js';
+import { isExpectedAnswer, POSTING_KINDS, requestFor, type Operation, type OperationKind } from './bankOperations.js';
 
-// Jepsen's bank workload over HTTP: concurrent clients send random transfers, deposits and
-// withdrawals between a fixed set of funded accounts, each with its own Idempotency-Key, and retry
+export { operationGenerator, seededRandom, type Operation, type OperationKind } from './bankOperations.js';
+
+// Jepsen's bank workload over HTTP: concurrent clients send random transfers, deposits,
+// withdrawals, holds, captures, voids and reversals between a fixed set of funded accounts, each with its own Idempotency-Key, and retry
 // every request that got no answer (connection error, timeout, 503, key still in progress) with the
 // same key until it is answered. Every operation and its final answer is recorded, for the checks.
 
 export const CLIENT_COUNT = 64;
 export const ACCOUNT_COUNT = 50;
 export const FUNDS_PER_ACCOUNT = 1_000_000n;
-const AMOUNT_MAX = 5_000;
 /** One attempt that has not been answered within this counts as no answer (a timeout). */
 export const ATTEMPT_TIMEOUT_MS = 10_000;
 /** A client gives up on an operation this long after its first attempt (a bound, not an expectation). */
@@ -16,21 +18,12 @@ const RETRY_DEADLINE_MS = 90_000;
 const RETRY_DELAY_MIN_MS = 25;
 const RETRY_DELAY_MAX_MS = 1_000;
 
-export type OperationKind = 'transfer' | 'deposit' | 'withdrawal';
-
-export interface Operation {
-  key: string;
-  kind: OperationKind;
-  /** Debited account (transfer, withdrawal); undefined for a deposit. */
-  source?: string;
-  /** Credited account (transfer, deposit); undefined for a withdrawal. */
-  destination?: string;
-  amount: bigint;
-}
-
 export interface Answer {
   status: number;
   code?: string;
+  /** The id of what an applied operation created or changed: a ledger transaction, or a hold. */
+  id?: string;
+  /** The ledger transaction an applied operation posted (none for a hold or a void). */
   transactionId?: string;
   replayed: boolean;
   body: any;
@@ -68,66 +61,8 @@ export interface WorkloadCounts {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
-}
-
-/** A small seeded generator (mulberry32), so that a failing run can be repeated with its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-export interface OperationMix {
-  accounts: string[];
-  random: () => number;
-  keyPrefix: string;
-  /** Probability that an operation involves accounts[0] (a hot account); otherwise accounts are uniform. */
-  hotAccountShare?: number;
-}
-
-export function operationGenerator(mix: OperationMix): () => Operation {
-  let counter = 0;
-  const pick = (exclude?: string): string => {
-    for (;;) {
-      const account = mix.accounts[Math.floor(mix.random() * mix.accounts.length)]!;
-      if (account !== exclude) return account;
-    }
-  };
-  const hot = () => (mix.hotAccountShare !== undefined && mix.random() < mix.hotAccountShare ? mix.accounts[0] : undefined);
-  return () => {
-    counter += 1;
-    const key = `${mix.keyPrefix}-${counter}`;
-    const amount = BigInt(1 + Math.floor(mix.random() * AMOUNT_MAX));
-    const roll = mix.random();
-    if (roll < 0.7) {
-      const source = hot() ?? pick();
-      return { key, kind: 'transfer', source, destination: pick(source), amount };
-    }
-    if (roll < 0.85) return { key, kind: 'deposit', destination: hot() ?? pick(), amount };
-    return { key, kind: 'withdrawal', source: hot() ?? pick(), amount };
-  };
-}
-
-export function requestFor(operation: Operation): { path: string; body: Record<string, unknown> } {
-  // The key in the metadata ties each ledger transaction to the operation that asked for it.
-  const metadata = { operation_key: operation.key };
-  const amount = operation.amount.toString();
-  switch (operation.kind) {
-    case 'transfer':
-      return {
-        path: '/v1/transactions/transfer',
-        body: { source_account_id: operation.source, destination_account_id: operation.destination, amount, metadata },
-      };
-    case 'deposit':
-      return { path: '/v1/transactions/deposit', body: { account_id: operation.destination, amount, metadata } };
-    case 'withdrawal':
-      return { path: '/v1/transactions/withdraw', body: { account_id: operation.source, amount, metadata } };
-  }
+  /** Operations applied, by kind: the mix the run really had. */
+  appliedByKind: Partial<Record<OperationKind, number>>;
 }
 
 /** One attempt: the answer, or undefined when none came (connection error or timeout). */
@@ -141,10 +76,12 @@ export async function sendOnce(baseUrl: string, operation: Operation): Promise<A
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
     const parsed = parseJson(await response.text());
+    const applied = response.status === 201 || response.status === 200;
     return {
       status: response.status,
       code: parsed.code,
-      transactionId: response.status === 201 ? parsed.id : undefined,
+      id: applied ? parsed.id : undefined,
+      transactionId: applied && POSTING_KINDS.has(operation.kind) ? parsed.id : undefined,
       replayed: response.headers.get('idempotent-replayed') === 'true',
       body: parsed,
       answeredAt: Date.now(),
@@ -203,6 +140,8 @@ export interface WorkloadOptions {
   clients?: number;
   /** Ends the load early: no new operation, no further retry (a failed test need not wait for the deadline). */
   stop?: AbortSignal;
+  /** Told of every operation's final answer (later operations may name what it created). */
+  onAnswered?: (record: OperationRecord) => void;
 }
 
 /** CLIENT_COUNT clients, each sending one operation at a time until the duration is over; each finishes its last one. */
@@ -211,7 +150,9 @@ export async function runWorkload(options: WorkloadOptions): Promise<OperationRe
   const deadline = Date.now() + options.durationMs;
   const client = async (index: number) => {
     while (Date.now() < deadline && !options.stop?.aborted) {
-      records.push(await executeOperation(options.nextOperation(), options.serviceUrls, index, options.stop));
+      const record = await executeOperation(options.nextOperation(), options.serviceUrls, index, options.stop);
+      records.push(record);
+      options.onAnswered?.(record);
     }
   };
   await Promise.all(Array.from({ length: options.clients ?? CLIENT_COUNT }, (_, index) => client(index)));
@@ -222,12 +163,13 @@ export function countOutcomes(records: OperationRecord[]): WorkloadCounts {
   const latencies = records.map((record) => record.latencyMs).sort((a, b) => a - b);
   const percentile = (share: number) => latencies[Math.min(latencies.length - 1, Math.floor(share * latencies.length))] ?? 0;
   const sum = (value: (record: OperationRecord) => number) => records.reduce((total, record) => total + value(record), 0);
-  const status = (record: OperationRecord) => record.answer?.status;
+  const applied = (record: OperationRecord) => record.answer?.status === 201 || record.answer?.status === 200;
+  const expected = (record: OperationRecord) => isExpectedAnswer(record.operation.kind, record.answer!.status, record.answer!.code);
   return {
     sent: records.length,
-    acknowledged: records.filter((record) => status(record) === 201).length,
-    rejected: records.filter((record) => status(record) === 422 && record.answer!.code === 'insufficient_funds').length,
-    unexpected: records.filter((record) => record.answer && !(status(record) === 201 || (status(record) === 422 && record.answer.code === 'insufficient_funds'))).length,
+    acknowledged: records.filter(applied).length,
+    rejected: records.filter((record) => record.answer && !applied(record) && expected(record)).length,
+    unexpected: records.filter((record) => record.answer && !expected(record)).length,
     unanswered: records.filter((record) => !record.answer).length,
     retried: records.filter((record) => record.attempts > 1).length,
     retries: sum((record) => record.attempts - 1),
@@ -238,6 +180,10 @@ export function countOutcomes(records: OperationRecord[]): WorkloadCounts {
     latencyP50Ms: percentile(0.5),
     latencyP99Ms: percentile(0.99),
     latencyMaxMs: latencies.at(-1) ?? 0,
+    appliedByKind: records.filter(applied).reduce<Partial<Record<OperationKind, number>>>((counts, { operation }) => {
+      counts[operation.kind] = (counts[operation.kind] ?? 0) + 1;
+      return counts;
+    }, {}),
   };
 }
 
