@@ -19,9 +19,13 @@ export class ReferenceCache {
     const cached = this.known.get(id);
     if (cached) return cached;
     const found = await read(id);
-    if (!found) return undefined;
-    if (this.known.size >= REFERENCES_MAX) this.known.clear();
-    this.known.set(id, found);
+    if (found) this.remember(id, found);
     return found;
+  }
+
+  /** Remembers what this process just wrote, so that the next operation on it reads nothing. */
+  remember(id: string, accounts: ReferencedAccounts): void {
+    if (this.known.size >= REFERENCES_MAX) this.known.clear();
+    this.known.set(id, accounts);
   }
 }

@@ -141,6 +141,8 @@ async function applyInTwoRoundTrips(
   await commitPipelined(client, plan, results, [writeBatch(plan), COMMIT]);
   context.committedAccounts.rememberCommit(locked.accounts, plan);
   context.counters.twoRoundTrips++;
+  // The accounts were read afresh: holds remembered on them may be stale (see CommittedHolds).
+  context.committedHolds.forgetHoldsOf(locked.accounts.keys());
   context.committedHolds.rememberCommit(plan);
   return results;
 }

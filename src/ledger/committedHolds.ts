@@ -6,7 +6,10 @@ import type { BatchPlan } from './planBatch.js';
 // round trip). A hold's operations route by its source account, so they reach the partition that
 // created it. Only a hint, like CommittedAccounts: the one-round-trip statement locks each hold
 // planned against and checks that it is still pending (the only change a pending hold can see is
-// leaving pending), so a stale entry costs a round trip, never a wrong decision.
+// leaving pending), so a stale entry costs a round trip, never a wrong decision. When a batch
+// reads its accounts afresh (another writer changed them), the holds remembered on those accounts
+// are forgotten too: the account's fresh pending sums no longer include what another writer
+// captured or voided, and planning against both would not add up.
 
 /** Bounded so that memory does not grow with the number of holds. */
 const COMMITTED_HOLDS_MAX = 50_000;
@@ -14,6 +17,8 @@ const COMMITTED_HOLDS_MAX = 50_000;
 export class CommittedHolds {
   /** In order of last write: the first entries are the ones written longest ago. */
   private readonly pending = new Map<string, HoldRow>();
+  /** Account id to the ids of the remembered holds it is the source or destination of. */
+  private readonly byAccount = new Map<string, Set<string>>();
 
   constructor(private readonly capacity = COMMITTED_HOLDS_MAX) {}
 
@@ -31,16 +36,43 @@ export class CommittedHolds {
   /** Remembers the holds a committed batch left pending, forgets those it took out of pending. */
   rememberCommit(plan: BatchPlan): void {
     for (const hold of plan.holds) {
-      this.pending.delete(hold.id);
-      if (hold.status === 'pending') this.pending.set(hold.id, hold);
+      this.remove(hold.id);
+      if (hold.status === 'pending') this.add(hold);
     }
     for (const id of this.pending.keys()) {
       if (this.pending.size <= this.capacity) break;
-      this.pending.delete(id);
+      this.remove(id);
     }
   }
 
   forget(ids: readonly string[]): void {
-    for (const id of ids) this.pending.delete(id);
+    for (const id of ids) this.remove(id);
+  }
+
+  /** Forgets every remembered hold that has one of `accountIds` as its source or destination. */
+  forgetHoldsOf(accountIds: Iterable<string>): void {
+    for (const accountId of accountIds) {
+      for (const id of this.byAccount.get(accountId) ?? []) this.remove(id);
+    }
+  }
+
+  private add(hold: HoldRow): void {
+    this.pending.set(hold.id, hold);
+    for (const accountId of [hold.source_account_id, hold.destination_account_id]) {
+      let ids = this.byAccount.get(accountId);
+      if (!ids) this.byAccount.set(accountId, (ids = new Set()));
+      ids.add(hold.id);
+    }
+  }
+
+  private remove(id: string): void {
+    const hold = this.pending.get(id);
+    if (!hold) return;
+    this.pending.delete(id);
+    for (const accountId of [hold.source_account_id, hold.destination_account_id]) {
+      const ids = this.byAccount.get(accountId);
+      ids?.delete(id);
+      if (ids?.size === 0) this.byAccount.delete(accountId);
+    }
   }
 }

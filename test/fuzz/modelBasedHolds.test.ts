@@ -112,8 +112,7 @@ describe('holds and reversals against an in-memory model', () => {
     assert.deepEqual(describeViolations(await checkLedgerInvariants(api.database.pool)), []);
   });
 
-  // KNOWN BUG: the route checks expires_at against the clock before it looks the key up, so the
-  // repeat is answered 400 "expires_at must be in the future" instead of the stored 201.
+  // A repeat is judged by its stored answer, not by the clock again: its expires_at has passed.
   test('a hold creation sent again with its key after its expires_at has passed replays the first answer', async () => {
     const opened = await api.request('POST', '/v1/accounts', { body: { currency: 'HREPLAY' }, idempotencyKey: newKey() });
     const funded = await api.request('POST', '/v1/transactions/deposit', { body: { account_id: opened.body.id, amount: '100' }, idempotencyKey: newKey() });

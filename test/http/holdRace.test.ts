@@ -138,10 +138,8 @@ describe('captures and voids racing on one hold across two replicas', () => {
     assert.deepEqual(describeViolations(await checkLedgerInvariants(api.database.pool)), []);
   });
 
-  // KNOWN BUG: the replica that created the hold still remembers it as pending, and once it has
-  // re-read the source account (pending_debits 0) it plans the release of the hold's amount
-  // against 0: planBatch's invariant ("would hold less than nothing") fails the whole batch with a
-  // 500 before the one-round-trip statement can find the remembered hold stale.
+  // The replica that created the hold remembers it as pending; once it has re-read the source
+  // account (pending_debits 0) it must not plan against that memory (CommittedHolds.forgetHoldsOf).
   test('a hold created on one replica and captured on the other is answered from the database by the first', async () => {
     const source = await fundedAccount(api, 'RCD', FUNDS);
     const destination = await fundedAccount(api, 'RCD', 0n);

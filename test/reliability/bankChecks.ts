@@ -157,11 +157,7 @@ async function assertAppliedExactlyOnce(context: CheckContext): Promise<void> {
   assert.equal(applied.rowCount, postedByKey.length, 'no transaction was applied for an operation that was not acknowledged');
 }
 
-/**
- * Sent again with its key, every operation replays the answer its client got, and applies nothing.
- * KNOWN BUG: a capture replayed on the replica that created its hold, after the other replica
- * captured it, can be answered 500 (planBatch: "would hold less than nothing"); see holdRace.test.ts.
- */
+/** Sent again with its key, every operation replays the answer its client got, and applies nothing. */
 async function assertOutcomesReplay(context: CheckContext): Promise<void> {
   const mismatched: unknown[] = [];
   await mapConcurrently(context.records, CHECK_CONCURRENCY, async (record) => {

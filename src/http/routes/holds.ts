@@ -7,6 +7,7 @@ import { ProblemError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import { readAccount } from '../../ledger/sql/readAccount.js';
+import { isKeyStored } from '../../ledger/sql/isKeyStored.js';
 import { readHold } from '../../ledger/sql/readHold.js';
 import { listHolds } from '../../ledger/sql/listHolds.js';
 import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
@@ -77,8 +78,12 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
     return found;
   }
 
-  /** A hold's expiry: as asked, in the future and at most HOLD_TTL_MAX_HOURS ahead, or the default. */
-  function expiryOf(expiresAt: string | undefined): Date {
+  /**
+   * A hold's expiry: as asked, in the future and at most HOLD_TTL_MAX_HOURS ahead, or the default.
+   * An expiry that has passed since a first request stored its answer under `key` is the repeat
+   * of that request: it goes on, and the ledger replays the stored answer.
+   */
+  async function expiryOf(expiresAt: string | undefined, key: string): Promise<Date> {
     const now = clock.now().getTime();
     if (expiresAt === undefined) return new Date(now + holds.ttlDefaultMs);
     const asked = new Date(expiresAt);
@@ -86,8 +91,8 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
     const why = Number.isNaN(asked.getTime()) ? 'must be a date-time without a leap second'
       : asked.getTime() <= now ? 'must be in the future'
       : asked.getTime() > now + holds.ttlMaxMs ? `must be at most ${holds.ttlMaxMs / 3_600_000} hours ahead` : undefined;
-    if (why) throw ProblemError.of('validation_error', `expires_at ${why}`, { errors: [{ in: 'body', field: 'expires_at', message: why }] });
-    return asked;
+    if (why === undefined || (asked.getTime() <= now && (await isKeyStored(pool, key, new Date(now))))) return asked;
+    throw ProblemError.of('validation_error', `expires_at ${why}`, { errors: [{ in: 'body', field: 'expires_at', message: why }] });
   }
 
   typed.post('/v1/holds', {
@@ -104,13 +109,21 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
       destinationAccountId: body.destination_account_id?.toLowerCase() ?? null,
       amount,
       currency: body.currency,
-      expiresAt: expiryOf(body.expires_at),
+      expiresAt: await expiryOf(body.expires_at, claim.key),
       description: body.description ?? null,
       metadata: inStoredKeyOrder(body.metadata ?? {}),
       idempotency: claim,
     };
-    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    const response = await inFlight.run(claim, () => writer.submit(operation));
+    // Its capture or void most likely comes next, through this process: it need not read the hold.
+    if (response.statusCode === 201) rememberCreatedHold(response.body);
+    return sendWriteResponse(reply, response);
   });
+
+  function rememberCreatedHold(body: string): void {
+    const hold = JSON.parse(body) as { id: string; source_account_id: string; destination_account_id: string };
+    references.remember(hold.id, { sourceAccountId: hold.source_account_id, destinationAccountId: hold.destination_account_id });
+  }
 
   typed.get('/v1/holds/:id', {
     schema: { summary: 'Read a hold', tags: ['holds'], params: IdParams, response: READ_RESPONSES },
