@@ -59,9 +59,9 @@ export class CommittedHolds {
   private add(hold: HoldRow): void {
     this.pending.set(hold.id, hold);
     for (const accountId of [hold.source_account_id, hold.destination_account_id]) {
-      let ids = this.byAccount.get(accountId);
-      if (!ids) this.byAccount.set(accountId, (ids = new Set()));
+      const ids = this.byAccount.get(accountId) ?? new Set<string>();
       ids.add(hold.id);
+      this.byAccount.set(accountId, ids);
     }
   }
 
