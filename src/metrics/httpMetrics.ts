@@ -3,29 +3,47 @@ import type { ServiceMetrics } from './serviceMetrics.js';
 
 // Counts every HTTP answer by the route it matched (its pattern, so ids do not multiply the series)
 // and, for writes, by outcome: the problem code of a refusal, read from the problem body itself,
-// so that every refusal counts, whoever produced it (validation, the ledger, the edge).
+// so that every refusal counts, whoever produced it (validation, the ledger, the edge). The hooks
+// take callbacks rather than promises, and each series is looked up once: they run on every request.
 
 const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Problem bodies are small; a larger error payload is not one of ours and is not parsed. */
 const PROBLEM_BODY_PARSED_MAX = 64 * 1024;
 
+interface RouteSeries {
+  observeDuration: (seconds: number) => void;
+}
+
 export function observeHttp(app: FastifyInstance, metrics: ServiceMetrics): void {
   const problemCodes = new WeakMap<FastifyRequest, string>();
-  app.addHook('onSend', async (request, reply, payload) => {
+  const series = new Map<string, RouteSeries>();
+  const seriesOf = (route: string, method: string, status: number): RouteSeries => {
+    const key = `${method} ${status} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      const child = metrics.httpRequestDuration.labels({ route, method, status_code: String(status) });
+      found = { observeDuration: (seconds) => child.observe(seconds) };
+      series.set(key, found);
+    }
+    return found;
+  };
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode >= 400 && typeof payload === 'string' && payload.length <= PROBLEM_BODY_PARSED_MAX) {
       const code = problemCodeOf(payload);
       if (code) problemCodes.set(request, code);
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    metrics.httpRequestDuration.observe({ route, method: request.method, status_code: String(status) }, reply.elapsedTime / 1000);
-    if (!WRITE_METHODS.has(request.method)) return;
-    const outcome = problemCodes.get(request) ?? (status === 201 ? 'created' : status < 400 ? 'ok' : String(status));
-    metrics.writeOutcomes.inc({ route, outcome });
-    if (reply.getHeader('idempotent-replayed') === 'true') metrics.idempotentReplays.inc({ route });
+    seriesOf(route, request.method, status).observeDuration(reply.elapsedTime / 1000);
+    if (WRITE_METHODS.has(request.method)) {
+      const outcome = problemCodes.get(request) ?? (status === 201 ? 'created' : status < 400 ? 'ok' : String(status));
+      metrics.writeOutcomes.inc({ route, outcome });
+      if (reply.getHeader('idempotent-replayed') === 'true') metrics.idempotentReplays.inc({ route });
+    }
+    done();
   });
 }
 
