@@ -55,9 +55,7 @@ export async function createService(
     { idempotencyTtlMs: config.idempotencyTtlMs, routingKeyPrefix: config.outboxRoutingKeyPrefix, storedResponses },
     logger,
   );
-  const latestMigration = await latestMigrationName();
-  const isReady = async () => (await readinessProblem(pool, latestMigration, logger)) === undefined;
-  const metrics = config.metricsPort === undefined ? undefined : new ServiceMetrics(pool, isReady);
+  const metrics = config.metricsPort === undefined ? undefined : await serviceMetrics(pool, logger);
   const writer = new PartitionedWriter(context, {
     mode: config.partitionMode,
     databaseUrl,
@@ -108,4 +106,10 @@ export async function createService(
       await pool.end();
     },
   };
+}
+
+/** The service's metrics, whose readiness gauge asks what /readyz asks. */
+async function serviceMetrics(pool: pg.Pool, logger: Logger): Promise<ServiceMetrics> {
+  const latestMigration = await latestMigrationName();
+  return new ServiceMetrics(pool, async () => (await readinessProblem(pool, latestMigration, logger)) === undefined);
 }

@@ -10,19 +10,14 @@ const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DEL
 /** Problem bodies are small; a larger error payload is not one of ours and is not parsed. */
 const PROBLEM_BODY_PARSED_MAX = 64 * 1024;
 
-interface RouteSeries {
-  observeDuration: (seconds: number) => void;
-}
-
 export function observeHttp(app: FastifyInstance, metrics: ServiceMetrics): void {
   const problemCodes = new WeakMap<FastifyRequest, string>();
-  const series = new Map<string, RouteSeries>();
-  const seriesOf = (route: string, method: string, status: number): RouteSeries => {
+  const series = new Map<string, ReturnType<ServiceMetrics['httpRequestDuration']['labels']>>();
+  const seriesOf = (route: string, method: string, status: number) => {
     const key = `${method} ${status} ${route}`;
     let found = series.get(key);
     if (!found) {
-      const child = metrics.httpRequestDuration.labels({ route, method, status_code: String(status) });
-      found = { observeDuration: (seconds) => child.observe(seconds) };
+      found = metrics.httpRequestDuration.labels({ route, method, status_code: String(status) });
       series.set(key, found);
     }
     return found;
@@ -37,7 +32,7 @@ export function observeHttp(app: FastifyInstance, metrics: ServiceMetrics): void
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    seriesOf(route, request.method, status).observeDuration(reply.elapsedTime / 1000);
+    seriesOf(route, request.method, status).observe(reply.elapsedTime / 1000);
     if (WRITE_METHODS.has(request.method)) {
       const outcome = problemCodes.get(request) ?? (status === 201 ? 'created' : status < 400 ? 'ok' : String(status));
       metrics.writeOutcomes.inc({ route, outcome });

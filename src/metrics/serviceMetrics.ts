@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BatchCounters } from '../ledger/batchCounters.js';
+import { noBatchesYet, type BatchCounters } from '../ledger/batchCounters.js';
 
 // Every metric the service process exports (docs/observability.md says what each means). Labels
 // stay few and bounded: a route is its pattern, never its URL; a partition is its number.
@@ -129,7 +129,7 @@ export class ServiceMetrics {
   }
 
   countersReported(partition: number, counters: BatchCounters): void {
-    const last = this.lastCounters.get(partition) ?? { oneRoundTrip: 0, twoRoundTrips: 0, retries: 0, splits: 0 };
+    const last = this.lastCounters.get(partition) ?? noBatchesYet();
     const labels = { partition: String(partition) };
     addGrowth(this.batches, { ...labels, round_trips: 'one' }, counters.oneRoundTrip - last.oneRoundTrip);
     addGrowth(this.batches, { ...labels, round_trips: 'two' }, counters.twoRoundTrips - last.twoRoundTrips);
