@@ -26,6 +26,8 @@ export interface OutboxEvent {
   payload: CloudEvent | null;
   transactionId: string | null;
   createdAt: Date;
+  /** The W3C traceparent of the request that caused it, sent with the message. */
+  traceparent?: string | null;
 }
 
 export interface CloudEvent {

@@ -1,5 +1,13 @@
 import { accountCreatedEvent, type OutboxEvent } from './events.js';
-import type { AccountRow, EntryRow, HoldChangeRow, HoldRow, LedgerTransactionRow } from './ledgerRows.js';
+import type {
+  AccountHistoryRow,
+  AccountRow,
+  AccountSettingsRow,
+  EntryRow,
+  HoldChangeRow,
+  HoldRow,
+  LedgerTransactionRow,
+} from './ledgerRows.js';
 import type { LedgerOperation, OpenAccount, PostingOperation } from './operations.js';
 import {
   rejected, replayOf, type AccountOpened, type DecidedOutcome, type HoldChanged, type Posted, type Rejected,
@@ -55,7 +63,10 @@ export interface BalanceUpdate {
  * What deciding an operation reads of an existing account. Of it, only balance, version and the
  * pending sums ever change (lock_accounts_as_planned_v2 compares exactly those).
  */
-export type AccountState = Pick<AccountRow, 'id' | 'kind' | 'currency' | 'balance' | 'version' | 'pending_debits' | 'pending_credits'>;
+export type AccountState = Pick<
+  AccountRow,
+  'id' | 'kind' | 'currency' | 'balance' | 'version' | 'pending_debits' | 'pending_credits' | 'status' | 'overdraft_limit'
+>;
 
 /** A transaction a batch reverses, with the sum of its reversals when locked. */
 export interface OriginalTransaction {
@@ -86,6 +97,9 @@ export interface BatchPlan {
   /** Holds created or changed, one row each as the batch leaves it. */
   holds: HoldRow[];
   holdChanges: HoldChangeRow[];
+  /** Settings changed by the batch; each such account is among balanceUpdates too. */
+  accountSettings: AccountSettingsRow[];
+  accountHistory: AccountHistoryRow[];
   events: OutboxEvent[];
   idempotencyRows: IdempotencyRow[];
 }
@@ -171,6 +185,7 @@ class Planner {
       pending_debits: 0n,
       pending_credits: 0n,
       status: 'active',
+      overdraft_limit: 0n,
       external_ref: operation.externalRef,
       metadata: operation.metadata,
       version: 0n,
@@ -218,6 +233,8 @@ class Planner {
       balanceUpdates,
       holds: [...work.writtenHolds].map((id) => work.holds.get(id)!),
       holdChanges: work.holdChanges,
+      accountSettings: work.accountSettings,
+      accountHistory: work.accountHistory,
       events: work.events,
       idempotencyRows: this.idempotencyRows,
     };
