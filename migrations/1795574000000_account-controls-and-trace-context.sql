@@ -29,8 +29,10 @@ CREATE TRIGGER account_history_no_truncate BEFORE TRUNCATE ON account_history
   FOR EACH STATEMENT EXECUTE FUNCTION reject_ledger_mutation();
 GRANT SELECT, INSERT ON account_history TO wallet_ledger_service;
 
--- Trace context: the W3C traceparent of the request that caused an event, sent with the message.
+-- Trace context: the W3C traceparent of the request that caused an event, sent with the message
+-- (and kept when the event is dead-lettered and replayed).
 ALTER TABLE outbox ADD COLUMN traceparent text;
+ALTER TABLE dead_letter ADD COLUMN traceparent text;
 
 -- write_batch_v2's parameters, then: account settings changed by the batch ($42, a JSON array of
 -- {id, status, overdraft_limit, metadata}; each such account is also among the balance updates, since
@@ -159,6 +161,7 @@ DROP FUNCTION write_batch_v3(
   uuid[], uuid[], uuid[], text[], numeric[], numeric[], bigint[], uuid[], numeric[], bigint[],
   uuid[], text[], text[], uuid[], jsonb, text[], text[], smallint[], uuid[], json, integer,
   uuid[], uuid[], numeric[], numeric[], jsonb, jsonb, jsonb, jsonb, text[]);
+ALTER TABLE dead_letter DROP COLUMN traceparent;
 ALTER TABLE outbox DROP COLUMN traceparent;
 DROP TABLE account_history;
 -- Frozen, closed and overdrawn accounts cannot be described without their columns: the way down

@@ -1,4 +1,4 @@
-import { accountCreatedEvent, type OutboxEvent } from './events.js';
+import { accountCreatedEvent, traceEvents, type OutboxEvent } from './events.js';
 import type {
   AccountHistoryRow,
   AccountRow,
@@ -137,7 +137,9 @@ class Planner {
       if (earlier.fingerprint === claim.fingerprint) return replayOf(earlier.outcome);
       return rejected({ code: 'idempotency_key_reused' });
     }
+    const firstEvent = this.work.events.length;
     const outcome = this.decideAnew(operation);
+    if (operation.traceparent) traceEvents(this.work.events, firstEvent, operation.traceparent);
     if (claim) {
       this.keyOutcomes.set(claim.key, { fingerprint: claim.fingerprint, outcome });
       const responses = this.work.settings.storedResponses;

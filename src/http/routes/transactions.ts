@@ -77,7 +77,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     const amount = parseAmount(body.amount)!;
     const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
     const operation = toOperation(amount, claim);
-    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent })));
   }
 
   for (const [path, kind, summary] of [
@@ -138,7 +138,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
       metadata: inStoredKeyOrder(body.metadata ?? {}),
       idempotency: claim,
     };
-    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent })));
   });
 
   typed.get('/v1/transactions/:id', {
