@@ -189,5 +189,5 @@ test('the operator console, from the keyboard alone', { timeout: 180_000 }, asyn
   assert.ok(apiCalls.length > 10);
   assert.ok(apiCalls.every((request) => request.key === TEST_API_KEY || request.key === 'not-the-key'));
   assert.deepEqual(requests.filter((request) => request.url.includes('key')), []);
-  assert.equal(await page.evaluate(() => sessionStorage.length), 1, 'the key is kept in the tab\'s session storage');
+  assert.equal(await page.evaluate('sessionStorage.length'), 1, 'the key is kept in the tab\'s session storage');
 });
