@@ -25,6 +25,16 @@ const DELIVERY_TIMEOUT_MS = 20_000;
 const SCREENSHOT_DIR = path.join(PROJECT_ROOT, 'test-output', 'console');
 const DEPOSITS = 11;
 
+// Run in the page (this project's TypeScript has no DOM types): the focused control's name, and
+// the controls with no label (a <label> for inputs and selects; text or aria-label for buttons).
+const FOCUSED_CONTROL_NAME = `(() => {
+  const active = document.activeElement;
+  return active?.getAttribute('aria-label') ?? active?.textContent?.trim() ?? '';
+})()`;
+const UNLABELLED_CONTROLS = `[...document.querySelectorAll('input, select, textarea, button')]
+  .filter((control) => !(control.getAttribute('aria-label') || (control.tagName === 'BUTTON' && control.textContent.trim()) || control.labels?.length))
+  .map((control) => control.outerHTML)`;
+
 let api: TestService;
 let baseUrl: string;
 let browser: Browser;
@@ -77,10 +87,7 @@ async function submit(page: Page, label: string, text: string): Promise<void> {
 async function tabToAndPress(page: Page, name: string): Promise<void> {
   for (let presses = 0; presses < 200; presses += 1) {
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const active = document.activeElement as HTMLElement | null;
-      return active?.getAttribute('aria-label') ?? active?.textContent?.trim() ?? '';
-    });
+    const focused = await page.evaluate<string>(FOCUSED_CONTROL_NAME);
     if (focused === name) {
       await page.keyboard.press('Enter');
       return;
@@ -108,15 +115,7 @@ test('the operator console, from the keyboard alone', { timeout: 180_000 }, asyn
   await page.goto(`${baseUrl}/console`);
 
   // Every control has a label: inputs and selects a <label>, buttons their text or aria-label.
-  const unlabelled = await page.evaluate(() =>
-    [...document.querySelectorAll('input, select, textarea, button')]
-      .filter((control) => {
-        const named = control.getAttribute('aria-label') || (control instanceof HTMLButtonElement && control.textContent?.trim());
-        const labelled = (control as HTMLInputElement).labels?.length;
-        return !named && !labelled;
-      })
-      .map((control) => control.outerHTML),
-  );
+  const unlabelled = await page.evaluate<string[]>(UNLABELLED_CONTROLS);
   assert.deepEqual(unlabelled, []);
 
   // A wrong key: the API's 401 problem, its title and detail.
