@@ -3,6 +3,7 @@
 // the relay publishes; replays one dead letter, or all, back into the outbox, logging each replay
 // with the request's id; and refuses bad ids and limits (400 naming the field), unknown
 // transactions and dead letters (404) and a missing key (401). No relay runs here: events wait.
+// The service logs in as a member of wallet_ledger_service only: its grants suffice for all of it.
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
@@ -10,25 +11,29 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { moveToDeadLetter } from '../../src/relay/sql/moveToDeadLetter.js';
 import { createService, type Service } from '../../src/service.js';
+import { createServiceLogin, type ServiceLogin } from '../security/serviceLogin.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { fundedAccount, newKey, TEST_API_KEY, type ApiResponse, type RequestOptions, type TestService } from '../support/service.js';
 import { assertInvalidFields, assertProblem, UNKNOWN_ID } from './helpers.js';
 
 let database: TestDatabase;
+let login: ServiceLogin;
 let service: Service;
 let api: TestService;
 const logLines: Array<Record<string, unknown>> = [];
 
 before(async () => {
   database = await createTestDatabase();
-  const config = loadConfig({ ENVIRONMENT: 'test', SERVICE_API_KEY: TEST_API_KEY, DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+  login = await createServiceLogin();
+  const serviceUrl = login.urlFor(database.url);
+  const config = loadConfig({ ENVIRONMENT: 'test', SERVICE_API_KEY: TEST_API_KEY, DATABASE_URL: serviceUrl, LOG_LEVEL: 'info' });
   const sink = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
       done();
     },
   });
-  service = await createService(config, database.url, pino({ level: 'info' }, sink));
+  service = await createService(config, serviceUrl, pino({ level: 'info' }, sink));
   // The shared helpers' request(), against this service, whose log the test reads.
   api = { service, database, config, close: async () => {}, request: injectWith };
 });
@@ -36,6 +41,7 @@ before(async () => {
 after(async () => {
   await service?.close();
   await database?.drop();
+  await login?.drop();
 });
 
 async function injectWith(method: string, url: string, options: RequestOptions = {}): Promise<ApiResponse> {
