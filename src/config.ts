@@ -75,6 +75,7 @@ const EnvironmentSchema = Type.Object({
   // A port number, or `off`. Unset: the default port, except in test (many services per machine).
   METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
   RELAY_METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
+  CONSOLE_ENABLED: Type.Optional(Type.Boolean()),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -121,6 +122,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** The same for the outbox relay process. */
   relayMetricsPort: number | undefined;
+  /** /console serves the operator console; default: outside production only. /v1/admin answers either way, behind the key. */
+  consoleEnabled: boolean;
 }
 
 export interface HoldSettings {
@@ -199,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: httpLimits(raw),
     metricsPort: metricsPort('METRICS_PORT', raw.METRICS_PORT, environment, METRICS_PORT_DEFAULT),
     relayMetricsPort: metricsPort('RELAY_METRICS_PORT', raw.RELAY_METRICS_PORT, environment, RELAY_METRICS_PORT_DEFAULT),
+    consoleEnabled: raw.CONSOLE_ENABLED ?? environment !== 'production',
   };
 }
 

@@ -20,6 +20,7 @@ const catalogue = {
   external_ref_taken: { status: 409, title: 'An account with this external_ref already exists' },
   balance_overflow: { status: 422, title: 'The resulting balance is out of range' },
   hold_not_found: { status: 404, title: 'Hold not found' },
+  dead_letter_not_found: { status: 404, title: 'Dead letter not found' },
   hold_not_pending: { status: 409, title: 'The hold is no longer pending' },
   capture_exceeds_hold: { status: 422, title: 'The capture exceeds the hold' },
   reversal_exceeds_original: { status: 422, title: 'The reversal exceeds what is left to reverse' },

@@ -85,6 +85,7 @@ export async function createService(
     metrics,
     clock,
     holds: config.holds,
+    consoleEnabled: config.consoleEnabled,
   });
   const stopPurge = startIdempotencyPurge(pool, clock, logger);
   const holdExpiry = startHoldExpirySweep(pool, writer, clock, config.holds.sweepIntervalMs, logger);

@@ -21,6 +21,9 @@ import { InFlightKeys } from './idempotency.js';
 import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
 import { accountRoutes } from './routes/accounts.js';
+import { adminAccountRoutes } from './routes/adminAccounts.js';
+import { adminOutboxRoutes } from './routes/adminOutbox.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { holdRoutes } from './routes/holds.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -46,6 +49,8 @@ export interface AppOptions {
   /** "Now" for validating a hold's expiry: the write path's clock. */
   clock: Clock;
   holds: HoldSettings;
+  /** Serve the operator console at /console (the /v1/admin API it calls is always there, behind the key). */
+  consoleEnabled: boolean;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -118,6 +123,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await v1.register(accountRoutes, { pool: options.pool, writer: options.writer, inFlight });
     await v1.register(transactionRoutes, { pool: options.pool, writer: options.writer, inFlight });
     await v1.register(holdRoutes, { pool: options.pool, writer: options.writer, inFlight, clock: options.clock, holds: options.holds });
+    await v1.register(adminAccountRoutes, { pool: options.pool });
+    await v1.register(adminOutboxRoutes, { pool: options.pool });
   });
+  if (options.consoleEnabled) await app.register(consoleRoutes);
   return app;
 }

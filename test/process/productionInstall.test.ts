@@ -1,7 +1,8 @@
 // Proves a production install works and is lean: `npm ci --omit=dev` on the built project (no
 // TypeScript compiler: `prepare` keeps the dist/ it finds) prints no engine warning, carries no
 // PostgreSQL binaries nor test or bench helpers, and its `npm run migrate` and `npm start` serve a
-// real database in production, stopping cleanly on SIGTERM.
+// real database in production (and, with CONSOLE_ENABLED=true, the operator console), stopping
+// cleanly on SIGTERM.
 import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ let install: { status: number | null; output: string };
 
 before(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'ledger-production-install-'));
-  for (const entry of ['package.json', 'package-lock.json', 'scripts', 'migrations']) {
+  for (const entry of ['package.json', 'package-lock.json', 'scripts', 'migrations', 'console']) {
     await cp(path.join(PROJECT_ROOT, entry), path.join(root, entry), { recursive: true });
   }
   // The build a deployment makes with its dev dependencies, before pruning them.
@@ -79,6 +80,7 @@ test('its npm run migrate and npm start serve a real database in production', { 
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: 'warn',
+    CONSOLE_ENABLED: 'true',
   };
   const migrate = spawnSync('npm', ['run', 'migrate'], { cwd: root, env, encoding: 'utf8', timeout: START_TIMEOUT_MS });
   assert.equal(migrate.status, 0, migrate.stdout + migrate.stderr);
@@ -100,6 +102,8 @@ test('its npm run migrate and npm start serve a real database in production', { 
     body: JSON.stringify({ currency: 'EUR' }),
   });
   assert.equal(opened.status, 201);
+  const consoleScript = await fetch(`http://127.0.0.1:${port}/console/console.js`);
+  assert.equal(consoleScript.status, 200, 'the production install serves the operator console');
   server.kill('SIGTERM');
   assert.equal(await exited, 0, output);
 });
