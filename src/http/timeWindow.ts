@@ -1,25 +1,8 @@
 import { ProblemError } from '../errors.js';
+import { instantMicroseconds } from '../instant.js';
 
-// The `from` and `to` of a list: a half-open window [from, to). Both are RFC 3339 text that the
-// schema has checked; they are compared here to the microsecond, as PostgreSQL will read them
-// (a JavaScript Date keeps milliseconds, and Date.parse refuses a leap second that PostgreSQL reads).
-
-const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
-const MICROSECOND_DIGITS = 6;
-
-/** Microseconds since the epoch; fractions beyond the microsecond are cut, which only ties. */
-export function instantMicroseconds(text: string): bigint {
-  const match = RFC_3339.exec(text);
-  if (!match) throw new Error(`not an RFC 3339 date-time: ${text}`);
-  const [, year, month, day, hour, minute, second, fraction = '', sign, offsetHours = '0', offsetMinutes = '0'] = match;
-  const offsetMs = (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
-  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
-  const date = new Date(0);
-  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
-  date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
-  const wholeMs = date.getTime() - offsetMs;
-  return BigInt(wholeMs) * 1000n + BigInt(fraction.slice(0, MICROSECOND_DIGITS).padEnd(MICROSECOND_DIGITS, '0'));
-}
+// The `from` and `to` of a list: a half-open window [from, to), both RFC 3339 text that the
+// schema has checked, compared to the microsecond as PostgreSQL will read them.
 
 /** `from` after `to` leaves no window: a 400 naming `from`. Equal ends are an empty window, not an error. */
 export function checkTimeWindow(from: string | undefined, to: string | undefined): void {

@@ -98,8 +98,13 @@ describe('GET /v1/transactions', () => {
     assert.deepEqual(await ids(`account_id=${account.a}&metadata[channel]=web&to=${at(3)}`), madeAt(1));
   });
 
-  test('pages of 2 walk every match once, with and without an account', async () => {
-    for (const [filters, expected] of [['', madeAt(6, 5, 4, 3, 2, 1)], [`account_id=${account.b}&`, madeAt(6, 5, 4, 3, 2)]] as const) {
+  test('pages of 2 walk every match once, with and without an account or a window', async () => {
+    for (const [filters, expected] of [
+      ['', madeAt(6, 5, 4, 3, 2, 1)],
+      [`account_id=${account.b}&`, madeAt(6, 5, 4, 3, 2)],
+      [`from=${at(2)}&to=${at(5)}&`, madeAt(4, 3, 2)],
+      [`account_id=${account.b}&to=${at(6)}&`, madeAt(5, 4, 3, 2)],
+    ] as const) {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {

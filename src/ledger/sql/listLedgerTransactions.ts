@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ListPosition } from '../listPosition.js';
+import { startBelow, type ListPosition } from '../listPosition.js';
 
 /** Which ledger transactions are listed; an undefined field does not filter. */
 export interface LedgerTransactionFilters {
@@ -32,6 +32,8 @@ export async function listLedgerTransactions(
   limit: number,
   after: ListPosition,
 ): Promise<ListPosition[]> {
+  // `to` joins the page's start as one upper bound of the scan (listPosition.ts says why).
+  const below = startBelow(after, filters.to);
   const result = await db.query<{ id: string; position_created_at: string }>({
     text: `SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_created_at
            FROM (
@@ -39,38 +41,34 @@ export async function listLedgerTransactions(
               WHERE $1::uuid IS NULL
                 AND ($2::text IS NULL OR type = $2::text)
                 AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR created_at < $4::timestamptz)
-                AND ($5::jsonb IS NULL OR metadata @> $5::jsonb)
-                AND (created_at, id) < ($6::timestamptz, $7::uuid)
-              ORDER BY created_at DESC, id DESC LIMIT $8)
+                AND ($4::jsonb IS NULL OR metadata @> $4::jsonb)
+                AND (created_at, id) < ($5::timestamptz, $6::uuid)
+              ORDER BY created_at DESC, id DESC LIMIT $7)
              UNION ALL
              (SELECT id, created_at FROM ledger_transactions
               WHERE source_account_id = $1::uuid
                 AND ($2::text IS NULL OR type = $2::text)
                 AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR created_at < $4::timestamptz)
-                AND ($5::jsonb IS NULL OR metadata @> $5::jsonb)
-                AND (created_at, id) < ($6::timestamptz, $7::uuid)
-              ORDER BY created_at DESC, id DESC LIMIT $8)
+                AND ($4::jsonb IS NULL OR metadata @> $4::jsonb)
+                AND (created_at, id) < ($5::timestamptz, $6::uuid)
+              ORDER BY created_at DESC, id DESC LIMIT $7)
              UNION ALL
              (SELECT id, created_at FROM ledger_transactions
               WHERE destination_account_id = $1::uuid
                 AND ($2::text IS NULL OR type = $2::text)
                 AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR created_at < $4::timestamptz)
-                AND ($5::jsonb IS NULL OR metadata @> $5::jsonb)
-                AND (created_at, id) < ($6::timestamptz, $7::uuid)
-              ORDER BY created_at DESC, id DESC LIMIT $8)
+                AND ($4::jsonb IS NULL OR metadata @> $4::jsonb)
+                AND (created_at, id) < ($5::timestamptz, $6::uuid)
+              ORDER BY created_at DESC, id DESC LIMIT $7)
            ) matching
-           ORDER BY created_at DESC, id DESC LIMIT $8`,
+           ORDER BY created_at DESC, id DESC LIMIT $7`,
     values: [
       filters.accountId ?? null,
       filters.type ?? null,
       filters.from ?? null,
-      filters.to ?? null,
       filters.metadata ? JSON.stringify(filters.metadata) : null,
-      after.createdAt,
-      after.id,
+      below.createdAt,
+      below.id,
       limit + 1,
     ],
   });
