@@ -12,6 +12,8 @@ import { prepareQueryLoad } from './queryLoad.js';
 import type { QueryLoadResult } from './queryLoadGenerator.js';
 import { QUERY_KINDS, type ReadSpace } from './queryReads.js';
 import { HISTORY_DAYS, loadReadLedger } from './readLedger.js';
+import { readReadStatementTimes, resetReadStatementTimes, type ReadStatementTime } from './readStatements.js';
+import { enableStatementStats } from './statementStats.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
 
@@ -26,10 +28,10 @@ const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
 const LEDGER_TRANSACTIONS = 1_000_000;
 const LEDGER_TRANSACTIONS_QUICK = 50_000;
 /** Reads per second over all query kinds, evenly paced: a steady read load beside writes as fast as they go. */
-const READ_RATE_PER_SECOND = 200;
+const READ_RATE_PER_SECOND = 100;
 const READ_CONNECTIONS = 8;
 /** A p99 per query kind needs more samples than a throughput does. */
-const DURATION_FACTOR = 2;
+const DURATION_FACTOR = 3;
 const READ_WARM_UP_SECONDS = 3;
 
 interface WritePhase {
@@ -45,8 +47,8 @@ export interface ReadBenchReport {
   settings: { accounts: number; ledgerTransactions: number; historyDays: number; durationSeconds: number; writeConnections: number; readRatePerSecond: number; readConnections: number; serviceConfiguration: string };
   ledgerLoadSeconds: number;
   writesAlone: WritePhase;
-  readsAlone: QueryLoadResult;
-  writesWithReads: WritePhase & { reads: QueryLoadResult };
+  readsAlone: QueryLoadResult & { databaseTime?: Record<string, ReadStatementTime> };
+  writesWithReads: WritePhase & { reads: QueryLoadResult & { databaseTime?: Record<string, ReadStatementTime> } };
   /** How much of the write throughput the reads took, in percent of writes alone. */
   writeThroughputCostPercent: number;
 }
@@ -68,6 +70,7 @@ export async function runReadBench(): Promise<void> {
     await loadReadLedger(database.url, settings.accounts, ledgerTransactions);
     const ledgerLoadSeconds = Math.round((Date.now() - loadStart) / 100) / 10;
     note(`loaded in ${ledgerLoadSeconds} s`);
+    const statementStats = await enableStatementStats(database.url);
     const historyEndMs = Date.now();
     const space: ReadSpace = { accounts: settings.accounts, transactions: ledgerTransactions, historyStartMs: historyEndMs - HISTORY_DAYS * 24 * 3_600_000, historyEndMs };
     const configuration = SERVICE_CONFIGURATIONS[0]!;
@@ -80,11 +83,14 @@ export async function runReadBench(): Promise<void> {
       const writesAlone = summarizeWrites(await writes(settings, service, durationSeconds, 'writes alone'));
       await settleDatabase(database.url);
       note('  reads alone ...');
-      const readsAlone = await (await reads(service, space, durationSeconds)).run();
+      const timesSince = async () => (statementStats.available ? resetReadStatementTimes(database.url) : undefined);
+      await timesSince();
+      const readsAlone = { ...(await (await reads(service, space, durationSeconds)).run()), databaseTime: await readReadStatementTimes(database.url) };
       await settleDatabase(database.url);
       const readLoad = await reads(service, space, durationSeconds);
+      await timesSince();
       const both = await writes(settings, service, durationSeconds, 'writes with reads', async () => readLoad.start());
-      const readsBeside = await readLoad.finished();
+      const readsBeside = { ...(await readLoad.finished()), databaseTime: await readReadStatementTimes(database.url) };
       note(`ledger: ${(await countLedgerTransactions(database.url)) - before} transactions written while measured`);
       const writesWithReads = { ...summarizeWrites(both), reads: readsBeside };
       const report: ReadBenchReport = {
@@ -148,7 +154,7 @@ export function formatReadTable(report: ReadBenchReport): string {
   const lines = [
     `ledger: ${report.settings.ledgerTransactions.toLocaleString('en-US')} transactions, ${report.settings.accounts.toLocaleString('en-US')} accounts (loaded in ${report.ledgerLoadSeconds} s); ${report.settings.durationSeconds} s per phase`,
     `writes alone:      ${writesAlone.throughput.toLocaleString('en-US')} transfers/s, p99 ${writesAlone.p99Ms} ms`,
-    `writes with reads: ${writesWithReads.throughput.toLocaleString('en-US')} transfers/s, p99 ${writesWithReads.p99Ms} ms (${report.writeThroughputCostPercent}% fewer, reads at ${report.settings.readRatePerSecond}/s)`,
+    `writes with reads: ${writesWithReads.throughput.toLocaleString('en-US')} transfers/s, p99 ${writesWithReads.p99Ms} ms (${costText(report.writeThroughputCostPercent)}, reads at ${report.settings.readRatePerSecond}/s)`,
     '',
     `${'read'.padEnd(30)} ${'alone p50'.padStart(10)} ${'alone p99'.padStart(10)} ${'w/ writes p50'.padStart(14)} ${'w/ writes p99'.padStart(14)} ${'max'.padStart(8)}`,
   ];
@@ -157,9 +163,18 @@ export function formatReadTable(report: ReadBenchReport): string {
     const beside = kind === 'all' ? writesWithReads.reads.all : writesWithReads.reads.byKind[kind];
     lines.push(`${kind.padEnd(30)} ${ms(alone.p50Ms).padStart(10)} ${ms(alone.p99Ms).padStart(10)} ${ms(beside.p50Ms).padStart(14)} ${ms(beside.p99Ms).padStart(14)} ${ms(beside.maxMs).padStart(8)}`);
   }
+  const times = writesWithReads.reads.databaseTime;
+  if (times) {
+    const perStatement = Object.entries(times).map(([name, time]) => `${name} ${time.meanMs} ms mean, ${time.maxMs} ms max (${time.calls} calls)`);
+    lines.push('', `database time per read statement, with writes (pg_stat_statements): ${perStatement.join('; ')}`);
+  }
   const failures = readsAlone.all.failed + writesWithReads.reads.all.failed;
   if (failures) lines.push(`READS FAILED: ${failures} (${writesWithReads.reads.firstFailure ?? readsAlone.firstFailure})`);
   return lines.join('\n');
+}
+
+function costText(percent: number): string {
+  return percent >= 0 ? `${percent}% fewer` : `${-percent}% more: noise`;
 }
 
 function ms(value: number): string {

@@ -49,7 +49,7 @@ SELECT gen_random_uuid(), id, account, 'credit', ${balance}, ${balance}, 1, ${st
 -- Transfer n: from account s = n * 7919 mod count to s + 1 + (n mod (count - 1)), never itself.
 CREATE TEMP TABLE planned AS
 SELECT n, ('00000000-0000-4000-a000-' || lpad(n::text, 12, '0'))::uuid AS id,
-  ${accountId('1 + (n * 7919) % ' + count)} AS source,
+  ${accountId(`1 + (n * 7919) % ${count}`)} AS source,
   ${accountId(`1 + ((n * 7919) % ${count} + 1 + n % ${count - 1}) % ${count}`)} AS destination,
   1 + n % 1000 AS amount, ${start} + n * ${step} AS created_at,
   jsonb_build_object('order', 'o' || n, 'channel', (ARRAY['${CHANNELS.join("','")}'])[1 + n % ${CHANNELS.length}]) AS metadata
