@@ -13,6 +13,7 @@ import { findPgbench, type BaselineSamples } from './pgbench.js';
 import { createPlainBaseline } from './plainBaseline.js';
 import { note } from './progress.js';
 import { buildProject } from './projectBuild.js';
+import { runReadBench } from './readBench.js';
 import { runRelayBench } from './relay.js';
 import type { RelayReport } from './relayResults.js';
 import { formatTable, writeReport } from './report.js';
@@ -240,7 +241,8 @@ function hasFailures(measurements: Measurement[]): boolean {
 }
 
 // `npm run bench -- --ab`: the same-run A/B of another git ref against this working tree (ab.ts).
-(process.argv.includes('--ab') ? runAbBench() : main()).catch((error: unknown) => {
+// `npm run bench -- --reads`: the balance history and list queries beside writes, alone (readBench.ts).
+(process.argv.includes('--ab') ? runAbBench() : process.argv.includes('--reads') ? runReadBench() : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -9,10 +9,13 @@ import { fundedAccount, newKey, startTestService, type ApiResponse, type TestSer
 import { UNKNOWN_ID } from './helpers.js';
 
 const V1_OPERATIONS = [
+  'get /v1/accounts',
   'get /v1/accounts/{id}',
+  'get /v1/accounts/{id}/balance',
   'get /v1/accounts/{id}/entries',
   'get /v1/accounts/{id}/holds',
   'get /v1/holds/{id}',
+  'get /v1/transactions',
   'get /v1/transactions/{id}',
   'post /v1/accounts',
   'post /v1/holds',
@@ -43,6 +46,9 @@ const STATUSES: Record<string, string[]> = {
   'post /v1/transactions/{id}/reverse': POSTING_STATUSES,
   'get /v1/holds/{id}': READ_STATUSES,
   'get /v1/accounts/{id}/holds': READ_STATUSES,
+  'get /v1/accounts': ['200', '400', '401', '500', '503'],
+  'get /v1/accounts/{id}/balance': READ_STATUSES,
+  'get /v1/transactions': ['200', '400', '401', '500', '503'],
 };
 const BODY_LIMIT_BYTES = 1024 * 1024;
 

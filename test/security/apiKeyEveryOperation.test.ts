@@ -10,6 +10,7 @@ interface Operation {
   path: string;
   requestBody?: { content: Record<string, { schema: { required?: string[] } }> };
   security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ in: string; name: string; required?: boolean }>;
 }
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -39,6 +40,7 @@ describe('the API key on every operation of the OpenAPI document', () => {
       reversible,
       hold: await hold(),
       voidableHold: await hold(),
+      at: new Date().toISOString(),
     };
     const document = (await api.request('GET', '/openapi.json', { anonymous: true })).body;
     operations = Object.entries(document.paths as Record<string, Record<string, Omit<Operation, 'method' | 'path'>>>)
@@ -56,7 +58,11 @@ describe('the API key on every operation of the OpenAPI document', () => {
       : operation.path.endsWith('/void') ? values.voidableHold!
       : operation.path.startsWith('/v1/holds/') ? values.hold!
       : operation.path.startsWith('/v1/transactions/') ? values.transaction! : values.id!;
-    return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'id' ? id : values[name]!));
+    const path = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'id' ? id : values[name]!));
+    // A valid value for every required query parameter too.
+    const query = (operation.parameters ?? []).filter((parameter) => parameter.in === 'query' && parameter.required)
+      .map((parameter) => `${parameter.name}=${encodeURIComponent(values[parameter.name]!)}`);
+    return query.length ? `${path}?${query.join('&')}` : path;
   }
 
   function bodyOf(operation: Operation): Record<string, string> | undefined {
@@ -85,10 +91,13 @@ describe('the API key on every operation of the OpenAPI document', () => {
   test('the document lists every /v1 operation, each declaring the API key', () => {
     const listed = operations.map((operation) => `${operation.method} ${operation.path}`).sort();
     assert.deepEqual(listed, [
+      'GET /v1/accounts',
       'GET /v1/accounts/{id}',
+      'GET /v1/accounts/{id}/balance',
       'GET /v1/accounts/{id}/entries',
       'GET /v1/accounts/{id}/holds',
       'GET /v1/holds/{id}',
+      'GET /v1/transactions',
       'GET /v1/transactions/{id}',
       'POST /v1/accounts',
       'POST /v1/holds',

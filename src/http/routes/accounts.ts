@@ -13,7 +13,9 @@ import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendWriteResponse } from '../reply.js';
 import type { WriteResponse } from '../writeResponses.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
-import { Account, CreateAccountBody, EntriesQuery, EntryPage, IdParams, OptionalIdempotencyKeyHeader } from '../schemas.js';
+import { Account, CreateAccountBody, EntryPage, IdParams, OptionalIdempotencyKeyHeader } from '../schemas.js';
+import { EntriesWindowQuery } from '../querySchemas.js';
+import { checkTimeWindow } from '../timeWindow.js';
 
 export interface AccountRoutesOptions {
   pool: pg.Pool;
@@ -75,17 +77,19 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   typed.get('/v1/accounts/:id/entries', {
     schema: {
       summary: "List an account's entries, newest first",
+      description: 'from (inclusive) and to (exclusive) keep the entries created in [from, to); from after to is a 400.',
       tags: ['accounts'],
       params: IdParams,
-      querystring: EntriesQuery,
+      querystring: EntriesWindowQuery,
       response: { 200: EntryPage, ...READ_PROBLEMS },
     },
   }, async (request, reply) => {
-    const limit = request.query.limit ?? 50;
+    const { limit = 50, from, to } = request.query;
+    checkTimeWindow(from, to);
     const before = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
     const account = await readAccount(pool, request.params.id);
     if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
-    const rows = await listEntries(pool, account.id, limit, before);
+    const rows = await listEntries(pool, account.id, limit, before, { from, to });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const nextCursor = rows.length > limit && last ? encodeCursor(last.sequence) : null;
