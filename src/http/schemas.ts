@@ -112,6 +112,39 @@ export const ReverseBody = Type.Object(
   { additionalProperties: false, description: 'amount: at most what is left to reverse (default: all of it). The body may be omitted.' },
 );
 
+/** Legs a multi-leg transaction may have. */
+export const LEGS_MAX = 100;
+/** How a leg names a currency's settlement account without its id: `settlement:USD`. */
+export const SETTLEMENT_NAME_PREFIX = 'settlement:';
+
+const LegAccount = Type.String({
+  pattern: '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|settlement:[A-Z0-9]{3,10})$',
+  description: "A wallet's id, or a currency's settlement account: its id, or settlement:<CURRENCY> (e.g. settlement:USD)",
+});
+
+export const LegBody = Type.Object(
+  {
+    source_account_id: LegAccount,
+    destination_account_id: LegAccount,
+    amount: AmountInput,
+    currency: Type.Optional(Currency),
+  },
+  { additionalProperties: false },
+);
+
+export const MultiLegBody = Type.Object(
+  {
+    legs: Type.Array(LegBody, {
+      minItems: 1,
+      maxItems: LEGS_MAX,
+      description: `1 to ${LEGS_MAX} legs, applied in order, all or none; balances are checked once all are applied`,
+    }),
+    description: Type.Optional(Description),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
 export const HOLD_STATUSES = ['pending', 'captured', 'voided', 'expired'] as const;
 const HoldStatus = Type.Union(HOLD_STATUSES.map((status) => Type.Literal(status)));
 
@@ -140,6 +173,7 @@ export type TransferBody = Static<typeof TransferBody>;
 export type EntriesQuery = Static<typeof EntriesQuery>;
 export type CreateHoldBody = Static<typeof CreateHoldBody>;
 export type ReverseBody = Static<typeof ReverseBody>;
+export type MultiLegBody = Static<typeof MultiLegBody>;
 
 const Money = Type.String({ pattern: '^-?[0-9]+$', description: 'Integer amount of minor units, as a string' });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -186,6 +220,24 @@ export const Transaction = Type.Object({
   hold_id: Type.Union([Uuid, Type.Null()], { description: 'The hold a capture settled; null otherwise' }),
   reverses_transaction_id: Type.Union([Uuid, Type.Null()], { description: 'The transaction a reversal moves back; null otherwise' }),
   entries: Type.Array(Entry),
+});
+
+export const Leg = Type.Object({
+  source_account_id: Uuid,
+  destination_account_id: Uuid,
+  amount: Money,
+  currency: Currency,
+});
+
+export const MultiLegTransaction = Type.Object({
+  id: Uuid,
+  type: Type.Literal('multi_leg'),
+  status: Type.Literal('posted'),
+  description: Type.Union([Type.String(), Type.Null()]),
+  metadata: Metadata,
+  created_at: Timestamp,
+  legs: Type.Array(Leg, { description: 'In the order posted' }),
+  entries: Type.Array(Entry, { description: 'A debit and a credit per leg, in leg order' }),
 });
 
 export const Hold = Type.Object({
