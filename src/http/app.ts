@@ -16,6 +16,7 @@ import { DOCS_ROUTE_PREFIX, OPENAPI_DOCUMENT_PATH, restrictDocs } from './docsAc
 import { refuseUnservableDocsPaths } from './docsStaticPaths.js';
 import { showDocumentedHeaders } from './documentedHeaders.js';
 import { trackExchanges } from './exchanges.js';
+import { keepTraceContext } from './traceContext.js';
 import { InFlightKeys } from './idempotency.js';
 import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
@@ -62,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...serverLimitOptions(options.httpLimits),
   });
   trackExchanges(app.server);
+  keepTraceContext(app);
   if (options.metrics) observeHttp(app, options.metrics);
   capConnections(app.server, options.httpLimits.connectionsMax);
   drainUnreadBodies(app);

@@ -36,9 +36,19 @@ export class CommittedAccounts {
   rememberCommit(before: ReadonlyMap<string, AccountState>, plan: BatchPlan): void {
     for (const state of before.values()) this.remember(state);
     for (const row of plan.newAccounts) this.remember(row);
+    const settings = new Map(plan.accountSettings.map((changed) => [changed.id, changed]));
     for (const update of plan.balanceUpdates) {
       const { balance, version, pendingDebits, pendingCredits } = update;
-      this.remember({ ...before.get(update.id)!, balance, version, pending_debits: pendingDebits, pending_credits: pendingCredits });
+      const { status, overdraft_limit } = { ...before.get(update.id)!, ...settings.get(update.id) };
+      this.remember({
+        ...before.get(update.id)!,
+        balance,
+        version,
+        pending_debits: pendingDebits,
+        pending_credits: pendingCredits,
+        status,
+        overdraft_limit,
+      });
     }
     // The accounts written longest ago make room.
     for (const id of this.states.keys()) {
@@ -52,11 +62,11 @@ export class CommittedAccounts {
   }
 
   /** Where two writers' commits cross (partitions sharing a row), the newer version wins. */
-  private remember({ id, kind, currency, balance, version, pending_debits, pending_credits }: AccountState): void {
+  private remember({ id, kind, currency, balance, version, pending_debits, pending_credits, status, overdraft_limit }: AccountState): void {
     const known = this.states.get(id);
     // Pending sums change without the version: of equal versions, the later write wins.
     if (known && known.version > version) return;
     this.states.delete(id);
-    this.states.set(id, { id, kind, currency, balance, version, pending_debits, pending_credits });
+    this.states.set(id, { id, kind, currency, balance, version, pending_debits, pending_credits, status, overdraft_limit });
   }
 }

@@ -27,6 +27,8 @@ export interface OutboxEvent {
   payload: CloudEvent | null;
   transactionId: string | null;
   createdAt: Date;
+  /** The W3C traceparent of the request that caused it, sent with the message. */
+  traceparent?: string | null;
 }
 
 export interface CloudEvent {
@@ -38,6 +40,8 @@ export interface CloudEvent {
   subject: string;
   datacontenttype: 'application/json';
   data: unknown;
+  /** The CloudEvents distributed-tracing extension, present when the request that caused it had one. */
+  traceparent?: string;
 }
 
 /**
@@ -103,4 +107,18 @@ export function cloudEvent(id: string, type: LedgerEventType, subject: string, t
     datacontenttype: 'application/json',
     data,
   };
+}
+
+/** The envelope with the CloudEvents `traceparent` extension attribute, when there is one. */
+export function withTraceparent(envelope: CloudEvent, traceparent: string | null | undefined): CloudEvent {
+  return traceparent ? { ...envelope, traceparent } : envelope;
+}
+
+/** Marks the events planned from `from` on with the traceparent of the request that caused them. */
+export function traceEvents(events: OutboxEvent[], from: number, traceparent: string): void {
+  for (let index = from; index < events.length; index++) {
+    const event = events[index]!;
+    event.traceparent = traceparent;
+    if (event.payload) event.payload = withTraceparent(event.payload, traceparent);
+  }
 }

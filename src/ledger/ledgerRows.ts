@@ -3,6 +3,9 @@
 
 import type { Metadata } from './operations.js';
 
+/** active; frozen: no debits; closed: nothing more, ever (reached only at zero). */
+export type AccountStatus = 'active' | 'frozen' | 'closed';
+
 export interface AccountRow {
   id: string;
   kind: 'user' | 'settlement';
@@ -11,7 +14,9 @@ export interface AccountRow {
   /** The sums of the account's pending holds, as their source and as their destination. */
   pending_debits: bigint;
   pending_credits: bigint;
-  status: string;
+  status: AccountStatus;
+  /** How far below zero a wallet may go (0: not at all). */
+  overdraft_limit: bigint;
   external_ref: string | null;
   metadata: Metadata;
   version: bigint;
@@ -113,4 +118,21 @@ export interface HoldChangeRow {
   status: HoldStatus;
   amount: bigint;
   transaction_id: string | null;
+}
+
+/** The settings a batch gives an account (written with its balance update): absent fields stay. */
+export interface AccountSettingsRow {
+  id: string;
+  status?: AccountStatus;
+  overdraft_limit?: bigint;
+  metadata?: Metadata;
+}
+
+/** One appended change of an account's settings: who asked, what changed, and the version it made. */
+export interface AccountHistoryRow {
+  account_id: string;
+  version: bigint;
+  request_id: string;
+  /** Each changed field with its value before and after. */
+  changes: Record<string, { from: unknown; to: unknown }>;
 }

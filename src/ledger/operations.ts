@@ -119,7 +119,12 @@ export interface PostMultiLeg {
 }
 
 export type HoldOperation = CreateHold | CaptureHold | VoidHold | ExpireHold;
-export type LedgerOperation = OpenAccount | Deposit | Withdrawal | Transfer | HoldOperation | ReverseTransaction | PostMultiLeg;
+/** The W3C traceparent of the request that asked for an operation, carried to its events. */
+export interface TraceContext {
+  traceparent?: string;
+}
+
+export type LedgerOperation = (OpenAccount | Deposit | Withdrawal | Transfer | HoldOperation | ReverseTransaction | PostMultiLeg) & TraceContext;
 export type PostingOperation = Deposit | Withdrawal | Transfer;
 
 /**

@@ -1,5 +1,14 @@
-import { accountCreatedEvent, type OutboxEvent } from './events.js';
-import type { AccountRow, EntryRow, HoldChangeRow, HoldRow, LedgerTransactionRow, PostedTransactionRow } from './ledgerRows.js';
+import { accountCreatedEvent, traceEvents, type OutboxEvent } from './events.js';
+import type {
+  AccountHistoryRow,
+  AccountRow,
+  AccountSettingsRow,
+  EntryRow,
+  HoldChangeRow,
+  HoldRow,
+  LedgerTransactionRow,
+  PostedTransactionRow,
+} from './ledgerRows.js';
 import type { LedgerOperation, OpenAccount, PostingOperation } from './operations.js';
 import {
   rejected, replayOf, type AccountOpened, type DecidedOutcome, type HoldChanged, type Posted, type Rejected,
@@ -57,7 +66,10 @@ export interface BalanceUpdate {
  * What deciding an operation reads of an existing account. Of it, only balance, version and the
  * pending sums ever change (lock_accounts_as_planned_v2 compares exactly those).
  */
-export type AccountState = Pick<AccountRow, 'id' | 'kind' | 'currency' | 'balance' | 'version' | 'pending_debits' | 'pending_credits'>;
+export type AccountState = Pick<
+  AccountRow,
+  'id' | 'kind' | 'currency' | 'balance' | 'version' | 'pending_debits' | 'pending_credits' | 'status' | 'overdraft_limit'
+>;
 
 /** A transaction a batch reverses, with the sum of its reversals when locked. */
 export interface OriginalTransaction {
@@ -88,6 +100,9 @@ export interface BatchPlan {
   /** Holds created or changed, one row each as the batch leaves it. */
   holds: HoldRow[];
   holdChanges: HoldChangeRow[];
+  /** Settings changed by the batch; each such account is among balanceUpdates too. */
+  accountSettings: AccountSettingsRow[];
+  accountHistory: AccountHistoryRow[];
   events: OutboxEvent[];
   idempotencyRows: IdempotencyRow[];
 }
@@ -125,7 +140,9 @@ class Planner {
       if (earlier.fingerprint === claim.fingerprint) return replayOf(earlier.outcome);
       return rejected({ code: 'idempotency_key_reused' });
     }
+    const firstEvent = this.work.events.length;
     const outcome = this.decideAnew(operation);
+    if (operation.traceparent) traceEvents(this.work.events, firstEvent, operation.traceparent);
     if (claim) {
       this.keyOutcomes.set(claim.key, { fingerprint: claim.fingerprint, outcome });
       const responses = this.work.settings.storedResponses;
@@ -175,6 +192,7 @@ class Planner {
       pending_debits: 0n,
       pending_credits: 0n,
       status: 'active',
+      overdraft_limit: 0n,
       external_ref: operation.externalRef,
       metadata: operation.metadata,
       version: 0n,
@@ -222,6 +240,8 @@ class Planner {
       balanceUpdates,
       holds: [...work.writtenHolds].map((id) => work.holds.get(id)!),
       holdChanges: work.holdChanges,
+      accountSettings: work.accountSettings,
+      accountHistory: work.accountHistory,
       events: work.events,
       idempotencyRows: this.idempotencyRows,
     };

@@ -1,7 +1,9 @@
 import { newId, settlementAccountId } from '../ids.js';
 import { AMOUNT_MAX } from '../money.js';
 import { postedEvent, type OutboxEvent } from './events.js';
-import type { EntryRow, HoldChangeRow, HoldRow, LedgerTransactionRow, PostedTransactionRow } from './ledgerRows.js';
+import type {
+  AccountHistoryRow, AccountSettingsRow, EntryRow, HoldChangeRow, HoldRow, LedgerTransactionRow, PostedTransactionRow,
+} from './ledgerRows.js';
 import type { Metadata, PostingOperation } from './operations.js';
 import type { AccountRole, Posted, Rejection } from './outcomes.js';
 import type { AccountState, LockedReferences, OriginalTransaction, PlanSettings } from './planBatch.js';
@@ -30,6 +32,9 @@ export class PlanWork {
   /** Holds created or changed by this batch, written once each. */
   readonly writtenHolds = new Set<string>();
   readonly holdChanges: HoldChangeRow[] = [];
+  /** Settings changed by the batch (each such account is in `changed` too) and their history rows. */
+  readonly accountSettings: AccountSettingsRow[] = [];
+  readonly accountHistory: AccountHistoryRow[] = [];
   readonly originals = new Map<string, OriginalTransaction>();
 
   constructor(

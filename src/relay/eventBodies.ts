@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { cloudEvent, type LedgerEventType } from '../ledger/events.js';
+import { cloudEvent, withTraceparent, type LedgerEventType } from '../ledger/events.js';
 import type { PostedLedgerTransaction } from '../ledger/ledgerRows.js';
 import { readLedgerTransactions } from '../ledger/sql/readLedgerTransactions.js';
 import { ledgerTransactionEventData } from './eventData.js';
@@ -19,12 +19,18 @@ export async function withBodies(client: pg.PoolClient, claimed: ClaimedEvent[])
     if (body !== null) return { ...event, body };
     const posting = transactions.get(transactionId!);
     if (!posting) throw new Error(`invariant: event ${event.eventId} names transaction ${transactionId}, which does not exist`);
-    return { ...event, body: postedEventBody(event.eventId, event.eventType as LedgerEventType, event.createdAt, posting) };
+    return { ...event, body: postedEventBody(event.eventId, event.eventType as LedgerEventType, event.createdAt, posting, event.traceparent) };
   });
 }
 
 /** A posting's message body: the same bytes for the same rows, on every attempt. */
-export function postedEventBody(eventId: string, eventType: LedgerEventType, time: Date, posting: PostedLedgerTransaction): string {
+export function postedEventBody(
+  eventId: string,
+  eventType: LedgerEventType,
+  time: Date,
+  posting: PostedLedgerTransaction,
+  traceparent: string | null = null,
+): string {
   const data = ledgerTransactionEventData(posting.transaction, posting.entries);
-  return JSON.stringify(cloudEvent(eventId, eventType, posting.transaction.id, time, data));
+  return JSON.stringify(withTraceparent(cloudEvent(eventId, eventType, posting.transaction.id, time, data), traceparent));
 }

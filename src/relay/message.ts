@@ -7,6 +7,7 @@ import { SIGNATURE_HEADER, signBody } from './signature.js';
 
 export const APP_ID = 'wallet-ledger-service';
 const CONTENT_TYPE = 'application/json';
+export const TRACEPARENT_HEADER = 'traceparent';
 
 export interface OutgoingMessage {
   routingKey: string;
@@ -18,6 +19,9 @@ export function toMessage(row: OutboxRow, secretKey: string | undefined): Outgoi
   const content = Buffer.from(row.body, 'utf8');
   const headers: Record<string, string> = {};
   if (secretKey) headers[SIGNATURE_HEADER] = signBody(secretKey, content);
+  // Also a header, beside the CloudEvents attribute in the body: where AMQP instrumentation
+  // (OpenTelemetry's amqplib one, for one) looks for the context it continues.
+  if (row.traceparent) headers[TRACEPARENT_HEADER] = row.traceparent;
   return {
     routingKey: row.routingKey,
     content,

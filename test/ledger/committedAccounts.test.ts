@@ -36,7 +36,7 @@ test('past its capacity, the account written longest ago makes room', () => {
   remembered.rememberCommit(none, opening(a, b));
   remembered.rememberCommit(none, opening(c));
   // Writing a moves it behind b and c.
-  const settlement: AccountState = { id: settlementAccountId('USD'), kind: 'settlement', currency: 'USD', balance: 0n, version: 0n, pending_debits: 0n, pending_credits: 0n };
+  const settlement: AccountState = { id: settlementAccountId('USD'), kind: 'settlement', currency: 'USD', balance: 0n, version: 0n, pending_debits: 0n, pending_credits: 0n, status: 'active', overdraft_limit: 0n };
   const written = depositing(remembered.statesOf([a])!.get(a)!, settlement);
   remembered.rememberCommit(written.before, written.plan);
   // a, b, c and the settlement account: b goes.
@@ -50,8 +50,8 @@ test('past its capacity, the account written longest ago makes room', () => {
 
 test('a newer version is never replaced by an older one', () => {
   const remembered = new CommittedAccounts();
-  const settlement: AccountState = { id: settlementAccountId('USD'), kind: 'settlement', currency: 'USD', balance: 0n, version: 7n, pending_debits: 0n, pending_credits: 0n };
-  const account: AccountState = { id: newId(), kind: 'user', currency: 'USD', balance: 10n, version: 3n, pending_debits: 0n, pending_credits: 0n };
+  const settlement: AccountState = { id: settlementAccountId('USD'), kind: 'settlement', currency: 'USD', balance: 0n, version: 7n, pending_debits: 0n, pending_credits: 0n, status: 'active', overdraft_limit: 0n };
+  const account: AccountState = { id: newId(), kind: 'user', currency: 'USD', balance: 10n, version: 3n, pending_debits: 0n, pending_credits: 0n, status: 'active', overdraft_limit: 0n };
   const first = depositing(account, settlement);
   remembered.rememberCommit(first.before, first.plan);
   // Another writer's older view of the same accounts arrives later.
@@ -64,5 +64,5 @@ test('a remembered account holds no metadata', () => {
   const remembered = new CommittedAccounts();
   const id = newId();
   remembered.rememberCommit(none, opening(id));
-  assert.deepEqual(Object.keys(remembered.statesOf([id])!.get(id)!).sort(), ['balance', 'currency', 'id', 'kind', 'pending_credits', 'pending_debits', 'version']);
+  assert.deepEqual(Object.keys(remembered.statesOf([id])!.get(id)!).sort(), ['balance', 'currency', 'id', 'kind', 'overdraft_limit', 'pending_credits', 'pending_debits', 'status', 'version']);
 });

@@ -167,7 +167,7 @@ test('the lock refuses a row whose balance or version differs from the plan, und
 
 test('the write refuses to run outside a transaction that a lock statement marked, and writes nothing', async () => {
   const [a] = await openAccounts(replicaA, 1);
-  const row: AccountState = { id: a!, kind: 'user', currency: 'USD', balance: 0n, version: 0n, pending_debits: 0n, pending_credits: 0n };
+  const row: AccountState = { id: a!, kind: 'user', currency: 'USD', balance: 0n, version: 0n, pending_debits: 0n, pending_credits: 0n, status: 'active', overdraft_limit: 0n };
   const settlement = (await database.pool.query(`SELECT id FROM accounts WHERE kind = 'settlement' AND currency = 'USD'`)).rows[0];
   assert.ok(settlement, 'an earlier test opened the USD settlement account');
   const settlementRow: AccountState = { ...row, id: settlement.id as string, kind: 'settlement', balance: -1_000_000n, version: 1_000n };

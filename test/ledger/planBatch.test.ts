@@ -19,7 +19,7 @@ const EURO = '00000000-0000-7000-8000-00000000000e';
 
 function account(id: string, balance: bigint, currency = 'USD', kind: AccountRow['kind'] = 'user'): AccountRow {
   const at = new Date('2026-01-01T00:00:00Z');
-  return { id, kind, currency, balance, pending_debits: 0n, pending_credits: 0n, status: 'active', external_ref: null, metadata: {}, version: 3n, created_at: at, updated_at: at };
+  return { id, kind, currency, balance, pending_debits: 0n, pending_credits: 0n, status: 'active', overdraft_limit: 0n, external_ref: null, metadata: {}, version: 3n, created_at: at, updated_at: at };
 }
 
 function accounts(): Map<string, AccountRow> {

@@ -24,7 +24,7 @@ const SETTLEMENT = settlementAccountId('USD');
 function account(id: string, balance: bigint, kind: AccountRow['kind'] = 'user', pendingDebits = 0n, pendingCredits = 0n): AccountRow {
   const at = new Date('2026-01-01T00:00:00Z');
   return {
-    id, kind, currency: 'USD', balance, pending_debits: pendingDebits, pending_credits: pendingCredits, status: 'active',
+    id, kind, currency: 'USD', balance, pending_debits: pendingDebits, pending_credits: pendingCredits, status: 'active', overdraft_limit: 0n,
     external_ref: null, metadata: {}, version: 3n, created_at: at, updated_at: at,
   };
 }

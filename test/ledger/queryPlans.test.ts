@@ -154,8 +154,8 @@ test('the batch write updates balances through the primary key, after PL/pgSQL m
   );
   const [source, destination] = funded.rows.map((row) => row.id);
   const states = new Map<string, AccountState>([
-    [source!, { id: source!, kind: 'user', currency: 'USD', balance: 1_000n, version: 0n, pending_debits: 0n, pending_credits: 0n }],
-    [destination!, { id: destination!, kind: 'user', currency: 'USD', balance: 1_000n, version: 0n, pending_debits: 0n, pending_credits: 0n }],
+    [source!, { id: source!, kind: 'user', currency: 'USD', balance: 1_000n, version: 0n, pending_debits: 0n, pending_credits: 0n, status: 'active', overdraft_limit: 0n }],
+    [destination!, { id: destination!, kind: 'user', currency: 'USD', balance: 1_000n, version: 0n, pending_debits: 0n, pending_credits: 0n, status: 'active', overdraft_limit: 0n }],
   ]);
   const client = await database.pool.connect();
   const plans: string[] = [];

@@ -37,6 +37,7 @@ test('settle sorts rows into published, retried and dead-lettered', () => {
     eventType: 'deposit.posted',
     routingKey: 'ledger.deposit.posted',
     body: '{}',
+    traceparent: null,
     attempts,
     createdAt: new Date(),
   });

@@ -132,7 +132,7 @@ test('an account.created event rendered from its row is the contract\'s example,
   assert.ok(expected, 'the contract has an account.created example');
   const openedAt = new Date('2024-11-25T10:15:02.318Z');
   const account: AccountRow = {
-    id: WALLET, kind: 'user', currency: 'USD', balance: 0n, pending_debits: 0n, pending_credits: 0n, status: 'active', external_ref: 'customer-4812',
+    id: WALLET, kind: 'user', currency: 'USD', balance: 0n, pending_debits: 0n, pending_credits: 0n, status: 'active', overdraft_limit: 0n, external_ref: 'customer-4812',
     metadata: { tier: 'gold' }, version: 0n, created_at: openedAt, updated_at: openedAt,
   };
   const envelope = cloudEvent('0193a5c2-7b1e-7a3c-9d41-5f2e8c1b0a01', 'account.created', WALLET, openedAt, accountEventData(account));

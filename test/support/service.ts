@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createService, type Service } from '../../src/service.js';
 import type { Clock } from '../../src/clock.js';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 // The real service (real PostgreSQL, real write path) on its own test database, driven through
@@ -33,7 +33,8 @@ export interface ApiResponse {
   raw: string;
 }
 
-export async function startTestService(env: Record<string, string> = {}, clock?: Clock): Promise<TestService> {
+/** `logTo` receives the service's log lines (at LOG_LEVEL, silent unless set). */
+export async function startTestService(env: Record<string, string> = {}, clock?: Clock, logTo?: DestinationStream): Promise<TestService> {
   const database = await createTestDatabase();
   const config = loadConfig({
     ENVIRONMENT: 'test',
@@ -42,7 +43,8 @@ export async function startTestService(env: Record<string, string> = {}, clock?:
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const service = await createService(config, config.databaseUrl!, pino({ level: config.logLevel }), clock);
+  const logger = logTo ? pino({ level: config.logLevel }, logTo) : pino({ level: config.logLevel });
+  const service = await createService(config, config.databaseUrl!, logger, clock);
   return {
     service,
     database,

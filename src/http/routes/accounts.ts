@@ -58,6 +58,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
         externalRef: external_ref ?? null,
         metadata: inStoredKeyOrder(metadata ?? {}),
         idempotency: claim,
+        traceparent: request.traceparent,
       }),
     );
     return sendWriteResponse(reply, response);

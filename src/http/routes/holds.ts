@@ -114,7 +114,7 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
       metadata: inStoredKeyOrder(body.metadata ?? {}),
       idempotency: claim,
     };
-    const response = await inFlight.run(claim, () => writer.submit(operation));
+    const response = await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent }));
     // Its capture or void most likely comes next, through this process: it need not read the hold.
     if (response.statusCode === 201) rememberCreatedHold(response.body);
     return sendWriteResponse(reply, response);
@@ -148,7 +148,7 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
     const holdId = request.params.id.toLowerCase();
     const accounts = await holdAccounts(holdId);
     const operation = { kind: 'capture_hold' as const, holdId, ...accounts, amount, idempotency: claim };
-    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent })));
   });
 
   typed.post('/v1/holds/:id/void', {
@@ -159,7 +159,7 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
     const holdId = request.params.id.toLowerCase();
     const accounts = await holdAccounts(holdId);
     const operation = { kind: 'void_hold' as const, holdId, ...accounts, idempotency: claim };
-    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent })));
   });
 
   typed.get('/v1/accounts/:id/holds', {

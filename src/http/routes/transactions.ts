@@ -89,7 +89,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     const amount = parseAmount(body.amount)!;
     const claim = readIdempotencyClaim(request, true, { ...body, amount: amount.toString() })!;
     const operation = toOperation(amount, claim);
-    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent })));
   }
 
   for (const [path, kind, summary] of [
@@ -133,7 +133,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     const legs = legsOf(body);
     const claim = readIdempotencyClaim(request, true, canonicalMultiLegBody(body, legs))!;
     const operation = multiLegOperation(body, legs, claim);
-    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent })));
   });
 
   typed.post('/v1/transactions/:id/reverse', {
@@ -166,7 +166,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
       metadata: inStoredKeyOrder(body.metadata ?? {}),
       idempotency: claim,
     };
-    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit(operation)));
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent })));
   });
 
   typed.get('/v1/transactions/:id', {

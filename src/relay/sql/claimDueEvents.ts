@@ -9,7 +9,7 @@ import type { OutboxRow } from './outboxRow.js';
 // with their table: a bare `id` in ORDER BY would mean the text output column, and sort every row.
 
 /** The columns of a claimed row, as toClaimedEvent reads them. */
-export const CLAIMED_COLUMNS = 'id::text, event_id::text, event_type, routing_key, payload::text AS body, transaction_id, attempts, created_at';
+export const CLAIMED_COLUMNS = 'id::text, event_id::text, event_type, routing_key, payload::text AS body, transaction_id, traceparent, attempts, created_at';
 
 const CLAIM_DUE_EVENTS_SQL = `
 SELECT ${CLAIMED_COLUMNS}
@@ -26,6 +26,7 @@ export interface ClaimedRow {
   routing_key: string;
   body: string | null;
   transaction_id: string | null;
+  traceparent: string | null;
   attempts: number;
   created_at: Date;
 }
@@ -46,6 +47,7 @@ export function toClaimedEvent(row: ClaimedRow): ClaimedEvent {
     routingKey: row.routing_key,
     body: row.body,
     transactionId: row.transaction_id,
+    traceparent: row.traceparent,
     attempts: row.attempts,
     createdAt: row.created_at,
   };

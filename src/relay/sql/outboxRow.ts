@@ -6,6 +6,8 @@ export interface OutboxRow {
   eventType: string;
   routingKey: string;
   body: string;
+  /** The W3C traceparent of the request that caused the event; null when it had none. */
+  traceparent: string | null;
   /** Failed publish attempts so far. */
   attempts: number;
   createdAt: Date;
