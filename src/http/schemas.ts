@@ -17,11 +17,10 @@ export const Uuid = Type.String({
   description: 'UUID',
 });
 
-export const Currency = Type.String({
-  pattern: '^[A-Z0-9]{3,10}$',
-  description: '3 to 10 upper-case letters or digits, e.g. USD, EUR, BTC, USDC',
-  examples: ['USD'],
-});
+const CURRENCY_PATTERN = '^[A-Z0-9]{3,10}$';
+const CURRENCY_DESCRIPTION = '3 to 10 upper-case letters or digits, e.g. USD, EUR, BTC, USDC';
+
+export const Currency = Type.String({ pattern: CURRENCY_PATTERN, description: CURRENCY_DESCRIPTION, examples: ['USD'] });
 
 export const AmountInput = Type.Union(
   [
@@ -112,6 +111,10 @@ export const ReverseBody = Type.Object(
   { additionalProperties: false, description: 'amount: at most what is left to reverse (default: all of it). The body may be omitted.' },
 );
 
+// OpenAPI 3.0 has no `examples` in a schema, and the document's conversion rewrites it only at a
+// body's or response's first level: a currency inside an array item goes without.
+const ItemCurrency = Type.String({ pattern: CURRENCY_PATTERN, description: CURRENCY_DESCRIPTION });
+
 /** Legs a multi-leg transaction may have. */
 export const LEGS_MAX = 100;
 /** How a leg names a currency's settlement account without its id: `settlement:USD`. */
@@ -127,7 +130,7 @@ export const LegBody = Type.Object(
     source_account_id: LegAccount,
     destination_account_id: LegAccount,
     amount: AmountInput,
-    currency: Type.Optional(Currency),
+    currency: Type.Optional(ItemCurrency),
   },
   { additionalProperties: false },
 );
@@ -226,7 +229,7 @@ export const Leg = Type.Object({
   source_account_id: Uuid,
   destination_account_id: Uuid,
   amount: Money,
-  currency: Currency,
+  currency: ItemCurrency,
 });
 
 export const MultiLegTransaction = Type.Object({
@@ -239,6 +242,9 @@ export const MultiLegTransaction = Type.Object({
   legs: Type.Array(Leg, { description: 'In the order posted' }),
   entries: Type.Array(Entry, { description: 'A debit and a credit per leg, in leg order' }),
 });
+
+/** What GET /v1/transactions/{id} answers: a transaction between two accounts, or a multi-leg one. */
+export const AnyTransaction = Type.Union([Type.Object({ ...Transaction.properties, currency: ItemCurrency }), MultiLegTransaction]);
 
 export const Hold = Type.Object({
   id: Uuid,

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
-import { Type } from 'typebox';
 import { ProblemError } from '../../errors.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import type { IdempotencyClaim, LedgerOperation } from '../../ledger/operations.js';
@@ -18,7 +17,7 @@ import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../probl
 import { ReferenceCache } from '../referenceCache.js';
 import { canonicalMultiLegBody, legsOf, multiLegOperation } from '../multiLegRequest.js';
 import {
-  DepositBody, IdParams, MultiLegBody, MultiLegTransaction, RequiredIdempotencyKeyHeader, ReverseBody, Transaction, TransferBody, WithdrawBody,
+  AnyTransaction, DepositBody, IdParams, MultiLegBody, MultiLegTransaction, RequiredIdempotencyKeyHeader, ReverseBody, Transaction, TransferBody, WithdrawBody,
 } from '../schemas.js';
 
 export interface TransactionRoutesOptions {
@@ -59,7 +58,7 @@ const WRITE_RESPONSES = {
   multiLeg: { 201: MultiLegTransaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds', 'same_account']) },
 };
 
-const READ_RESPONSES = { 200: Type.Union([Transaction, MultiLegTransaction]), ...problemResponses([...V1_PROBLEM_CODES, 'validation_error', 'transaction_not_found']) };
+const READ_RESPONSES = { 200: AnyTransaction, ...problemResponses([...V1_PROBLEM_CODES, 'validation_error', 'transaction_not_found']) };
 
 type PostingBody = Pick<TransferBody, 'amount' | 'currency' | 'description' | 'metadata'>;
 
