@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { settlementAccountId } from '../../src/ids.js';
 import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
-import { fundedAccount, newKey, startTestService, type TestService } from '../support/service.js';
+import { fundedAccount, newKey, startTestService, TEST_API_KEY, type TestService } from '../support/service.js';
 import { renderedEvents } from '../support/outboxEvents.js';
 import { assertInvalidFields, assertProblem, UNKNOWN_ID } from './helpers.js';
 
@@ -155,5 +155,16 @@ describe('multi-leg transactions', () => {
     assertInvalidFields(await post({ legs: [leg(payer, UNKNOWN_ID, '0')] }), ['legs.0.amount']);
     assertInvalidFields(await post({ legs: [{ ...leg(payer, UNKNOWN_ID, 1), extra: 1 }] }), ['legs.0.extra']);
     assertProblem(await api.request('POST', '/v1/transactions', { body: { legs: [leg(payer, UNKNOWN_ID, 1)] } }), 400, 'idempotency_key_missing');
+    // A leg's amount written 1.0 or 1e0 is refused from the source text, as a top-level amount is (JSON.parse reads 1).
+    for (const written of ['1.0', '1e0']) {
+      const response = await api.service.app.inject({
+        method: 'POST',
+        url: '/v1/transactions',
+        headers: { 'x-service-api-key': TEST_API_KEY, 'idempotency-key': newKey(), 'content-type': 'application/json' },
+        payload: `{"legs":[{"source_account_id":"${payer}","destination_account_id":"${UNKNOWN_ID}","amount":${written}}]}`,
+      });
+      assert.equal(response.statusCode, 400, response.body);
+      assert.deepEqual(JSON.parse(response.body).errors.map((error: { field: string }) => error.field), ['legs.0.amount']);
+    }
   });
 });
