@@ -43,9 +43,9 @@ ${credit('tax', TAX_NUMBER, ':tax')}
 UPDATE ${plain}accounts SET balance = balance - :total, version = version + 3, updated_at = now() WHERE id = bench.account_id(:payer) RETURNING balance AS payer_balance, version AS payer_sequence \\gset
 INSERT INTO ${plain}ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, metadata, created_at) VALUES (bench.uuid_v7(), 'multi_leg', :total, '${CURRENCY}', bench.account_id(:payer), bench.account_id(${MERCHANT_NUMBER}), '{}', now()) RETURNING id AS transaction_id \\gset
 INSERT INTO ${plain}ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at) VALUES ${[
-    entry('bench.uuid_v7()', ':payer', 'debit', ':amount', ':payer_balance + :fee + :tax', ':payer_sequence - 2'),
+    entry('bench.uuid_v7()', ':payer', 'debit', ':amount', 'CAST(:payer_balance AS numeric) + :fee + :tax', 'CAST(:payer_sequence AS bigint) - 2'),
     entry('bench.uuid_v7()', String(MERCHANT_NUMBER), 'credit', ':amount', ':merchant_balance', ':merchant_sequence'),
-    entry('bench.uuid_v7()', ':payer', 'debit', ':fee', ':payer_balance + :tax', ':payer_sequence - 1'),
+    entry('bench.uuid_v7()', ':payer', 'debit', ':fee', 'CAST(:payer_balance AS numeric) + :tax', 'CAST(:payer_sequence AS bigint) - 1'),
     entry('bench.uuid_v7()', String(FEE_NUMBER), 'credit', ':fee', ':fee_balance', ':fee_sequence'),
     entry('bench.uuid_v7()', ':payer', 'debit', ':tax', ':payer_balance', ':payer_sequence'),
     entry('bench.uuid_v7()', String(TAX_NUMBER), 'credit', ':tax', ':tax_balance', ':tax_sequence'),
