@@ -4,6 +4,9 @@
 export const CURRENCY = 'USD';
 /** Account number 1 is the merchant every hot-account transfer pays into. */
 export const MERCHANT_NUMBER = 1;
+/** Accounts 2 and 3 take the fee and the tax of every multi-leg payment (scenario 7). */
+export const FEE_NUMBER = 2;
+export const TAX_NUMBER = 3;
 /** Every seeded account starts with this many minor units: no benchmark transfer can run out. */
 export const OPENING_BALANCE = 10n ** 15n;
 /** Amounts of benchmark operations are drawn from 1 .. AMOUNT_MAX minor units. */

@@ -15,12 +15,15 @@ export function headlineBaselines(measurements: Measurement[]): Map<string, Meas
   return fastest;
 }
 
-/** What a service scenario is compared with: a transfer kind, or the authorize-then-capture pair (holdBaselineRuns.ts). */
-export type ComparedBaseline = BaselineKind | 'authorize_capture';
+/**
+ * What a service scenario is compared with: a transfer kind, the authorize-then-capture pair
+ * (holdBaselineRuns.ts) or the three-leg payment (multiLegBaselineRuns.ts).
+ */
+export type ComparedBaseline = BaselineKind | 'authorize_capture' | 'multi_leg_payment';
 
 /** The name of the pgbench measurements a service scenario's `baseline` points at. */
 export function baselineMeasurementName(baseline: ComparedBaseline): string {
-  return baseline === 'authorize_capture' ? 'authorize_capture' : `${baseline} transfer`;
+  return baseline === 'authorize_capture' || baseline === 'multi_leg_payment' ? baseline : `${baseline} transfer`;
 }
 
 /**

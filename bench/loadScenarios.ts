@@ -1,10 +1,10 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { accountId, AMOUNT_MAX, CURRENCY, MERCHANT_NUMBER } from './accounts.js';
+import { accountId, AMOUNT_MAX, CURRENCY, FEE_NUMBER, MERCHANT_NUMBER, TAX_NUMBER } from './accounts.js';
 
 // What each HTTP scenario sends: one request at a time, every write with a fresh Idempotency-Key,
 // between seeded accounts that can always pay (so every request should get a 2xx).
 
-export type HttpScenarioKind = 'uniform' | 'hot' | 'deposit_withdraw' | 'mixed';
+export type HttpScenarioKind = 'uniform' | 'hot' | 'deposit_withdraw' | 'mixed' | 'multi_leg_payment';
 
 /**
  * A scenario whose requests depend on the answers before them: each connection loops over
@@ -40,6 +40,8 @@ export function nextRequest(kind: HttpScenarioKind, accounts: number): HttpReque
     case 'mixed':
       if (Math.random() < MIXED_READ_SHARE) return accountRead(accounts);
       return nextRequest('uniform', accounts);
+    case 'multi_leg_payment':
+      return multiLegPayment(randomInt(TAX_NUMBER + 1, accounts + 1));
   }
 }
 
@@ -67,6 +69,19 @@ function transfer(source: number, destination: number): HttpRequest {
     currency: CURRENCY,
   };
   return { method: 'POST', path: '/v1/transactions/transfer', body: JSON.stringify(body) };
+}
+
+/**
+ * A payment in three legs, one ledger transaction: the payer pays the merchant, and a fee and a tax
+ * on top to their accounts (three hot rows, as the hot-account scenario's one).
+ */
+function multiLegPayment(payer: number): HttpRequest {
+  const amount = randomInt(1, AMOUNT_MAX + 1);
+  const leg = (destination: number, legAmount: number) => ({
+    source_account_id: accountId(payer), destination_account_id: accountId(destination), amount: String(legAmount), currency: CURRENCY,
+  });
+  const legs = [leg(MERCHANT_NUMBER, amount), leg(FEE_NUMBER, Math.ceil(amount / 50)), leg(TAX_NUMBER, Math.ceil(amount / 5))];
+  return { method: 'POST', path: '/v1/transactions', body: JSON.stringify({ legs }) };
 }
 
 function depositOrWithdrawal(number: number, verb: 'deposit' | 'withdraw'): HttpRequest {

@@ -1,10 +1,10 @@
 import type { ComparedBaseline } from './headlineBaseline.js';
 import type { LoadKind } from './loadScenarios.js';
 
-// What one run measures: the issue's five scenarios and authorize-then-capture, and the service
+// What one run measures: the issue's five scenarios, authorize-then-capture and a multi-leg payment, and the service
 // configurations they run in.
 
-export type ScenarioName = 'uniform' | 'hot account' | 'deposit/withdraw' | 'mixed 80% reads' | 'latency at half peak' | 'authorize_capture';
+export type ScenarioName = 'uniform' | 'hot account' | 'deposit/withdraw' | 'mixed 80% reads' | 'latency at half peak' | 'authorize_capture' | 'multi_leg_payment';
 
 export interface Scenario {
   number: number;
@@ -33,6 +33,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   'latency at half peak': { number: 5, kind: 'uniform', halfOfPeakOf: 'uniform', durationFactor: 3 },
   // A hold, then its capture, per connection in a loop: two writes per pair, beside scenario 1's one.
   authorize_capture: { number: 6, kind: 'authorize_capture', baseline: 'authorize_capture', ownWarmUpSeconds: 2 },
+  // A payer pays a merchant, a fee and a tax in one three-leg transaction, beside scenario 1's plain transfer.
+  multi_leg_payment: { number: 7, kind: 'multi_leg_payment', baseline: 'multi_leg_payment', ownWarmUpSeconds: 2 },
 };
 
 export interface ServiceConfiguration {
@@ -47,7 +49,7 @@ export const SERVICE_CONFIGURATIONS: ServiceConfiguration[] = [
   {
     name: 'worker',
     environment: { PARTITION_MODE: 'worker' },
-    scenarios: ['uniform', 'hot account', 'deposit/withdraw', 'mixed 80% reads', 'latency at half peak', 'authorize_capture'],
+    scenarios: ['uniform', 'hot account', 'deposit/withdraw', 'mixed 80% reads', 'latency at half peak', 'authorize_capture', 'multi_leg_payment'],
   },
   // With its own latency run: which mode should be the default depends on its p99 too.
   {

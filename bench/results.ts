@@ -9,7 +9,7 @@ import type { WaitShare } from './waitEvents.js';
 // The shape of one benchmark run, as written to bench/results/<date>.json.
 
 export interface Measurement {
-  /** Scenario number: 1 uniform, 2 hot account, 3 deposits/withdrawals, 4 mixed, 5 latency, 6 authorize then capture. */
+  /** Scenario number: 1 uniform, 2 hot account, 3 deposits/withdrawals, 4 mixed, 5 latency, 6 authorize then capture, 7 multi-leg payment. */
   scenario: number;
   name: string;
   system: 'service' | 'pgbench';

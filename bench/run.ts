@@ -8,6 +8,7 @@ import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabas
 import { runLoad } from './loadClient.js';
 import { applyBaselineRatios } from './headlineBaseline.js';
 import { runHoldBaseline } from './holdBaselineRuns.js';
+import { runMultiLegBaseline } from './multiLegBaselineRuns.js';
 import { checkPlainHolds } from './holdCheck.js';
 import { findPgbench, type BaselineSamples } from './pgbench.js';
 import { createPlainBaseline } from './plainBaseline.js';
@@ -87,6 +88,7 @@ async function runServiceConfigurations(context: RunContext): Promise<ServiceRun
         const samples = await readBaselineSamples(context.database.url);
         await runBaselines(context, samples);
         await runHoldBaseline(context, samples);
+        await runMultiLegBaseline(context, samples);
         await warmUp(context, service);
       }
       await runScenarios(context, service, configuration.name, configuration.scenarios);

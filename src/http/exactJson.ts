@@ -21,6 +21,9 @@ const EXACT_DIGITS_MAX = 15;
 const EXACT_MANTISSA_LENGTH_MAX = 24;
 const EXACT_EXPONENT_MAX = 280;
 
+/** A member of an object in a top-level array (the body, the array, the object). */
+const INTEGER_FIELD_IN_ITEM_DEPTH = 3;
+
 const DUPLICATE_KEY_MESSAGE = 'appears more than once in the same object';
 const INTEGER_TEXT_MESSAGE = 'as a JSON number must be written as plain digits (no fraction, exponent, sign or leading zero)';
 
@@ -47,7 +50,8 @@ const DIGIT_9 = 0x39;
 
 /**
  * Fields named in a body's JSON source that JSON.parse would read differently than the text says.
- * `integerFields` are top-level members whose numbers must be canonical integers in the text itself.
+ * `integerFields` are members whose numbers must be canonical integers in the text itself: a top-level
+ * member by its name (`amount`), a member of the objects of a top-level array as `legs.*.amount`.
  * `text` must be JSON that JSON.parse accepts, and `parsed` what it returned.
  */
 export function findInexactJson(text: string, parsed: unknown, integerFields: ReadonlySet<string>): FieldError[] {
@@ -78,7 +82,9 @@ function looksExact(text: string, parsed: unknown): boolean {
       position += 1;
     } else if (code === MINUS || (code >= DIGIT_0 && code <= DIGIT_9)) {
       const end = numberEnd(text, position);
-      if (!isSurelyExact(text, position, end) || (depth === 1 && !isCanonicalPositiveInteger(text, position, end))) return false;
+      // Integer fields are top-level members or members of an array's objects (legs.*.amount).
+      const mayBeIntegerField = depth === 1 || depth === INTEGER_FIELD_IN_ITEM_DEPTH;
+      if (!isSurelyExact(text, position, end) || (mayBeIntegerField && !isCanonicalPositiveInteger(text, position, end))) return false;
       position = end;
     } else {
       position += 1;
@@ -137,7 +143,7 @@ function listInexactJson(text: string, integerFields: ReadonlySet<string>): Fiel
       position += 1;
     } else if (code === MINUS || (code >= DIGIT_0 && code <= DIGIT_9)) {
       const end = numberEnd(text, position);
-      const message = numberProblem(text, position, end, stack.length === 1 && integerFields.has(frame!.member));
+      const message = numberProblem(text, position, end, integerFields.has(fieldPattern(stack)));
       if (message) errors.push({ in: 'body', field: fieldPath(stack), message });
       position = end;
     } else {
@@ -254,6 +260,11 @@ function decimalValue(source: string): string {
 }
 
 /** The dotted name of the member being read (metadata.a.0.b), or of `key` inside it. */
+/** The member being read, with array indices as `*`: `amount`, `legs.*.amount`. */
+function fieldPattern(stack: Frame[]): string {
+  return stack.map((frame) => (frame.keys === undefined ? '*' : frame.member)).join('.');
+}
+
 function fieldPath(stack: Frame[], key?: string): string {
   const parts = stack.map((frame) => (frame.keys === undefined ? String(frame.index) : frame.member));
   if (key !== undefined) parts[parts.length - 1] = key;

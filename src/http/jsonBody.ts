@@ -11,8 +11,8 @@ import { findInexactJson } from './exactJson.js';
 // assigns keys with `object[key] =` (so "__proto__" sets a prototype), and names a position, not a
 // field. bench/jsonBody.ts measures what the pass over the text costs.
 
-/** Top-level members whose JSON numbers must be canonical integers in the source text. */
-const INTEGER_TEXT_FIELDS: ReadonlySet<string> = new Set(['amount']);
+/** Members whose JSON numbers must be canonical integers in the source text: every amount. */
+const INTEGER_TEXT_FIELDS: ReadonlySet<string> = new Set(['amount', 'legs.*.amount']);
 
 export function registerExactJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');

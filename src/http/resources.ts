@@ -1,4 +1,4 @@
-import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow } from '../ledger/ledgerRows.js';
+import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow, LegRow, MultiLegTransactionRow, PostedTransactionRow } from '../ledger/ledgerRows.js';
 
 // The JSON shapes the API returns, built from the ledger's rows: a 201 body, its replay and a later
 // GET of the same thing are identical (the write path's rows and the reads' rows render alike).
@@ -38,8 +38,10 @@ export function entryResource(row: EntryRow) {
 /**
  * `entries` come debit first, then credit. `reversedAmount`: the sum of its reversals as this
  * answer reports it (0 in a posting's own answer and its replays, which repeat the first answer).
+ * A multi-leg transaction has its own shape (multiLegTransactionResource).
  */
-export function transactionResource(row: LedgerTransactionRow, entries: EntryRow[], reversedAmount: bigint) {
+export function transactionResource(row: PostedTransactionRow, entries: EntryRow[], reversedAmount: bigint) {
+  if (row.type === 'multi_leg') return multiLegTransactionResource(row, entries);
   const { entries: rendered, ...fields } = transactionResourceBeforeHolds(row, entries);
   return {
     ...fields,
@@ -64,6 +66,32 @@ export function transactionResourceBeforeHolds(row: LedgerTransactionRow, entrie
     metadata: row.metadata,
     created_at: row.created_at.toISOString(),
     entries: entries.map(entryResource),
+  };
+}
+
+/**
+ * A multi-leg transaction: its legs in order, and their entries, a debit and a credit per leg in
+ * leg order. It has no amount, currency or accounts of its own, and is never reversed.
+ */
+export function multiLegTransactionResource(row: MultiLegTransactionRow, entries: EntryRow[]) {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    description: row.description,
+    metadata: row.metadata,
+    created_at: row.created_at.toISOString(),
+    legs: row.legs.map(legResource),
+    entries: entries.map(entryResource),
+  };
+}
+
+function legResource(leg: LegRow) {
+  return {
+    source_account_id: leg.source_account_id,
+    destination_account_id: leg.destination_account_id,
+    amount: leg.amount.toString(),
+    currency: leg.currency,
   };
 }
 

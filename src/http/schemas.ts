@@ -17,11 +17,10 @@ export const Uuid = Type.String({
   description: 'UUID',
 });
 
-export const Currency = Type.String({
-  pattern: '^[A-Z0-9]{3,10}$',
-  description: '3 to 10 upper-case letters or digits, e.g. USD, EUR, BTC, USDC',
-  examples: ['USD'],
-});
+const CURRENCY_PATTERN = '^[A-Z0-9]{3,10}$';
+const CURRENCY_DESCRIPTION = '3 to 10 upper-case letters or digits, e.g. USD, EUR, BTC, USDC';
+
+export const Currency = Type.String({ pattern: CURRENCY_PATTERN, description: CURRENCY_DESCRIPTION, examples: ['USD'] });
 
 export const AmountInput = Type.Union(
   [
@@ -112,6 +111,43 @@ export const ReverseBody = Type.Object(
   { additionalProperties: false, description: 'amount: at most what is left to reverse (default: all of it). The body may be omitted.' },
 );
 
+// OpenAPI 3.0 has no `examples` in a schema, and the document's conversion rewrites it only at a
+// body's or response's first level: a currency inside an array item goes without.
+const ItemCurrency = Type.String({ pattern: CURRENCY_PATTERN, description: CURRENCY_DESCRIPTION });
+
+/** Legs a multi-leg transaction may have. */
+export const LEGS_MAX = 100;
+/** How a leg names a currency's settlement account without its id: `settlement:USD`. */
+export const SETTLEMENT_NAME_PREFIX = 'settlement:';
+
+const LegAccount = Type.String({
+  pattern: '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|settlement:[A-Z0-9]{3,10})$',
+  description: "A wallet's id, or a currency's settlement account: its id, or settlement:<CURRENCY> (e.g. settlement:USD)",
+});
+
+export const LegBody = Type.Object(
+  {
+    source_account_id: LegAccount,
+    destination_account_id: LegAccount,
+    amount: AmountInput,
+    currency: Type.Optional(ItemCurrency),
+  },
+  { additionalProperties: false },
+);
+
+export const MultiLegBody = Type.Object(
+  {
+    legs: Type.Array(LegBody, {
+      minItems: 1,
+      maxItems: LEGS_MAX,
+      description: `1 to ${LEGS_MAX} legs, applied in order, all or none; balances are checked once all are applied`,
+    }),
+    description: Type.Optional(Description),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
 export const HOLD_STATUSES = ['pending', 'captured', 'voided', 'expired'] as const;
 const HoldStatus = Type.Union(HOLD_STATUSES.map((status) => Type.Literal(status)));
 
@@ -140,6 +176,7 @@ export type TransferBody = Static<typeof TransferBody>;
 export type EntriesQuery = Static<typeof EntriesQuery>;
 export type CreateHoldBody = Static<typeof CreateHoldBody>;
 export type ReverseBody = Static<typeof ReverseBody>;
+export type MultiLegBody = Static<typeof MultiLegBody>;
 
 const Money = Type.String({ pattern: '^-?[0-9]+$', description: 'Integer amount of minor units, as a string' });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -187,6 +224,27 @@ export const Transaction = Type.Object({
   reverses_transaction_id: Type.Union([Uuid, Type.Null()], { description: 'The transaction a reversal moves back; null otherwise' }),
   entries: Type.Array(Entry),
 });
+
+export const Leg = Type.Object({
+  source_account_id: Uuid,
+  destination_account_id: Uuid,
+  amount: Money,
+  currency: ItemCurrency,
+});
+
+export const MultiLegTransaction = Type.Object({
+  id: Uuid,
+  type: Type.Literal('multi_leg'),
+  status: Type.Literal('posted'),
+  description: Type.Union([Type.String(), Type.Null()]),
+  metadata: Metadata,
+  created_at: Timestamp,
+  legs: Type.Array(Leg, { description: 'In the order posted' }),
+  entries: Type.Array(Entry, { description: 'A debit and a credit per leg, in leg order' }),
+});
+
+/** What GET /v1/transactions/{id} answers: a transaction between two accounts, or a multi-leg one. */
+export const AnyTransaction = Type.Union([Type.Object({ ...Transaction.properties, currency: ItemCurrency }), MultiLegTransaction]);
 
 export const Hold = Type.Object({
   id: Uuid,

@@ -50,7 +50,7 @@ function bodyOf(outcome: DecidedOutcome): string {
     case 'posted':
       // A posting's answer is rendered when it is posted, and again for each replay of its key:
       // nothing of it is reversed yet when first answered, so every rendering reports 0.
-      return JSON.stringify(outcome.shapedBeforeHolds
+      return JSON.stringify(outcome.shapedBeforeHolds && outcome.transaction.type !== 'multi_leg'
         ? transactionResourceBeforeHolds(outcome.transaction, outcome.entries)
         : transactionResource(outcome.transaction, outcome.entries, 0n));
     case 'hold_changed':
@@ -101,9 +101,18 @@ function rejectionProblem(rejection: Rejection): Problem {
       return problem('balance_overflow', `The balance of account ${rejection.accountId} would leave the range ±(10^38 - 1)`, {
         account_id: rejection.accountId,
       });
+    case 'leg_refused':
+      return legProblem(rejection.leg, rejectionProblem(rejection.rejection));
     default:
       return holdOrReversalProblem(rejection);
   }
+}
+
+/** A refused leg's problem, naming the leg as the body does (`legs[3]`) in its detail, field and `leg`. */
+function legProblem(leg: number, refused: Problem): Problem {
+  const path = `legs[${leg}]`;
+  const field = typeof refused['field'] === 'string' ? { field: `${path}.${refused['field']}` } : {};
+  return { ...refused, detail: `${path}: ${refused.detail}`, ...field, leg };
 }
 
 function holdOrReversalProblem(rejection: Rejection): Problem {

@@ -4,6 +4,7 @@ import { settlementAccountId } from '../ids.js';
 import type { LedgerContext } from './ledgerContext.js';
 import { rememberAccounts } from './ledgerContext.js';
 import type { HoldRow, PostedLedgerTransaction } from './ledgerRows.js';
+import { legSettlementCurrencies } from './planMultiLeg.js';
 import { holdIdsOf, isPlannedOnRememberedRows, namedAccountIds, reversedIdsOf, type LedgerOperation } from './operations.js';
 import { rejected, type LedgerOutcome } from './outcomes.js';
 import { NO_REFERENCES, planBatch, type AccountState, type BatchPlan, type LockedReferences } from './planBatch.js';
@@ -222,6 +223,7 @@ async function accountsToLock(context: LedgerContext, operations: readonly Ledge
     const wallet = settledWalletOf(operation);
     const account = wallet === undefined ? undefined : context.knownAccounts.get(wallet);
     if (account?.kind === 'user') currencies.add(account.currency);
+    if (operation.kind === 'multi_leg') for (const currency of legSettlementCurrencies(operation, context.knownAccounts)) currencies.add(currency);
   }
   const missing = [...currencies].filter((currency) => !context.settledCurrencies.has(currency));
   if (missing.length) {
@@ -229,7 +231,7 @@ async function accountsToLock(context: LedgerContext, operations: readonly Ledge
     for (const currency of missing) context.settledCurrencies.add(currency);
   }
   const existing = named.filter((id) => context.knownAccounts.has(id));
-  return [...existing, ...[...currencies].map(settlementAccountId)];
+  return [...new Set([...existing, ...[...currencies].map(settlementAccountId)])];
 }
 
 function commitMarker(plan: BatchPlan): CommitMarker | undefined {

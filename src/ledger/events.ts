@@ -13,6 +13,7 @@ export type LedgerEventType =
   | 'withdrawal.posted'
   | 'transfer.posted'
   | 'reversal.posted'
+  | 'multi_leg.posted'
   | 'hold.created'
   | 'hold.captured'
   | 'hold.voided'

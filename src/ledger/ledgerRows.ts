@@ -53,9 +53,41 @@ export interface LedgerTransactionRow {
   created_at: Date;
 }
 
-/** A ledger transaction with its two entries, debit first. */
+/** One leg of a multi-leg transaction: money moved between two accounts of one currency. */
+export interface LegRow {
+  source_account_id: string;
+  destination_account_id: string;
+  amount: bigint;
+  currency: string;
+}
+
+/**
+ * A row of ledger_transactions that moves money in several legs, of one or several currencies. Its
+ * amount, currency and accounts are null: they are each leg's. `legs` is no column: the legs are
+ * its entries, a debit and a credit each in leg order (see planMultiLeg.ts), rebuilt when read.
+ */
+export interface MultiLegTransactionRow {
+  id: string;
+  type: 'multi_leg';
+  status: string;
+  amount: null;
+  currency: null;
+  source_account_id: null;
+  destination_account_id: null;
+  description: string | null;
+  metadata: Metadata;
+  hold_id: null;
+  reverses_transaction_id: null;
+  created_at: Date;
+  legs: LegRow[];
+}
+
+/** Any posted ledger transaction: between two accounts, or in legs. */
+export type PostedTransactionRow = LedgerTransactionRow | MultiLegTransactionRow;
+
+/** A ledger transaction with its entries: a debit and a credit per leg, debit first. */
 export interface PostedLedgerTransaction {
-  transaction: LedgerTransactionRow;
+  transaction: PostedTransactionRow;
   entries: EntryRow[];
   /** The sum of its reversals when it was read (it grows; the row never changes). */
   reversedAmount: bigint;

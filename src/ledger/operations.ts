@@ -100,18 +100,37 @@ export interface ReverseTransaction {
   idempotency: IdempotencyClaim;
 }
 
+/** One leg of a multi-leg transaction. Its accounts are wallets or settlement accounts, by id. */
+export interface Leg {
+  sourceAccountId: string;
+  destinationAccountId: string;
+  amount: bigint;
+  /** When given, it must equal the leg's accounts' currency. */
+  currency: string | undefined;
+}
+
+/** Several legs posted as one ledger transaction, all or none (planMultiLeg.ts). */
+export interface PostMultiLeg {
+  kind: 'multi_leg';
+  legs: Leg[];
+  description: string | null;
+  metadata: Metadata;
+  idempotency: IdempotencyClaim;
+}
+
 export type HoldOperation = CreateHold | CaptureHold | VoidHold | ExpireHold;
 /** The W3C traceparent of the request that asked for an operation, carried to its events. */
 export interface TraceContext {
   traceparent?: string;
 }
 
-export type LedgerOperation = (OpenAccount | Deposit | Withdrawal | Transfer | HoldOperation | ReverseTransaction) & TraceContext;
+export type LedgerOperation = (OpenAccount | Deposit | Withdrawal | Transfer | HoldOperation | ReverseTransaction | PostMultiLeg) & TraceContext;
 export type PostingOperation = Deposit | Withdrawal | Transfer;
 
 /**
  * The account whose writer serializes this operation: a transfer's or a hold's source, a
- * reversal's debited account (the original's destination).
+ * reversal's debited account (the original's destination), a multi-leg transaction's first
+ * source. The other accounts may be any partition's: every writer locks in one global order.
  */
 export function routingAccountId(operation: LedgerOperation): string {
   switch (operation.kind) {
@@ -121,6 +140,8 @@ export function routingAccountId(operation: LedgerOperation): string {
       return operation.accountId;
     case 'reverse_transaction':
       return operation.originalDestinationAccountId;
+    case 'multi_leg':
+      return operation.legs[0]!.sourceAccountId;
     default:
       return operation.sourceAccountId;
   }
@@ -142,6 +163,8 @@ export function namedAccountIds(operation: LedgerOperation): string[] {
       return operation.destinationAccountId === null ? [operation.sourceAccountId] : [operation.sourceAccountId, operation.destinationAccountId];
     case 'reverse_transaction':
       return [operation.originalSourceAccountId, operation.originalDestinationAccountId];
+    case 'multi_leg':
+      return operation.legs.flatMap((leg) => [leg.sourceAccountId, leg.destinationAccountId]);
     default:
       return [operation.sourceAccountId, operation.destinationAccountId];
   }

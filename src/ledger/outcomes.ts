@@ -1,4 +1,4 @@
-import type { AccountRow, EntryRow, HoldRow, HoldStatus, LedgerTransactionRow } from './ledgerRows.js';
+import type { AccountRow, EntryRow, HoldRow, HoldStatus, PostedTransactionRow } from './ledgerRows.js';
 
 // What the ledger answers for each operation, as data: what happened and the facts that explain
 // it. No status codes and no JSON here: each channel renders outcomes its own way (the HTTP
@@ -27,7 +27,9 @@ export type Rejection =
   | { code: 'transaction_not_found'; transactionId: string }
   /** A reversal is not reversed in turn. */
   | { code: 'not_reversible'; transactionId: string }
-  | { code: 'reversal_exceeds_original'; transactionId: string; originalAmount: bigint; reversedAmount: bigint; amount: bigint };
+  | { code: 'reversal_exceeds_original'; transactionId: string; originalAmount: bigint; reversedAmount: bigint; amount: bigint }
+  /** A multi-leg transaction's leg (0-based) was refused for this reason, so nothing of it was applied. */
+  | { code: 'leg_refused'; leg: number; rejection: Rejection };
 
 /** Why no outcome could be decided. Never stored under a key: a retry with the key runs again. */
 export type Failure =
@@ -47,10 +49,10 @@ export interface AccountOpened {
   replayed: boolean;
 }
 
-export interface Posted {
+export interface Posted<Transaction extends PostedTransactionRow = PostedTransactionRow> {
   kind: 'posted';
-  transaction: LedgerTransactionRow;
-  /** Debit first, then credit. */
+  transaction: Transaction;
+  /** Debit first, then credit (a multi-leg transaction's: so for each leg, in leg order). */
   entries: EntryRow[];
   replayed: boolean;
   /**

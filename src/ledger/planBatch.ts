@@ -7,19 +7,22 @@ import type {
   HoldChangeRow,
   HoldRow,
   LedgerTransactionRow,
+  PostedTransactionRow,
 } from './ledgerRows.js';
 import type { LedgerOperation, OpenAccount, PostingOperation } from './operations.js';
 import {
   rejected, replayOf, type AccountOpened, type DecidedOutcome, type HoldChanged, type Posted, type Rejected,
 } from './outcomes.js';
 import { captureHold, createHold, releaseHold } from './planHolds.js';
+import { postMultiLeg } from './planMultiLeg.js';
 import { reverseTransaction } from './planReversals.js';
 import { balanceOverflow, PlanWork, resolveSides } from './planWork.js';
 
 // Decides every operation of a batch against the locked accounts, in order, with no I/O: the
 // outcome of each operation and the rows that the batch's one database transaction will write.
 // A rejected operation changes nothing, so its batch-mates see the state it found. Postings and
-// accounts are decided here, holds in planHolds.ts and reversals in planReversals.ts, all against
+// accounts are decided here, holds in planHolds.ts, reversals in planReversals.ts and multi-leg
+// transactions in planMultiLeg.ts, all against
 // one working state (planWork.ts).
 
 /**
@@ -90,7 +93,7 @@ export interface BatchPlan {
   /** One per operation, in the operations' order. */
   results: DecidedOutcome[];
   newAccounts: AccountRow[];
-  transactions: LedgerTransactionRow[];
+  transactions: PostedTransactionRow[];
   entries: EntryRow[];
   /** One per changed account, however many operations changed it. */
   balanceUpdates: BalanceUpdate[];
@@ -170,6 +173,8 @@ class Planner {
         return releaseHold(this.work, operation);
       case 'reverse_transaction':
         return reverseTransaction(this.work, operation);
+      case 'multi_leg':
+        return postMultiLeg(this.work, operation);
       default:
         return this.post(operation);
     }

@@ -1,7 +1,9 @@
 import { newId, settlementAccountId } from '../ids.js';
 import { AMOUNT_MAX } from '../money.js';
 import { postedEvent, type OutboxEvent } from './events.js';
-import type { AccountHistoryRow, AccountSettingsRow, EntryRow, HoldChangeRow, HoldRow, LedgerTransactionRow } from './ledgerRows.js';
+import type {
+  AccountHistoryRow, AccountSettingsRow, EntryRow, HoldChangeRow, HoldRow, LedgerTransactionRow, PostedTransactionRow,
+} from './ledgerRows.js';
 import type { Metadata, PostingOperation } from './operations.js';
 import type { AccountRole, Posted, Rejection } from './outcomes.js';
 import type { AccountState, LockedReferences, OriginalTransaction, PlanSettings } from './planBatch.js';
@@ -23,7 +25,7 @@ export interface Movement {
 export class PlanWork {
   readonly accounts = new Map<string, AccountState>();
   readonly changed = new Set<string>();
-  readonly transactions: LedgerTransactionRow[] = [];
+  readonly transactions: PostedTransactionRow[] = [];
   readonly entries: EntryRow[] = [];
   readonly events: OutboxEvent[] = [];
   readonly holds = new Map<string, HoldRow>();
@@ -72,7 +74,7 @@ export class PlanWork {
   }
 
   /** Moves the money in the working copies and records the transaction, its entries and its `<type>.posted` event. */
-  record(movement: Movement, source: AccountState, destination: AccountState): Posted {
+  record(movement: Movement, source: AccountState, destination: AccountState): Posted<LedgerTransactionRow> {
     const transaction: LedgerTransactionRow = {
       id: newId(),
       type: movement.type,
@@ -87,8 +89,8 @@ export class PlanWork {
       reverses_transaction_id: movement.reversesTransactionId,
       created_at: this.now,
     };
-    const debit = this.entry(transaction, source, 'debit', -movement.amount);
-    const credit = this.entry(transaction, destination, 'credit', movement.amount);
+    const debit = this.entry(transaction.id, source, 'debit', -movement.amount);
+    const credit = this.entry(transaction.id, destination, 'credit', movement.amount);
     this.transactions.push(transaction);
     this.entries.push(debit, credit);
     this.events.push(postedEvent(`${movement.type}.posted`, transaction.id, this.now, this.settings.routingKeyPrefix));
@@ -111,16 +113,17 @@ export class PlanWork {
     this.holdChanges.push({ hold_id: hold.id, status: hold.status, amount, transaction_id: transactionId });
   }
 
-  private entry(transaction: LedgerTransactionRow, account: AccountState, direction: 'debit' | 'credit', change: bigint): EntryRow {
+  /** Moves `change` into the account's working copy and returns its entry (ids minted in call order). */
+  entry(transactionId: string, account: AccountState, direction: 'debit' | 'credit', change: bigint): EntryRow {
     account.balance += change;
     account.version += 1n;
     this.changed.add(account.id);
     return {
       id: newId(),
-      transaction_id: transaction.id,
+      transaction_id: transactionId,
       account_id: account.id,
       direction,
-      amount: transaction.amount,
+      amount: change < 0n ? -change : change,
       balance_after: account.balance,
       sequence: account.version,
       created_at: this.now,

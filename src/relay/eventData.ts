@@ -1,4 +1,4 @@
-import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow } from '../ledger/ledgerRows.js';
+import type { AccountRow, EntryRow, HoldRow, LegRow, MultiLegTransactionRow, PostedTransactionRow } from '../ledger/ledgerRows.js';
 
 // The `data` of each event, built from the ledger's rows in the shapes that
 // docs/contracts/wallet-ledger-events.md promises consumers (test/relay/eventData.test.ts pins them
@@ -25,7 +25,8 @@ export function accountEventData(account: AccountRow) {
 }
 
 /** A posting's event data: the ledger transaction with its entries, debit first, as it was posted. */
-export function ledgerTransactionEventData(transaction: LedgerTransactionRow, entries: EntryRow[]) {
+export function ledgerTransactionEventData(transaction: PostedTransactionRow, entries: EntryRow[]) {
+  if (transaction.type === 'multi_leg') return multiLegEventData(transaction, entries);
   return {
     id: transaction.id,
     type: transaction.type,
@@ -42,6 +43,29 @@ export function ledgerTransactionEventData(transaction: LedgerTransactionRow, en
     hold_id: transaction.hold_id,
     reverses_transaction_id: transaction.reverses_transaction_id,
     entries: entries.map(entryEventData),
+  };
+}
+
+/** multi_leg.posted: the transaction with its legs in order and their entries (a debit and a credit per leg). */
+function multiLegEventData(transaction: MultiLegTransactionRow, entries: EntryRow[]) {
+  return {
+    id: transaction.id,
+    type: transaction.type,
+    status: transaction.status,
+    description: transaction.description,
+    metadata: transaction.metadata,
+    created_at: transaction.created_at.toISOString(),
+    legs: transaction.legs.map(legEventData),
+    entries: entries.map(entryEventData),
+  };
+}
+
+function legEventData(leg: LegRow) {
+  return {
+    source_account_id: leg.source_account_id,
+    destination_account_id: leg.destination_account_id,
+    amount: leg.amount.toString(),
+    currency: leg.currency,
   };
 }
 
@@ -65,7 +89,7 @@ export function holdEventData(hold: HoldRow) {
 }
 
 /** hold.captured: the captured hold and the transaction that settled it. */
-export function holdCapturedEventData(hold: HoldRow, transaction: LedgerTransactionRow, entries: EntryRow[]) {
+export function holdCapturedEventData(hold: HoldRow, transaction: PostedTransactionRow, entries: EntryRow[]) {
   return { hold: holdEventData(hold), transaction: ledgerTransactionEventData(transaction, entries) };
 }
 

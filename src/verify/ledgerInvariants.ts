@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { HOLD_AND_REVERSAL_CHECKS } from './holdInvariants.js';
+import { MULTI_LEG_CHECKS } from './multiLegInvariants.js';
 
 // The ledger's invariants, each checked by one set-based query over the whole database. Used by
 // `npm run verify` and by the tests. Each query returns at most a few example violations.
@@ -65,9 +66,10 @@ const CHECKS: InvariantCheck[] = [
   },
   {
     name: 'transactions_balanced',
-    description: "every transaction's credits equal its debits, in exactly two entries",
+    description: "every transaction's credits equal its debits, in exactly two entries (a multi-leg one's: see multi_leg_*)",
     sql: `SELECT t.id FROM ledger_transactions t
           LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+          WHERE t.type <> 'multi_leg'
           GROUP BY t.id, t.amount
           HAVING count(e.id) <> 2
               OR sum(CASE WHEN e.direction = 'debit' THEN e.amount ELSE 0 END) <> t.amount
@@ -84,6 +86,7 @@ const CHECKS: InvariantCheck[] = [
           LIMIT $1`,
   },
   ...HOLD_AND_REVERSAL_CHECKS,
+  ...MULTI_LEG_CHECKS,
 ];
 
 /** `eventsSince`: published events older than this may have been purged, so they are not required. */

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { settlementAccountId } from '../../src/ids.js';
-import type { AccountRow, HoldRow, LedgerTransactionRow } from '../../src/ledger/ledgerRows.js';
+import type { AccountRow, HoldRow, PostedTransactionRow } from '../../src/ledger/ledgerRows.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import type { DecidedOutcome, Rejection } from '../../src/ledger/outcomes.js';
 import { planBatch, type LockedReferences, type OriginalTransaction } from '../../src/ledger/planBatch.js';
@@ -168,7 +168,7 @@ test('two reversals of one transaction in one batch see each other; a reversal i
     code: 'reversal_exceeds_original', transactionId: ORIGINAL, originalAmount: 50n, reversedAmount: 40n, amount: 11n,
   });
   assert.equal(plan.results[2]!.kind, 'posted');
-  assert.deepEqual(plan.transactions.map((transaction: LedgerTransactionRow) => [transaction.type, transaction.amount, transaction.reverses_transaction_id]), [
+  assert.deepEqual(plan.transactions.map((transaction: PostedTransactionRow) => [transaction.type, transaction.amount, transaction.reverses_transaction_id]), [
     ['reversal', 30n, ORIGINAL], ['reversal', 10n, ORIGINAL],
   ]);
   assert.deepEqual(original.reversedAmount, 10n, "the caller's row stays as read");

@@ -1,4 +1,4 @@
-// Proves the relay renders each event type (postings, reversals, holds) from ledger rows to exactly
+// Proves the relay renders each event type (postings, reversals, multi-leg transactions, holds) from ledger rows to exactly
 // the bytes of the example in docs/contracts/wallet-ledger-events.md (same fields, same order, same
 // formatting), so that the contract and the code cannot drift apart unnoticed.
 import { readFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cloudEvent, type LedgerEventType } from '../../src/ledger/events.js';
-import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow, PostedLedgerTransaction } from '../../src/ledger/ledgerRows.js';
+import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow, MultiLegTransactionRow, PostedLedgerTransaction } from '../../src/ledger/ledgerRows.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { postedEventBody } from '../../src/relay/eventBodies.js';
 import { accountEventData, holdCapturedEventData, holdEventData } from '../../src/relay/eventData.js';
@@ -39,7 +39,7 @@ function hold(overrides: Partial<HoldRow>): HoldRow {
 async function contractExamples(): Promise<Map<string, string>> {
   const markdown = await readFile(CONTRACT, 'utf8');
   const examples = new Map<string, string>();
-  for (const match of markdown.matchAll(/^### `([a-z.]+)`\n\n```json\n([\s\S]*?)\n```/gm)) {
+  for (const match of markdown.matchAll(/^### `([a-z_.]+)`\n\n```json\n([\s\S]*?)\n```/gm)) {
     examples.set(match[1]!, JSON.stringify(JSON.parse(match[2]!)));
   }
   return examples;
@@ -127,6 +127,30 @@ for (const example of POSTINGS) {
   });
 }
 
+test("a multi_leg.posted event rendered from its rows is the contract's example, byte for byte", async () => {
+  const expected = (await contractExamples()).get('multi_leg.posted');
+  assert.ok(expected, 'the contract has a multi_leg.posted example');
+  const id = '0193a5ca-1000-7a00-9b00-5c4d3e2f1a0b';
+  const time = new Date('2024-11-25T10:25:30.120Z');
+  const transaction: MultiLegTransactionRow = {
+    id, type: 'multi_leg', status: 'posted', amount: null, currency: null, source_account_id: null, destination_account_id: null,
+    description: 'Ride with fee', metadata: { ride: 'r-78' }, hold_id: null, reverses_transaction_id: null, created_at: time,
+    legs: [
+      { source_account_id: WALLET, destination_account_id: FRIEND, amount: 120n, currency: 'USD' },
+      { source_account_id: WALLET, destination_account_id: SETTLEMENT_USD, amount: 30n, currency: 'USD' },
+    ],
+  };
+  const sides: Array<[string, 'debit' | 'credit', bigint, bigint, bigint]> = [
+    [WALLET, 'debit', 120n, 80n, 6n], [FRIEND, 'credit', 120n, 670n, 4n], [WALLET, 'debit', 30n, 50n, 7n], [SETTLEMENT_USD, 'credit', 30n, -720n, 3n],
+  ];
+  const entries: EntryRow[] = sides.map(([account, direction, amount, balanceAfter, sequence], index) => ({
+    id: `0193a5ca-1001-700${index + 1}-8a00-00000000000${'bcde'[index]}`, transaction_id: id, account_id: account, direction, amount,
+    balance_after: balanceAfter, sequence, created_at: time,
+  }));
+  const body = postedEventBody('0193a5ca-1100-7b00-8c00-0000000000c1', 'multi_leg.posted', time, { transaction, entries, reversedAmount: 0n });
+  assert.equal(body, expected);
+});
+
 test('an account.created event rendered from its row is the contract\'s example, byte for byte', async () => {
   const expected = (await contractExamples()).get('account.created');
   assert.ok(expected, 'the contract has an account.created example');
@@ -184,6 +208,6 @@ test("a capture's transfer.posted carries its hold_id", () => {
 test('every event type has an example in the contract', async () => {
   const examples = await contractExamples();
   const types: LedgerEventType[] = ['account.created', 'deposit.posted', 'withdrawal.posted', 'transfer.posted', 'reversal.posted',
-    'hold.created', 'hold.captured', 'hold.voided', 'hold.expired'];
+    'multi_leg.posted', 'hold.created', 'hold.captured', 'hold.voided', 'hold.expired'];
   assert.deepEqual(types.filter((type) => !examples.has(type)), []);
 });

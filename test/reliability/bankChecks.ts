@@ -91,7 +91,7 @@ export function examples<T>(items: T[]): string {
 /** A run long enough to have any mix had holds, captures and reversals applied among its transfers. */
 function assertHoldsInTheMix(counts: WorkloadCounts): void {
   if (counts.sent < MIXED_RUN_OPERATIONS_MIN) return;
-  for (const kind of ['hold', 'capture', 'reversal'] as const) {
+  for (const kind of ['hold', 'capture', 'reversal', 'multi_leg'] as const) {
     assert.ok((counts.appliedByKind[kind] ?? 0) > 0, `no ${kind} applied in ${counts.sent} operations: ${JSON.stringify(counts.appliedByKind)}`);
   }
 }
@@ -183,10 +183,14 @@ async function assertAcknowledgedReadable(context: CheckContext): Promise<void> 
     const response = await fetch(`${context.serviceUrls()[1]}/v1/transactions/${answer!.transactionId}`, { headers: { 'x-service-api-key': TEST_API_KEY } });
     const body = (await response.json()) as {
       type: string; amount: string; source_account_id: string; destination_account_id: string; hold_id: string | null;
-      reverses_transaction_id: string | null; entries: unknown[];
+      reverses_transaction_id: string | null; entries: unknown[]; legs?: Array<{ source_account_id: string; destination_account_id: string; amount: string }>;
     };
-    const matches =
-      response.status === 200 &&
+    const amount = operation.amount.toString();
+    const legs = [[operation.source, operation.via], [operation.via, operation.destination]];
+    const matches = operation.kind === 'multi_leg'
+      ? response.status === 200 && body.type === 'multi_leg' && body.entries.length === 4 &&
+        JSON.stringify(body.legs?.map((leg) => [leg.source_account_id, leg.destination_account_id, leg.amount])) === JSON.stringify(legs.map((pair) => [...pair, amount]))
+      : response.status === 200 &&
       body.type === postedType(operation) &&
       body.hold_id === (operation.kind === 'capture' ? operation.target : null) &&
       body.reverses_transaction_id === (operation.kind === 'reversal' ? operation.target : null) &&

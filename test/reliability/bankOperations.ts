@@ -1,5 +1,6 @@
-// The bank workload's operations: what each client asks for (transfers, deposits, withdrawals, and
-// holds with their captures and voids, and reversals of earlier postings), how it is sent, and
+// The bank workload's operations: what each client asks for (transfers, deposits, withdrawals,
+// holds with their captures and voids, reversals of earlier postings, and multi-leg transactions
+// that pay through a third wallet), how it is sent, and
 // which answers are expected. Captures, voids and reversals name holds and transactions that an
 // earlier operation created and a client was told of.
 
@@ -9,10 +10,10 @@ const REMEMBERED_MAX = 2_000;
 /** Share of captures and voids that leave their hold for another client to target too (then one of them gets 409). */
 const RETARGET_SHARE = 0.1;
 
-export type OperationKind = 'transfer' | 'deposit' | 'withdrawal' | 'hold' | 'capture' | 'void' | 'reversal';
+export type OperationKind = 'transfer' | 'deposit' | 'withdrawal' | 'hold' | 'capture' | 'void' | 'reversal' | 'multi_leg';
 
 /** The kinds that post a ledger transaction when acknowledged. */
-export const POSTING_KINDS: ReadonlySet<OperationKind> = new Set(['transfer', 'deposit', 'withdrawal', 'capture', 'reversal']);
+export const POSTING_KINDS: ReadonlySet<OperationKind> = new Set(['transfer', 'deposit', 'withdrawal', 'capture', 'reversal', 'multi_leg']);
 
 export interface Operation {
   key: string;
@@ -27,6 +28,8 @@ export interface Operation {
   target?: string;
   /** capture: whether the request names the amount (otherwise it captures the whole hold). */
   amountSent?: boolean;
+  /** multi_leg: the wallet its first leg pays and its second leg pays from (its balance ends as it was). */
+  via?: string;
 }
 
 /** The answers an operation may get when the ledger is correct (anything else fails the bank test). */
@@ -37,6 +40,7 @@ export function isExpectedAnswer(kind: OperationKind, status: number, code: stri
     case 'transfer':
     case 'withdrawal':
     case 'hold':
+    case 'multi_leg':
       return status === 201 || (status === 422 && code === 'insufficient_funds');
     case 'capture':
       return status === 201 || (status === 409 && code === 'hold_not_pending');
@@ -74,6 +78,17 @@ export function requestFor(operation: Operation): { path: string; body: Record<s
       return { path: `/v1/holds/${operation.target}/void`, body: {} };
     case 'reversal':
       return { path: `/v1/transactions/${operation.target}/reverse`, body: { amount, metadata } };
+    case 'multi_leg':
+      return {
+        path: '/v1/transactions',
+        body: {
+          legs: [
+            { source_account_id: operation.source, destination_account_id: operation.via, amount },
+            { source_account_id: operation.via, destination_account_id: operation.destination, amount },
+          ],
+          metadata,
+        },
+      };
   }
 }
 
@@ -154,13 +169,20 @@ export function operationGenerator(mix: OperationMix): OperationGenerator {
         return { key, kind: 'reversal', source: original.destination, destination: original.source, amount: below(original.amount), target: original.id };
       }
       const source = hot() ?? pick();
-      return { key, kind: 'transfer', source, destination: pick(source), amount };
+      const destination = pick(source);
+      if (roll < 0.54 && mix.accounts.length > 2) {
+        let via = pick(source);
+        while (via === destination) via = pick(source);
+        return { key, kind: 'multi_leg', source, destination, via, amount };
+      }
+      return { key, kind: 'transfer', source, destination, amount };
     },
     answered(operation, status, id) {
       if (status !== 201 || id === undefined) return;
       const remembered = { id, source: operation.source, destination: operation.destination, amount: operation.amount };
       if (operation.kind === 'hold') remember(holds, remembered);
-      else if (operation.kind !== 'reversal') remember(postings, remembered);
+      // A multi-leg transaction is never reversed.
+      else if (operation.kind !== 'reversal' && operation.kind !== 'multi_leg') remember(postings, remembered);
     },
   };
 }

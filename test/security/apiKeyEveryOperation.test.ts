@@ -65,11 +65,16 @@ describe('the API key on every operation of the OpenAPI document', () => {
     return query.length ? `${path}?${query.join('&')}` : path;
   }
 
-  function bodyOf(operation: Operation): Record<string, string> | undefined {
+  function bodyOf(operation: Operation): Record<string, unknown> | undefined {
     if (!operation.requestBody) return undefined;
     const schema = operation.requestBody.content['application/json']!.schema;
-    const body: Record<string, string> = {};
+    const body: Record<string, unknown> = {};
     for (const field of schema.required ?? []) {
+      // A multi-leg transaction's one leg moves the test value between the two test accounts.
+      if (field === 'legs') {
+        body[field] = [{ source_account_id: values.source_account_id, destination_account_id: values.destination_account_id, amount: '1' }];
+        continue;
+      }
       assert.ok(field in values, `${operation.method} ${operation.path}: no test value for required field ${field}`);
       body[field] = values[field]!;
     }
@@ -103,6 +108,7 @@ describe('the API key on every operation of the OpenAPI document', () => {
       'POST /v1/holds',
       'POST /v1/holds/{id}/capture',
       'POST /v1/holds/{id}/void',
+      'POST /v1/transactions',
       'POST /v1/transactions/deposit',
       'POST /v1/transactions/transfer',
       'POST /v1/transactions/withdraw',

@@ -15,7 +15,10 @@ import { sendJson, sendWriteResponse } from '../reply.js';
 import type { WriteResponse } from '../writeResponses.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
 import { ReferenceCache } from '../referenceCache.js';
-import { DepositBody, IdParams, RequiredIdempotencyKeyHeader, ReverseBody, Transaction, TransferBody, WithdrawBody } from '../schemas.js';
+import { canonicalMultiLegBody, legsOf, multiLegOperation } from '../multiLegRequest.js';
+import {
+  AnyTransaction, DepositBody, IdParams, MultiLegBody, MultiLegTransaction, RequiredIdempotencyKeyHeader, ReverseBody, Transaction, TransferBody, WithdrawBody,
+} from '../schemas.js';
 
 export interface TransactionRoutesOptions {
   pool: pg.Pool;
@@ -52,14 +55,22 @@ const WRITE_RESPONSES = {
     201: Transaction,
     ...problemResponses([...POSTING_PROBLEM_CODES, 'transaction_not_found', 'insufficient_funds', 'reversal_exceeds_original', 'not_reversible']),
   },
+  multiLeg: { 201: MultiLegTransaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds', 'same_account']) },
 };
 
-const READ_RESPONSES = { 200: Transaction, ...problemResponses([...V1_PROBLEM_CODES, 'validation_error', 'transaction_not_found']) };
+const READ_RESPONSES = { 200: AnyTransaction, ...problemResponses([...V1_PROBLEM_CODES, 'validation_error', 'transaction_not_found']) };
 
 type PostingBody = Pick<TransferBody, 'amount' | 'currency' | 'description' | 'metadata'>;
 
 function postingFields(body: PostingBody, amount: bigint, idempotency: IdempotencyClaim) {
   return { amount, currency: body.currency, description: body.description ?? null, metadata: inStoredKeyOrder(body.metadata ?? {}), idempotency };
+}
+
+/** A transaction's two accounts; a multi-leg transaction is refused here, since it is not reversed. */
+async function readReversibleAccounts(pool: pg.Pool, id: string) {
+  const accounts = await readTransactionAccounts(pool, id);
+  if (accounts !== 'multi_leg') return accounts;
+  throw ProblemError.of('not_reversible', `Transaction ${id} is a multi-leg transaction, which is not reversed`, { transaction_id: id });
 }
 
 export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = async (app, { pool, writer, inFlight }) => {
@@ -108,6 +119,22 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     }));
   });
 
+  typed.post('/v1/transactions', {
+    schema: {
+      ...POSTING_SCHEMA,
+      summary: 'Post several legs as one transaction, all or none (each leg moves one currency between two accounts)',
+      body: MultiLegBody,
+      response: WRITE_RESPONSES.multiLeg,
+    },
+  }, async (request, reply) => {
+    const body = request.body;
+    checkBodyStorable(body);
+    const legs = legsOf(body);
+    const claim = readIdempotencyClaim(request, true, canonicalMultiLegBody(body, legs))!;
+    const operation = multiLegOperation(body, legs, claim);
+    return sendWriteResponse(reply, await inFlight.run(claim, () => writer.submit({ ...operation, traceparent: request.traceparent })));
+  });
+
   typed.post('/v1/transactions/:id/reverse', {
     // The body may be omitted: what is left of the transaction is reversed.
     preValidation: async (request) => {
@@ -126,7 +153,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     const amount = body.amount === undefined ? undefined : parseAmount(body.amount)!;
     const claim = readIdempotencyClaim(request, true, { ...body, amount: amount?.toString() })!;
     const transactionId = request.params.id.toLowerCase();
-    const accounts = await originals.accountsOf(transactionId, (id) => readTransactionAccounts(pool, id));
+    const accounts = await originals.accountsOf(transactionId, (id) => readReversibleAccounts(pool, id));
     if (!accounts) throw ProblemError.of('transaction_not_found', `Transaction ${request.params.id} does not exist`, { transaction_id: transactionId });
     const operation: LedgerOperation = {
       kind: 'reverse_transaction',

@@ -1,8 +1,10 @@
 import type pg from 'pg';
-import type { LedgerTransactionRow, PostedLedgerTransaction } from '../ledgerRows.js';
+import type { LedgerTransactionRow, MultiLegTransactionRow, PostedLedgerTransaction } from '../ledgerRows.js';
 import { ENTRY_COLUMNS, toEntryRow, type RawEntryRow } from './entryRows.js';
+import { withLegs } from './multiLegRows.js';
 
-type RawLedgerTransactionRow = Omit<LedgerTransactionRow, 'amount'> & { amount: string; reversed_amount: string };
+/** A multi-leg transaction's amount is null (its legs have theirs), and so are its accounts. */
+type RawLedgerTransactionRow = Omit<LedgerTransactionRow, 'amount'> & { amount: string | null; reversed_amount: string };
 
 /**
  * The ledger transactions with these ids that exist, by id, each with its entries (debit first, as
@@ -31,8 +33,12 @@ export async function readLedgerTransactions(
   ]);
   const found = new Map<string, PostedLedgerTransaction>();
   for (const { reversed_amount: reversed, ...raw } of transactions.rows) {
-    found.set(raw.id, { transaction: { ...raw, amount: BigInt(raw.amount) }, entries: [], reversedAmount: BigInt(reversed) });
+    const transaction = raw.amount === null
+      ? { ...(raw as unknown as Omit<MultiLegTransactionRow, 'legs'>), legs: [] }
+      : { ...raw, amount: BigInt(raw.amount) };
+    found.set(raw.id, { transaction, entries: [], reversedAmount: BigInt(reversed) });
   }
   for (const raw of entries.rows) found.get(raw.transaction_id)?.entries.push(toEntryRow(raw));
+  await withLegs(queryable, found);
   return found;
 }
