@@ -11,9 +11,11 @@ import { UNKNOWN_ID } from './helpers.js';
 const V1_OPERATIONS = [
   'get /v1/accounts/{id}',
   'get /v1/accounts/{id}/entries',
+  'get /v1/accounts/{id}/history',
   'get /v1/accounts/{id}/holds',
   'get /v1/holds/{id}',
   'get /v1/transactions/{id}',
+  'patch /v1/accounts/{id}',
   'post /v1/accounts',
   'post /v1/holds',
   'post /v1/holds/{id}/capture',
@@ -43,6 +45,8 @@ const STATUSES: Record<string, string[]> = {
   'post /v1/transactions/{id}/reverse': POSTING_STATUSES,
   'get /v1/holds/{id}': READ_STATUSES,
   'get /v1/accounts/{id}/holds': READ_STATUSES,
+  'patch /v1/accounts/{id}': ['200', '400', '401', '404', '409', '412', '413', '415', '422', '428', '500', '503'],
+  'get /v1/accounts/{id}/history': READ_STATUSES,
 };
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
