@@ -21,6 +21,6 @@ export function parseAmount(value: unknown): bigint | undefined {
 export const LIMIT_PATTERN = '^(0|[1-9][0-9]{0,37})$';
 
 /** Reads a limit the schema accepted: "0" or an amount. */
-export function parseLimit(value: string | number): bigint {
+export function parseLimit(value: string): bigint {
   return BigInt(value);
 }

@@ -4,16 +4,12 @@ import { AccountStatus, Metadata, Timestamp, Uuid } from './schemas.js';
 
 // The shapes of account controls: a PATCH's body and an account's history of settings changes.
 
-export const OverdraftLimitInput = Type.Union(
-  [
-    Type.String({ pattern: LIMIT_PATTERN, description: 'Decimal digits, no sign, no leading zero' }),
-    Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Plain digits only' }),
-  ],
-  {
-    description: 'How far below zero the wallet may go, in minor units: "0" (none) .. 10^38-1, a decimal string or a safe integer',
-    'x-error-message': 'must be a decimal string of minor units without sign or leading zero (e.g. "5000" or "0"), or a non-negative safe integer',
-  },
-);
+/** A string only, as amounts are answered: a JSON number's text (1.0, 0) would need rules of its own. */
+export const OverdraftLimitInput = Type.String({
+  pattern: LIMIT_PATTERN,
+  description: 'How far below zero the wallet may go, in minor units, as a decimal string: "0" (none) .. 10^38-1',
+  'x-error-message': 'must be a decimal string of minor units without sign or leading zero (e.g. "5000" or "0")',
+});
 
 export const UpdateAccountBody = Type.Object(
   {

@@ -142,11 +142,11 @@ describe('account controls', () => {
     const read = await api.request('GET', `/v1/accounts/${id}`);
     assert.equal(read.body.balance, '-40');
     assert.equal(read.body.available_balance, '10');
-    const lowered = await patch(id, { overdraft_limit: 39 });
+    const lowered = await patch(id, { overdraft_limit: '39' });
     assertProblem(lowered, 422, 'overdraft_limit_too_low');
     assert.equal(lowered.body.field, 'overdraft_limit');
     assertProblem(await patch(id, { status: 'closed' }), 422, 'account_not_empty');
-    assert.equal((await patch(id, { overdraft_limit: 40 })).status, 200);
+    assert.equal((await patch(id, { overdraft_limit: '40' })).status, 200);
     assertProblem(await post('/v1/holds', { source_account_id: id, amount: '1' }), 422, 'insufficient_funds');
   });
 
@@ -218,6 +218,7 @@ describe('account controls', () => {
     assertInvalidFields(await patch(id, { overdraft_limit: '-1' }), ['overdraft_limit']);
     assertInvalidFields(await patch(id, { overdraft_limit: '01' }), ['overdraft_limit']);
     assertInvalidFields(await patch(id, { overdraft_limit: 1.5 }), ['overdraft_limit']);
+    assertInvalidFields(await patch(id, { overdraft_limit: 10 }), ['overdraft_limit']);
     assertInvalidFields(await patch(id, { balance: '10' }), ['balance']);
   });
 
