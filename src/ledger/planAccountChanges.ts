@@ -55,7 +55,7 @@ function collectChanges(current: AccountRow, operation: UpdateAccount, changes: 
         pendingCredits: current.pending_credits,
       };
     }
-    changes['status'] = { from: current.status, to: status };
+    changes.status = { from: current.status, to: status };
   }
   if (overdraftLimit !== undefined && overdraftLimit !== current.overdraft_limit) {
     const available = PlanWork.available({ ...current, overdraft_limit: overdraftLimit });
@@ -63,10 +63,10 @@ function collectChanges(current: AccountRow, operation: UpdateAccount, changes: 
     if (available < 0n || current.balance + overdraftLimit < 0n) {
       return { code: 'overdraft_limit_too_low', accountId: current.id, overdraftLimit, availableBalance: available };
     }
-    changes['overdraft_limit'] = { from: current.overdraft_limit.toString(), to: overdraftLimit.toString() };
+    changes.overdraft_limit = { from: current.overdraft_limit.toString(), to: overdraftLimit.toString() };
   }
   if (metadata !== undefined && JSON.stringify(metadata) !== JSON.stringify(current.metadata)) {
-    changes['metadata'] = { from: current.metadata, to: metadata };
+    changes.metadata = { from: current.metadata, to: metadata };
   }
   return undefined;
 }
@@ -102,7 +102,7 @@ function matchesIfMatch(ifMatch: string[] | '*', etag: string): boolean {
 }
 
 function changeOf(changes: FieldChanges): AccountChange {
-  const status = changes['status'];
+  const status = changes.status;
   if (status) return status.to === 'closed' ? 'account.closed' : status.to === 'frozen' ? 'account.frozen' : 'account.unfrozen';
-  return changes['overdraft_limit'] ? 'account.overdraft_limit_changed' : 'account.metadata_changed';
+  return changes.overdraft_limit ? 'account.overdraft_limit_changed' : 'account.metadata_changed';
 }

@@ -79,7 +79,7 @@ test('each PATCH bumps the version and appends history; the account gets one set
     [4n, { status: { from: 'active', to: 'frozen' } }],
     [5n, { overdraft_limit: { from: '0', to: '20' }, metadata: { from: {}, to: { a: 1 } } }],
   ]);
-  assert.deepEqual(plan.events.map((event) => [event.eventType, (event.payload?.data as { change: string }).change]), [
+  assert.deepEqual(plan.events.map((event) => [event.eventType, (event.payload!.data as { change: string }).change]), [
     ['account.updated', 'account.frozen'], ['account.updated', 'account.overdraft_limit_changed'],
   ]);
 });
