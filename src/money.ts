@@ -16,3 +16,11 @@ export function parseAmount(value: unknown): bigint | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return BigInt(value);
   return undefined;
 }
+
+/** A limit of minor units: like an amount, but 0 is one too ("0" = none). */
+export const LIMIT_PATTERN = '^(0|[1-9][0-9]{0,37})$';
+
+/** Reads a limit the schema accepted: "0" or an amount. */
+export function parseLimit(value: string): bigint {
+  return BigInt(value);
+}

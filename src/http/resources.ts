@@ -1,4 +1,13 @@
-import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow, LegRow, MultiLegTransactionRow, PostedTransactionRow } from '../ledger/ledgerRows.js';
+import type {
+  AccountHistoryRow,
+  AccountRow,
+  EntryRow,
+  HoldRow,
+  LedgerTransactionRow,
+  LegRow,
+  MultiLegTransactionRow,
+  PostedTransactionRow,
+} from '../ledger/ledgerRows.js';
 
 // The JSON shapes the API returns, built from the ledger's rows: a 201 body, its replay and a later
 // GET of the same thing are identical (the write path's rows and the reads' rows render alike).
@@ -9,11 +18,13 @@ export function accountResource(row: AccountRow) {
     kind: row.kind,
     currency: row.currency,
     balance: row.balance.toString(),
-    // What pending holds reserve on the account as their source is not available to spend.
-    available_balance: (row.balance - row.pending_debits).toString(),
+    // What pending holds reserve on the account as their source is not available to spend; what
+    // its overdraft limit allows below zero is.
+    available_balance: (row.balance + row.overdraft_limit - row.pending_debits).toString(),
     pending_debits: row.pending_debits.toString(),
     pending_credits: row.pending_credits.toString(),
     status: row.status,
+    overdraft_limit: row.overdraft_limit.toString(),
     external_ref: row.external_ref,
     metadata: row.metadata,
     version: Number(row.version),
@@ -110,5 +121,16 @@ export function holdResource(row: HoldRow) {
     metadata: row.metadata,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/** One change of an account's settings, as its history lists it. */
+export function accountHistoryResource(row: AccountHistoryRow & { created_at: Date }) {
+  return {
+    account_id: row.account_id,
+    version: Number(row.version),
+    request_id: row.request_id,
+    changes: row.changes,
+    created_at: row.created_at.toISOString(),
   };
 }

@@ -53,6 +53,11 @@ export const CreateAccountBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const ACCOUNT_STATUSES = ['active', 'frozen', 'closed'] as const;
+export const AccountStatus = Type.Union(ACCOUNT_STATUSES.map((status) => Type.Literal(status)), {
+  description: 'active; frozen: no money leaves it (credits, hold voids, expiries and captures of earlier holds still apply); closed: nothing posts to it, ever',
+});
+
 export const DepositBody = Type.Object(
   {
     account_id: Uuid,
@@ -179,20 +184,23 @@ export type ReverseBody = Static<typeof ReverseBody>;
 export type MultiLegBody = Static<typeof MultiLegBody>;
 
 const Money = Type.String({ pattern: '^-?[0-9]+$', description: 'Integer amount of minor units, as a string' });
-const Timestamp = Type.String({ format: 'date-time' });
+export const Timestamp = Type.String({ format: 'date-time' });
 
 export const Account = Type.Object({
   id: Uuid,
   kind: Type.Union([Type.Literal('user'), Type.Literal('settlement')]),
   currency: Currency,
   balance: Money,
-  available_balance: { ...Money, description: 'balance - pending_debits: what the account may spend' },
+  available_balance: { ...Money, description: 'balance + overdraft_limit - pending_debits: what the account may spend' },
   pending_debits: { ...Money, description: 'The sum of the pending holds the account is the source of' },
   pending_credits: { ...Money, description: 'The sum of the pending holds the account is the destination of' },
-  status: Type.Literal('active'),
+  status: AccountStatus,
+  overdraft_limit: { ...Money, description: 'How far below zero the wallet may go ("0": not at all)' },
   external_ref: Type.Union([Type.String(), Type.Null()]),
   metadata: Metadata,
-  version: Type.Integer({ description: 'Sequence number of the account\'s last entry (0 when none)' }),
+  version: Type.Integer({
+    description: "Counts the account's changes: each entry (whose sequence it is) and each settings change (whose history version it is); 0 when none",
+  }),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -300,6 +308,12 @@ const IdempotencyKey = Type.String({
 export const RequiredIdempotencyKeyHeader = Type.Object({ 'Idempotency-Key': IdempotencyKey });
 
 export const OptionalIdempotencyKeyHeader = Type.Object({ 'Idempotency-Key': Type.Optional(IdempotencyKey) });
+
+/** A PATCH's headers as documented; the handler reads If-Match itself (a missing one is 428 precondition_required). */
+export const UpdateAccountHeaders = Type.Object({
+  'If-Match': Type.String({ description: "The account's ETag as last read (or a list of them, or *)" }),
+  'Idempotency-Key': Type.Optional(IdempotencyKey),
+});
 
 export const Liveness = Type.Object({ status: Type.Literal('ok') });
 

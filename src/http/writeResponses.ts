@@ -40,12 +40,14 @@ export const storedResponses: StoredResponses = { statusOf, bodyOf };
 
 function statusOf(outcome: DecidedOutcome): number {
   if (outcome.kind === 'rejected') return rejectionProblem(outcome.rejection).status;
+  if (outcome.kind === 'account_updated') return OK;
   return outcome.kind === 'hold_changed' && outcome.change !== 'created' ? OK : CREATED;
 }
 
 function bodyOf(outcome: DecidedOutcome): string {
   switch (outcome.kind) {
     case 'account_opened':
+    case 'account_updated':
       return JSON.stringify(accountResource(outcome.account));
     case 'posted':
       // A posting's answer is rendered when it is posted, and again for each replay of its key:
@@ -115,6 +117,36 @@ function legProblem(leg: number, refused: Problem): Problem {
   return { ...refused, detail: `${path}: ${refused.detail}`, ...field, leg };
 }
 
+function accountControlProblem(rejection: Rejection): Problem {
+  switch (rejection.code) {
+    case 'account_frozen':
+    case 'account_closed': {
+      const field = FIELD_OF_ROLE[rejection.role];
+      const why = rejection.code === 'account_frozen' ? 'is frozen: no money leaves it' : 'is closed';
+      return problem(rejection.code, `Account ${rejection.accountId} (${field}) ${why}`, { account_id: rejection.accountId, field });
+    }
+    case 'account_not_empty':
+      return problem('account_not_empty', `Account ${rejection.accountId} has balance ${rejection.balance}, pending debits ${rejection.pendingDebits} and pending credits ${rejection.pendingCredits}: all must be 0 to close it`, {
+        account_id: rejection.accountId,
+        balance: rejection.balance.toString(),
+        pending_debits: rejection.pendingDebits.toString(),
+        pending_credits: rejection.pendingCredits.toString(),
+      });
+    case 'overdraft_limit_too_low':
+      return problem('overdraft_limit_too_low', `With overdraft_limit ${rejection.overdraftLimit}, account ${rejection.accountId} would have ${rejection.availableBalance} available`, {
+        account_id: rejection.accountId,
+        field: 'overdraft_limit',
+        available_balance: rejection.availableBalance.toString(),
+      });
+    case 'settlement_account_fixed':
+      return problem('settlement_account_fixed', `Account ${rejection.accountId} is a settlement account, whose settings do not change`, { account_id: rejection.accountId });
+    case 'precondition_failed':
+      return problem('precondition_failed', `If-Match does not name the current ETag of account ${rejection.accountId}: read it again`, { account_id: rejection.accountId });
+    default:
+      throw new Error(`invariant: rejection ${rejection.code} has no problem`);
+  }
+}
+
 function holdOrReversalProblem(rejection: Rejection): Problem {
   switch (rejection.code) {
     case 'hold_not_found':
@@ -143,7 +175,7 @@ function holdOrReversalProblem(rejection: Rejection): Problem {
       });
     }
     default:
-      throw new Error(`invariant: rejection ${rejection.code} has no problem`);
+      return accountControlProblem(rejection);
   }
 }
 

@@ -243,5 +243,8 @@ function commitMarker(plan: BatchPlan): CommitMarker | undefined {
   if (row) return { table: 'idempotency_keys', key: row.key, fingerprint: row.fingerprint };
   const change = plan.holdChanges[0];
   if (change) return { table: 'hold_changes', holdId: change.hold_id, status: change.status };
+  // A PATCH without a key writes its history row and little else.
+  const history = plan.accountHistory[0];
+  if (history) return { table: 'account_history', accountId: history.account_id, version: history.version.toString() };
   return undefined;
 }

@@ -2,13 +2,14 @@
 // event's id and time are fixed in the same database transaction as the change.
 
 import { newId } from '../ids.js';
-import { accountEventData, holdCapturedEventData, holdEventData } from '../relay/eventData.js';
-import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow } from './ledgerRows.js';
+import { accountEventData, accountUpdatedEventData, holdCapturedEventData, holdEventData } from '../relay/eventData.js';
+import type { AccountHistoryRow, AccountRow, EntryRow, HoldRow, LedgerTransactionRow } from './ledgerRows.js';
 
 export const EVENT_SOURCE = '/wallet-ledger-service';
 
 export type LedgerEventType =
   | 'account.created'
+  | 'account.updated'
   | 'deposit.posted'
   | 'withdrawal.posted'
   | 'transfer.posted'
@@ -50,6 +51,19 @@ export interface CloudEvent {
  */
 export function accountCreatedEvent(account: AccountRow, routingKeyPrefix: string): OutboxEvent {
   return buildEvent('account.created', account.id, accountEventData(account), account.created_at, routingKeyPrefix);
+}
+
+/** What an account.updated event says changed, most telling first: status, then overdraft limit, then metadata. */
+export type AccountChange =
+  | 'account.frozen'
+  | 'account.unfrozen'
+  | 'account.closed'
+  | 'account.overdraft_limit_changed'
+  | 'account.metadata_changed';
+
+/** A PATCH's change of an account, stored with its data (the account as the change left it). */
+export function accountUpdatedEvent(change: AccountChange, account: AccountRow, history: AccountHistoryRow, routingKeyPrefix: string): OutboxEvent {
+  return buildEvent('account.updated', account.id, accountUpdatedEventData(change, account, history), account.updated_at, routingKeyPrefix);
 }
 
 /** A hold's change, stored with its data: the hold's row changes later, its event must not. */

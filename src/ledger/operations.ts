@@ -1,6 +1,8 @@
 // What the write path is asked to do. Operations cross thread boundaries (structured clone), so
 // they are plain data: bigint amounts, string ids, no class instances.
 
+import type { AccountStatus } from './ledgerRows.js';
+
 export interface IdempotencyClaim {
   key: string;
   /** Hash of method, path and canonical body: the same key must come with the same request. */
@@ -118,13 +120,40 @@ export interface PostMultiLeg {
   idempotency: IdempotencyClaim;
 }
 
+/**
+ * A PATCH of an account's settings: only the fields given change. `ifMatch` is what If-Match
+ * named: the ETags (accountETag.ts) one of which the account must still have, or '*' for any.
+ */
+export interface UpdateAccount {
+  kind: 'update_account';
+  accountId: string;
+  ifMatch: string[] | '*';
+  status: AccountStatus | undefined;
+  overdraftLimit: bigint | undefined;
+  metadata: Metadata | undefined;
+  /** Who asked, as the account's history records it. */
+  requestId: string;
+  idempotency: IdempotencyClaim | undefined;
+}
+
 export type HoldOperation = CreateHold | CaptureHold | VoidHold | ExpireHold;
+
 /** The W3C traceparent of the request that asked for an operation, carried to its events. */
 export interface TraceContext {
   traceparent?: string;
 }
 
-export type LedgerOperation = (OpenAccount | Deposit | Withdrawal | Transfer | HoldOperation | ReverseTransaction | PostMultiLeg) & TraceContext;
+export type LedgerOperation = (
+  | OpenAccount
+  | UpdateAccount
+  | Deposit
+  | Withdrawal
+  | Transfer
+  | HoldOperation
+  | ReverseTransaction
+  | PostMultiLeg
+) &
+  TraceContext;
 export type PostingOperation = Deposit | Withdrawal | Transfer;
 
 /**
@@ -135,6 +164,7 @@ export type PostingOperation = Deposit | Withdrawal | Transfer;
 export function routingAccountId(operation: LedgerOperation): string {
   switch (operation.kind) {
     case 'open_account':
+    case 'update_account':
     case 'deposit':
     case 'withdrawal':
       return operation.accountId;
@@ -156,6 +186,7 @@ export function namedAccountIds(operation: LedgerOperation): string[] {
   switch (operation.kind) {
     case 'open_account':
       return [];
+    case 'update_account':
     case 'deposit':
     case 'withdrawal':
       return [operation.accountId];
@@ -172,10 +203,11 @@ export function namedAccountIds(operation: LedgerOperation): string[] {
 
 /**
  * Operations that may be planned against remembered rows: all but opening an account (its external
- * ref is checked when locked) and reversing (the reversed sum is read when locked).
+ * ref is checked when locked), reversing (the reversed sum is read when locked) and updating an
+ * account (its metadata and ETag are read when locked, and remembered states hold neither).
  */
 export function isPlannedOnRememberedRows(operation: LedgerOperation): boolean {
-  return operation.kind !== 'open_account' && operation.kind !== 'reverse_transaction';
+  return operation.kind !== 'open_account' && operation.kind !== 'reverse_transaction' && operation.kind !== 'update_account';
 }
 
 /** The holds a batch's operations act on (read and locked with its accounts). */

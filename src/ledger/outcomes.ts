@@ -29,7 +29,23 @@ export type Rejection =
   | { code: 'not_reversible'; transactionId: string }
   | { code: 'reversal_exceeds_original'; transactionId: string; originalAmount: bigint; reversedAmount: bigint; amount: bigint }
   /** A multi-leg transaction's leg (0-based) was refused for this reason, so nothing of it was applied. */
-  | { code: 'leg_refused'; leg: number; rejection: Rejection };
+  | { code: 'leg_refused'; leg: number; rejection: Rejection }
+  | AccountControlRejection;
+
+/** Refusals of the account controls (status, overdraft limit) and of PATCHes of an account. */
+export type AccountControlRejection =
+  /** A debit of a frozen wallet (a withdrawal, a transfer or hold from it, a reversal debiting it). */
+  | { code: 'account_frozen'; accountId: string; role: AccountRole }
+  /** Any posting or hold naming a closed wallet, or a change of a closed wallet's status or limit. */
+  | { code: 'account_closed'; accountId: string; role: AccountRole }
+  /** Closing a wallet that holds money, owes it, or has pending holds. */
+  | { code: 'account_not_empty'; accountId: string; balance: bigint; pendingDebits: bigint; pendingCredits: bigint }
+  /** An overdraft limit the wallet's balance (less what its holds reserve) is already below. */
+  | { code: 'overdraft_limit_too_low'; accountId: string; overdraftLimit: bigint; availableBalance: bigint }
+  /** Settlement accounts are the ledger's own: their settings never change. */
+  | { code: 'settlement_account_fixed'; accountId: string }
+  /** If-Match names none of the account's current ETag. */
+  | { code: 'precondition_failed'; accountId: string };
 
 /** Why no outcome could be decided. Never stored under a key: a retry with the key runs again. */
 export type Failure =
@@ -71,6 +87,13 @@ export interface HoldChanged {
   replayed: boolean;
 }
 
+/** An account whose settings a PATCH changed (or left as they were), as the change left it. */
+export interface AccountUpdated {
+  kind: 'account_updated';
+  account: AccountRow;
+  replayed: boolean;
+}
+
 export interface Rejected {
   kind: 'rejected';
   rejection: Rejection;
@@ -93,7 +116,7 @@ export interface Failed {
 }
 
 /** An outcome the ledger decided, and stores under the operation's key. */
-export type DecidedOutcome = AccountOpened | Posted | HoldChanged | Rejected;
+export type DecidedOutcome = AccountOpened | AccountUpdated | Posted | HoldChanged | Rejected;
 export type LedgerOutcome = DecidedOutcome | StoredResponse | Failed;
 
 export function rejected(rejection: Rejection): Rejected {

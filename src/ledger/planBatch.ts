@@ -11,10 +11,11 @@ import type {
 } from './ledgerRows.js';
 import type { LedgerOperation, OpenAccount, PostingOperation } from './operations.js';
 import {
-  rejected, replayOf, type AccountOpened, type DecidedOutcome, type HoldChanged, type Posted, type Rejected,
+  rejected, replayOf, type AccountOpened, type AccountUpdated, type DecidedOutcome, type HoldChanged, type Posted, type Rejected,
 } from './outcomes.js';
 import { captureHold, createHold, releaseHold } from './planHolds.js';
 import { postMultiLeg } from './planMultiLeg.js';
+import { updateAccount } from './planAccountChanges.js';
 import { reverseTransaction } from './planReversals.js';
 import { balanceOverflow, PlanWork, resolveSides } from './planWork.js';
 
@@ -33,7 +34,7 @@ import { balanceOverflow, PlanWork, resolveSides } from './planWork.js';
  */
 export interface StoredResponses {
   statusOf(outcome: DecidedOutcome): number;
-  bodyOf(outcome: AccountOpened | HoldChanged | Rejected): string;
+  bodyOf(outcome: AccountOpened | AccountUpdated | HoldChanged | Rejected): string;
 }
 
 export interface PlanSettings {
@@ -69,7 +70,10 @@ export interface BalanceUpdate {
 export type AccountState = Pick<
   AccountRow,
   'id' | 'kind' | 'currency' | 'balance' | 'version' | 'pending_debits' | 'pending_credits' | 'status' | 'overdraft_limit'
->;
+> & Partial<LockedOnlyFields>;
+
+/** Present only on rows read under the batch's lock: what a PATCH renders and checks (planAccountChanges.ts). */
+export type LockedOnlyFields = Pick<AccountRow, 'external_ref' | 'metadata' | 'created_at' | 'updated_at'>;
 
 /** A transaction a batch reverses, with the sum of its reversals when locked. */
 export interface OriginalTransaction {
@@ -175,6 +179,8 @@ class Planner {
         return reverseTransaction(this.work, operation);
       case 'multi_leg':
         return postMultiLeg(this.work, operation);
+      case 'update_account':
+        return updateAccount(this.work, operation);
       default:
         return this.post(operation);
     }
@@ -262,7 +268,7 @@ function assertPlanConsistent(plan: BatchPlan, accounts: ReadonlyMap<string, Acc
   }
   for (const update of plan.balanceUpdates) {
     const account = accounts.get(update.id)!;
-    if (account.kind === 'user' && update.balance < update.pendingDebits) throw new Error(`invariant: account ${update.id} would spend held money`);
+    if (account.kind === 'user' && update.balance + account.overdraft_limit < update.pendingDebits) throw new Error(`invariant: account ${update.id} would spend held money`);
     if (update.pendingDebits < 0n || update.pendingCredits < 0n) throw new Error(`invariant: account ${update.id} would hold less than nothing`);
   }
 }

@@ -1,5 +1,6 @@
 import { settlementAccountId } from '../ids.js';
 import { AMOUNT_MAX } from '../money.js';
+import { debitRefusal } from './accountControls.js';
 import { holdCapturedEvent, holdEvent } from './events.js';
 import type { HoldRow, HoldStatus } from './ledgerRows.js';
 import type { CaptureHold, CreateHold, ExpireHold, VoidHold } from './operations.js';
@@ -111,5 +112,5 @@ function holdSides(work: PlanWork, operation: CreateHold): { source: AccountStat
   if ('code' in source) return source;
   const mismatch = checkCurrency(currency, source);
   if (mismatch) return mismatch;
-  return { source, destination: work.lockedAccount(settlementAccountId(source.currency)) };
+  return debitRefusal(source, 'source') ?? { source, destination: work.lockedAccount(settlementAccountId(source.currency)) };
 }

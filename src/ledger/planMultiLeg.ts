@@ -1,4 +1,5 @@
 import { newId, settlementAccountId } from '../ids.js';
+import { movementRefusal } from './accountControls.js';
 import { postedEvent } from './events.js';
 import type { EntryRow, LegRow, MultiLegTransactionRow } from './ledgerRows.js';
 import { legsOfEntries } from './legsOfEntries.js';
@@ -96,8 +97,10 @@ function legSides(work: PlanWork, leg: Leg): { source: AccountState; destination
   if (source.currency !== destination.currency) {
     return { code: 'currencies_differ', sourceCurrency: source.currency, destinationCurrency: destination.currency };
   }
-  return checkCurrency(leg.currency, source) ?? { source, destination };
+  return checkCurrency(leg.currency, source) ?? movementRefusal(source, destination, LEG_ROLES) ?? { source, destination };
 }
+
+const LEG_ROLES = { source: 'source', destination: 'destination' } as const;
 
 /** A wallet (as any posting takes it) or a settlement account: a leg may name either. */
 function legAccount(work: PlanWork, id: string, role: AccountRole): AccountState | Rejection {

@@ -1,3 +1,4 @@
+import { movementRefusal } from './accountControls.js';
 import type { ReverseTransaction } from './operations.js';
 import { rejected, type Posted, type Rejected } from './outcomes.js';
 import { balanceOverflow, type PlanWork } from './planWork.js';
@@ -24,6 +25,8 @@ export function reverseTransaction(work: PlanWork, operation: ReverseTransaction
   }
   const source = work.lockedAccount(transaction.destination_account_id);
   const destination = work.lockedAccount(transaction.source_account_id);
+  const refused = movementRefusal(source, destination, { source: 'account', destination: 'account' });
+  if (refused) return rejected(refused);
   const short = work.insufficientFunds(source, amount);
   if (short) return rejected(short);
   const overflow = balanceOverflow(source, destination, amount);

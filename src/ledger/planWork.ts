@@ -1,5 +1,6 @@
 import { newId, settlementAccountId } from '../ids.js';
 import { AMOUNT_MAX } from '../money.js';
+import { movementRefusal } from './accountControls.js';
 import { postedEvent, type OutboxEvent } from './events.js';
 import type {
   AccountHistoryRow, AccountSettingsRow, EntryRow, HoldChangeRow, HoldRow, LedgerTransactionRow, PostedTransactionRow,
@@ -63,9 +64,9 @@ export class PlanWork {
     return account;
   }
 
-  /** What a wallet may still spend: its balance less the money its pending holds reserve. */
+  /** What a wallet may still spend: its balance and overdraft limit less the money its pending holds reserve. */
   static available(account: AccountState): bigint {
-    return account.balance - account.pending_debits;
+    return account.balance + account.overdraft_limit - account.pending_debits;
   }
 
   insufficientFunds(source: AccountState, amount: bigint): Rejection | undefined {
@@ -145,7 +146,7 @@ export function resolveSides(
     if (source.currency !== destination.currency) {
       return { code: 'currencies_differ', sourceCurrency: source.currency, destinationCurrency: destination.currency };
     }
-    return checkCurrency(operation.currency, source) ?? { source, destination };
+    return checkCurrency(operation.currency, source) ?? movementRefusal(source, destination, TRANSFER_ROLES) ?? { source, destination };
   }
   const wallet = work.wallet(operation.accountId, 'account');
   if ('code' in wallet) return wallet;
@@ -153,8 +154,12 @@ export function resolveSides(
   if (mismatch) return mismatch;
   const settlement = work.accounts.get(settlementAccountId(wallet.currency));
   if (!settlement) throw new Error(`invariant: settlement account for ${wallet.currency} was not locked`);
-  return operation.kind === 'deposit' ? { source: settlement, destination: wallet } : { source: wallet, destination: settlement };
+  const sides = operation.kind === 'deposit' ? { source: settlement, destination: wallet } : { source: wallet, destination: settlement };
+  return movementRefusal(sides.source, sides.destination, WALLET_ROLES) ?? sides;
 }
+
+const TRANSFER_ROLES = { source: 'source', destination: 'destination' } as const;
+const WALLET_ROLES = { source: 'account', destination: 'account' } as const;
 
 export function checkCurrency(currency: string | undefined, account: AccountState): Rejection | undefined {
   if (currency === undefined || currency === account.currency) return undefined;

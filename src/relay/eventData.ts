@@ -1,4 +1,5 @@
-import type { AccountRow, EntryRow, HoldRow, LegRow, MultiLegTransactionRow, PostedTransactionRow } from '../ledger/ledgerRows.js';
+import type { AccountChange } from '../ledger/events.js';
+import type { AccountHistoryRow, AccountRow, EntryRow, HoldRow, LegRow, MultiLegTransactionRow, PostedTransactionRow } from '../ledger/ledgerRows.js';
 
 // The `data` of each event, built from the ledger's rows in the shapes that
 // docs/contracts/wallet-ledger-events.md promises consumers (test/relay/eventData.test.ts pins them
@@ -12,16 +13,25 @@ export function accountEventData(account: AccountRow) {
     kind: account.kind,
     currency: account.currency,
     balance: account.balance.toString(),
-    available_balance: (account.balance - account.pending_debits).toString(),
+    available_balance: (account.balance + account.overdraft_limit - account.pending_debits).toString(),
     pending_debits: account.pending_debits.toString(),
     pending_credits: account.pending_credits.toString(),
     status: account.status,
+    overdraft_limit: account.overdraft_limit.toString(),
     external_ref: account.external_ref,
     metadata: account.metadata,
     version: Number(account.version),
     created_at: account.created_at.toISOString(),
     updated_at: account.updated_at.toISOString(),
   };
+}
+
+/**
+ * account.updated: what changed (`change`, and each changed field's before and after), who asked
+ * (the request id, as the account's history records it) and the account as the change left it.
+ */
+export function accountUpdatedEventData(change: AccountChange, account: AccountRow, history: AccountHistoryRow) {
+  return { change, changes: history.changes, request_id: history.request_id, account: accountEventData(account) };
 }
 
 /** A posting's event data: the ledger transaction with its entries, debit first, as it was posted. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ACCOUNT_CONTROL_CHECKS } from './accountControlInvariants.js';
 import { HOLD_AND_REVERSAL_CHECKS } from './holdInvariants.js';
 import { MULTI_LEG_CHECKS } from './multiLegInvariants.js';
 
@@ -27,41 +28,51 @@ const CHECKS: InvariantCheck[] = [
   },
   {
     name: 'wallets_not_negative',
-    description: 'no user account is below 0',
-    sql: `SELECT id, balance::text FROM accounts WHERE kind = 'user' AND balance < 0 LIMIT $1`,
+    description: 'no user account is below -overdraft_limit (0 when it has none)',
+    sql: `SELECT id, balance::text, overdraft_limit::text FROM accounts WHERE kind = 'user' AND balance + overdraft_limit < 0 LIMIT $1`,
   },
   {
     name: 'balance_equals_entries',
-    description: "every account's balance equals the sum of its entries and its last entry's balance_after, and version equals its entry count",
+    description: "every account's balance equals the sum of its entries and its last entry's balance_after, and version counts its entries and settings changes",
     sql: `WITH sums AS (
             SELECT account_id,
                    sum(CASE WHEN direction = 'credit' THEN amount ELSE -amount END) AS total,
                    count(*) AS entries,
                    max(sequence) AS last_sequence
             FROM ledger_entries GROUP BY account_id
+          ), changes AS (
+            SELECT account_id, count(*) AS changes, max(version) AS last_version FROM account_history GROUP BY account_id
           )
           SELECT a.id, a.balance::text AS balance, coalesce(s.total, 0)::text AS entries_total,
-                 a.version, coalesce(s.entries, 0) AS entries, last.balance_after::text AS last_balance_after
+                 a.version, coalesce(s.entries, 0) AS entries, coalesce(c.changes, 0) AS changes,
+                 last.balance_after::text AS last_balance_after
           FROM accounts a
           LEFT JOIN sums s ON s.account_id = a.id
+          LEFT JOIN changes c ON c.account_id = a.id
           LEFT JOIN ledger_entries last ON last.account_id = a.id AND last.sequence = s.last_sequence
           WHERE a.balance <> coalesce(s.total, 0)
-             OR a.version <> coalesce(s.entries, 0)
-             OR a.version <> coalesce(s.last_sequence, 0)
+             OR a.version <> coalesce(s.entries, 0) + coalesce(c.changes, 0)
+             OR a.version <> greatest(coalesce(s.last_sequence, 0), coalesce(c.last_version, 0))
              OR (s.entries > 0 AND last.balance_after <> a.balance)
           LIMIT $1`,
   },
   {
     name: 'sequences_without_gaps',
-    description: "each account's entries are numbered 1..version with balance_after running without jumps",
+    description: "each account's entries and settings changes are numbered 1..version together, with balance_after running without jumps",
+    // A settings change takes a version of its own (account_history), between the entries' sequences.
     sql: `SELECT account_id, sequence, balance_after::text, previous_balance::text, amount::text, direction FROM (
             SELECT account_id, sequence, balance_after, amount, direction,
-                   lag(balance_after, 1, 0::numeric) OVER w AS previous_balance,
-                   row_number() OVER w AS position
-            FROM ledger_entries WINDOW w AS (PARTITION BY account_id ORDER BY sequence)
+                   lag(balance_after, 1, 0::numeric) OVER (PARTITION BY account_id, is_entry ORDER BY sequence) AS previous_balance,
+                   row_number() OVER (PARTITION BY account_id ORDER BY sequence) AS position,
+                   is_entry
+            FROM (
+              SELECT account_id, sequence, balance_after, amount, direction, true AS is_entry FROM ledger_entries
+              UNION ALL
+              SELECT account_id, version, NULL, NULL, NULL, false FROM account_history
+            ) changes
           ) e
           WHERE sequence <> position
-             OR balance_after <> previous_balance + CASE WHEN direction = 'credit' THEN amount ELSE -amount END
+             OR (is_entry AND balance_after <> previous_balance + CASE WHEN direction = 'credit' THEN amount ELSE -amount END)
           LIMIT $1`,
   },
   {
@@ -87,6 +98,7 @@ const CHECKS: InvariantCheck[] = [
   },
   ...HOLD_AND_REVERSAL_CHECKS,
   ...MULTI_LEG_CHECKS,
+  ...ACCOUNT_CONTROL_CHECKS,
 ];
 
 /** `eventsSince`: published events older than this may have been purged, so they are not required. */

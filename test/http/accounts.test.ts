@@ -24,8 +24,8 @@ describe('accounts', () => {
     const account = response.body;
     assert.match(account.id, UUID_V7);
     assert.deepEqual(Object.keys(account).sort(), [
-      'available_balance', 'balance', 'created_at', 'currency', 'external_ref', 'id', 'kind', 'metadata', 'pending_credits',
-      'pending_debits', 'status', 'updated_at', 'version',
+      'available_balance', 'balance', 'created_at', 'currency', 'external_ref', 'id', 'kind', 'metadata', 'overdraft_limit',
+      'pending_credits', 'pending_debits', 'status', 'updated_at', 'version',
     ]);
     assert.equal(account.kind, 'user');
     assert.equal(account.currency, 'USD');

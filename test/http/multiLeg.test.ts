@@ -97,6 +97,26 @@ describe('multi-leg transactions', () => {
     assert.equal(await transactionCount(), before);
   });
 
+  test('a leg debiting a frozen wallet, or naming a closed one, refuses the whole, naming the leg', async () => {
+    const payer = await fundedAccount(api, 'USD', 100n);
+    const frozen = await fundedAccount(api, 'USD', 50n);
+    const closed = await fundedAccount(api, 'USD', 0n);
+    const patch = (id: string, status: string) => api.request('PATCH', `/v1/accounts/${id}`, { body: { status }, headers: { 'if-match': '*' } });
+    assert.equal((await patch(frozen, 'frozen')).status, 200);
+    assert.equal((await patch(closed, 'closed')).status, 200);
+    const before = await transactionCount();
+    const debitsFrozen = await post({ legs: [leg(payer, frozen, 10), leg(frozen, payer, 5)] });
+    assertProblem(debitsFrozen, 422, 'account_frozen');
+    assert.equal(debitsFrozen.body.leg, 1);
+    const creditsClosed = await post({ legs: [leg(payer, frozen, 10), leg(payer, closed, 5)] });
+    assertProblem(creditsClosed, 422, 'account_closed');
+    assert.equal(creditsClosed.body.leg, 1);
+    assert.deepEqual([await balanceOf(payer), await balanceOf(frozen), await balanceOf(closed)], ['100', '50', '0']);
+    assert.equal(await transactionCount(), before);
+    // A frozen wallet still takes credits.
+    assert.equal((await post({ legs: [leg(payer, frozen, 10)] })).status, 201);
+  });
+
   test('each leg-level refusal names its leg and the field, and applies nothing', async () => {
     const usd = await fundedAccount(api, 'USD', 100n);
     const usd2 = await fundedAccount(api, 'USD', 0n);

@@ -13,10 +13,12 @@ const V1_OPERATIONS = [
   'get /v1/accounts/{id}',
   'get /v1/accounts/{id}/balance',
   'get /v1/accounts/{id}/entries',
+  'get /v1/accounts/{id}/history',
   'get /v1/accounts/{id}/holds',
   'get /v1/holds/{id}',
   'get /v1/transactions',
   'get /v1/transactions/{id}',
+  'patch /v1/accounts/{id}',
   'post /v1/accounts',
   'post /v1/holds',
   'post /v1/holds/{id}/capture',
@@ -51,6 +53,8 @@ const STATUSES: Record<string, string[]> = {
   'get /v1/accounts': ['200', '400', '401', '500', '503'],
   'get /v1/accounts/{id}/balance': READ_STATUSES,
   'get /v1/transactions': ['200', '400', '401', '500', '503'],
+  'patch /v1/accounts/{id}': ['200', '400', '401', '404', '409', '412', '413', '415', '422', '428', '500', '503'],
+  'get /v1/accounts/{id}/history': READ_STATUSES,
 };
 const BODY_LIMIT_BYTES = 1024 * 1024;
 

@@ -112,7 +112,7 @@ test('what is stored under a key is what earlier versions stored for the same re
   assert.equal(stored.status_code, 201);
   assert.equal(stored.response_body, `{"id":"${id}","kind":"user","currency":"EUR","balance":"0","available_balance":"0",` +
     `"pending_debits":"0","pending_credits":"0",` +
-    `"status":"active","external_ref":"ref-${openKey}","metadata":{"a":2,"z":1},"version":0,"created_at":"${createdAt}","updated_at":"${createdAt}"}`);
+    `"status":"active","overdraft_limit":"0","external_ref":"ref-${openKey}","metadata":{"a":2,"z":1},"version":0,"created_at":"${createdAt}","updated_at":"${createdAt}"}`);
   assert.equal(opened.raw, stored.response_body);
 
   const depositKey = newKey();

@@ -1,7 +1,8 @@
 // Proves a write whose commit outcome the service cannot know (the connection drops while the
 // commit is in flight) is resolved before answering: applied exactly once whether the database
 // committed it or not, and answered 201 either way; on both of the write path's ways to commit
-// (a COMMIT statement after two round trips, the one statement of a one-round-trip batch).
+// (a COMMIT statement after two round trips, the one statement of a one-round-trip batch), and for
+// a settings change without a key, found by its history row.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../src/ids.js';
@@ -69,3 +70,26 @@ test('connection lost before the database saw the write and COMMIT: the service 
 test('one round trip, connection lost after the database committed the statement: the service finds the commit', () => depositThroughCut('after-commit', 'one-statement'));
 
 test('one round trip, connection lost before the database saw the batch: the service runs it again, once', () => depositThroughCut('before-commit', 'one-statement'));
+
+/** A PATCH without an Idempotency-Key: its history row is what tells whether it committed. */
+async function freezeThroughCut(mode: CutMode): Promise<void> {
+  const account = await fundedAccount(api, 'USD', 0n);
+  // Run again after it committed, the change would find its If-Match stale (412): the history row tells.
+  const etag = String((await api.request('GET', `/v1/accounts/${account}`)).headers.etag);
+  proxy.arm(mode);
+  const cutsBefore = proxy.cuts;
+  const response = await api.request('PATCH', `/v1/accounts/${account}`, { body: { status: 'frozen' }, headers: { 'if-match': etag } });
+  assert.equal(proxy.cuts, cutsBefore + 1, 'the commit was cut');
+  assert.equal(response.status, 200, response.raw);
+  assert.equal(response.body.status, 'frozen');
+  const rows = await database.pool.query(
+    `SELECT (SELECT status FROM accounts WHERE id = $1) AS status, (SELECT version::int FROM accounts WHERE id = $1) AS version,
+            (SELECT count(*)::int FROM account_history WHERE account_id = $1) AS changes`,
+    [account],
+  );
+  assert.deepEqual(rows.rows[0], { status: 'frozen', version: 1, changes: 1 });
+}
+
+test('a settings change without a key, connection lost after the database committed: found by its history row', () => freezeThroughCut('after-commit'));
+
+test('a settings change without a key, connection lost before the database saw it: run again, once', () => freezeThroughCut('before-commit'));

@@ -1,4 +1,4 @@
-// Proves the relay renders each event type (postings, reversals, multi-leg transactions, holds) from ledger rows to exactly
+// Proves the relay renders each event type (accounts, postings, reversals, multi-leg transactions, holds) from ledger rows to exactly
 // the bytes of the example in docs/contracts/wallet-ledger-events.md (same fields, same order, same
 // formatting), so that the contract and the code cannot drift apart unnoticed.
 import { readFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { cloudEvent, type LedgerEventType } from '../../src/ledger/events.js';
 import type { AccountRow, EntryRow, HoldRow, LedgerTransactionRow, MultiLegTransactionRow, PostedLedgerTransaction } from '../../src/ledger/ledgerRows.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { postedEventBody } from '../../src/relay/eventBodies.js';
-import { accountEventData, holdCapturedEventData, holdEventData } from '../../src/relay/eventData.js';
+import { accountEventData, accountUpdatedEventData, holdCapturedEventData, holdEventData } from '../../src/relay/eventData.js';
 
 const CONTRACT = path.join(PROJECT_ROOT, 'docs/contracts/wallet-ledger-events.md');
 const WALLET = '0193a5c2-7b1d-7f00-8e2a-1c3d4e5f6a7b';
@@ -163,6 +163,20 @@ test('an account.created event rendered from its row is the contract\'s example,
   assert.equal(JSON.stringify(envelope), expected);
 });
 
+test("an account.updated event rendered from its rows is the contract's example, byte for byte", async () => {
+  const expected = (await contractExamples()).get('account.updated');
+  assert.ok(expected, 'the contract has an account.updated example');
+  const frozenAt = new Date('2024-11-25T10:25:40.120Z');
+  const account: AccountRow = {
+    id: WALLET, kind: 'user', currency: 'USD', balance: 200n, pending_debits: 0n, pending_credits: 0n, status: 'frozen', overdraft_limit: 0n,
+    external_ref: 'customer-4812', metadata: { tier: 'gold' }, version: 6n, created_at: new Date('2024-11-25T10:15:02.318Z'), updated_at: frozenAt,
+  };
+  const history = { account_id: WALLET, version: 6n, request_id: 'req-7f3a9c', changes: { status: { from: 'active', to: 'frozen' } } };
+  const data = accountUpdatedEventData('account.frozen', account, history);
+  const envelope = cloudEvent('0193a5ca-0300-7c00-8d00-0000000000c1', 'account.updated', WALLET, frozenAt, data);
+  assert.equal(JSON.stringify(envelope), expected);
+});
+
 const HOLD_EXAMPLES: Array<{ eventType: LedgerEventType; eventId: string; data: () => unknown; row: HoldRow }> = [
   { eventType: 'hold.created', eventId: '0193a5c6-0101-7b00-8c00-0000000000b1', row: hold({}), data: () => holdEventData(hold({})) },
   (() => {
@@ -207,7 +221,7 @@ test("a capture's transfer.posted carries its hold_id", () => {
 
 test('every event type has an example in the contract', async () => {
   const examples = await contractExamples();
-  const types: LedgerEventType[] = ['account.created', 'deposit.posted', 'withdrawal.posted', 'transfer.posted', 'reversal.posted',
+  const types: LedgerEventType[] = ['account.created', 'account.updated', 'deposit.posted', 'withdrawal.posted', 'transfer.posted', 'reversal.posted',
     'multi_leg.posted', 'hold.created', 'hold.captured', 'hold.voided', 'hold.expired'];
   assert.deepEqual(types.filter((type) => !examples.has(type)), []);
 });

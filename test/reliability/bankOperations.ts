@@ -1,6 +1,6 @@
 // The bank workload's operations: what each client asks for (transfers, deposits, withdrawals,
-// holds with their captures and voids, reversals of earlier postings, and multi-leg transactions
-// that pay through a third wallet), how it is sent, and
+// holds with their captures and voids, reversals of earlier postings, multi-leg transactions that
+// pay through a third wallet, and freezes, unfreezes and closes of wallets), how it is sent, and
 // which answers are expected. Captures, voids and reversals name holds and transactions that an
 // earlier operation created and a client was told of.
 
@@ -10,7 +10,11 @@ const REMEMBERED_MAX = 2_000;
 /** Share of captures and voids that leave their hold for another client to target too (then one of them gets 409). */
 const RETARGET_SHARE = 0.1;
 
-export type OperationKind = 'transfer' | 'deposit' | 'withdrawal' | 'hold' | 'capture' | 'void' | 'reversal' | 'multi_leg';
+export type OperationKind =
+  | 'transfer' | 'deposit' | 'withdrawal' | 'hold' | 'capture' | 'void' | 'reversal' | 'multi_leg' | 'freeze' | 'unfreeze' | 'close';
+
+/** PATCHes of a wallet's status: unconditional (If-Match: *), since a client cannot know the ETag in flight. */
+const STATUS_OF: Partial<Record<OperationKind, string>> = { freeze: 'frozen', unfreeze: 'active', close: 'closed' };
 
 /** The kinds that post a ledger transaction when acknowledged. */
 export const POSTING_KINDS: ReadonlySet<OperationKind> = new Set(['transfer', 'deposit', 'withdrawal', 'capture', 'reversal', 'multi_leg']);
@@ -24,7 +28,7 @@ export interface Operation {
   destination?: string;
   /** The amount moved (or held; for a capture without an amount, the whole hold). */
   amount: bigint;
-  /** capture and void: the hold; reversal: the transaction reversed. */
+  /** capture and void: the hold; reversal: the transaction reversed; freeze, unfreeze and close: the wallet. */
   target?: string;
   /** capture: whether the request names the amount (otherwise it captures the whole hold). */
   amountSent?: boolean;
@@ -34,9 +38,16 @@ export interface Operation {
 
 /** The answers an operation may get when the ledger is correct (anything else fails the bank test). */
 export function isExpectedAnswer(kind: OperationKind, status: number, code: string | undefined): boolean {
+  // A frozen wallet refuses debits and a closed one everything, whatever the operation.
+  if (status === 422 && (code === 'account_closed' || (code === 'account_frozen' && kind !== 'deposit'))) return kind !== 'capture' && kind !== 'void';
   switch (kind) {
     case 'deposit':
       return status === 201;
+    case 'freeze':
+    case 'unfreeze':
+      return status === 200;
+    case 'close':
+      return status === 200 || (status === 422 && code === 'account_not_empty');
     case 'transfer':
     case 'withdrawal':
     case 'hold':
@@ -53,10 +64,12 @@ export function isExpectedAnswer(kind: OperationKind, status: number, code: stri
 
 /** The status of an answer that applied the operation. */
 export function appliedStatus(kind: OperationKind): number {
-  return kind === 'void' ? 200 : 201;
+  return kind === 'void' || STATUS_OF[kind] !== undefined ? 200 : 201;
 }
 
-export function requestFor(operation: Operation): { path: string; body: Record<string, unknown> } {
+export function requestFor(operation: Operation): { path: string; body: Record<string, unknown>; method?: 'PATCH'; headers?: Record<string, string> } {
+  const status = STATUS_OF[operation.kind];
+  if (status !== undefined) return { method: 'PATCH', path: `/v1/accounts/${operation.target}`, body: { status }, headers: { 'if-match': '*' } };
   // The key in the metadata ties each ledger transaction (and hold) to the operation that asked for it.
   const metadata = { operation_key: operation.key };
   const amount = operation.amount.toString();
@@ -76,7 +89,7 @@ export function requestFor(operation: Operation): { path: string; body: Record<s
       return { path: `/v1/holds/${operation.target}/capture`, body: operation.amountSent ? { amount } : {} };
     case 'void':
       return { path: `/v1/holds/${operation.target}/void`, body: {} };
-    case 'reversal':
+    default:
       return { path: `/v1/transactions/${operation.target}/reverse`, body: { amount, metadata } };
     case 'multi_leg':
       return {
@@ -168,9 +181,14 @@ export function operationGenerator(mix: OperationMix): OperationGenerator {
         const original = postings[Math.floor(mix.random() * postings.length)]!;
         return { key, kind: 'reversal', source: original.destination, destination: original.source, amount: below(original.amount), target: original.id };
       }
+      if (roll < 0.54) {
+        // Few closes, and as many unfreezes as freezes, so that most wallets stay open and active.
+        const kind = roll < 0.5 ? 'close' : roll < 0.52 ? 'freeze' : 'unfreeze';
+        return { key, kind, amount: 0n, target: hot() ?? pick() };
+      }
       const source = hot() ?? pick();
       const destination = pick(source);
-      if (roll < 0.54 && mix.accounts.length > 2) {
+      if (roll < 0.6 && mix.accounts.length > 2) {
         let via = pick(source);
         while (via === destination) via = pick(source);
         return { key, kind: 'multi_leg', source, destination, via, amount };

@@ -67,11 +67,11 @@ export interface WorkloadCounts {
 
 /** One attempt: the answer, or undefined when none came (connection error or timeout). */
 export async function sendOnce(baseUrl: string, operation: Operation): Promise<Answer | undefined> {
-  const { path, body } = requestFor(operation);
+  const { path, body, method = 'POST', headers } = requestFor(operation);
   try {
     const response = await fetch(`${baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'x-service-api-key': TEST_API_KEY, 'content-type': 'application/json', 'idempotency-key': operation.key },
+      method,
+      headers: { 'x-service-api-key': TEST_API_KEY, 'content-type': 'application/json', 'idempotency-key': operation.key, ...headers },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });

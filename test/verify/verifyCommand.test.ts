@@ -22,7 +22,7 @@ test('verify passes on a sound ledger and names what a tampered one breaks', asy
     const account = await fundedAccount(api, 'USD', 700n);
     const sound = runVerify(api.database.url);
     assert.equal(sound.status, 0, sound.stdout + sound.stderr);
-    assert.match(sound.stdout, /13 passed, 0 failed/);
+    assert.match(sound.stdout, /16 passed, 0 failed/);
 
     await api.database.pool.query('UPDATE accounts SET balance = balance + 1 WHERE id = $1', [account]);
     const tampered = runVerify(api.database.url);

@@ -11,6 +11,9 @@ import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
 import { accountResource, entryResource } from '../resources.js';
 import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendWriteResponse } from '../reply.js';
+import { etagOfAccount, etagOfAccountBody } from '../ifMatch.js';
+import { decodeSequenceCursor, encodeSequenceCursor } from '../sequenceCursor.js';
+import { accountControlRoutes } from './accountControls.js';
 import type { WriteResponse } from '../writeResponses.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
 import { Account, CreateAccountBody, EntryPage, IdParams, OptionalIdempotencyKeyHeader } from '../schemas.js';
@@ -38,6 +41,7 @@ const READ_PROBLEMS = problemResponses([...V1_PROBLEM_CODES, 'validation_error',
 
 export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, { pool, writer, inFlight }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(accountControlRoutes, { pool, writer, inFlight });
 
   typed.post('/v1/accounts', {
     schema: {
@@ -63,15 +67,16 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
         traceparent: request.traceparent,
       }),
     );
+    if (response.statusCode === 201) reply.header('etag', etagOfAccountBody(response.body));
     return sendWriteResponse(reply, response);
   });
 
   typed.get('/v1/accounts/:id', {
-    schema: { summary: 'Read an account', tags: ['accounts'], params: IdParams, response: { 200: Account, ...READ_PROBLEMS } },
+    schema: { summary: 'Read an account (with its ETag, for If-Match)', tags: ['accounts'], params: IdParams, response: { 200: Account, ...READ_PROBLEMS } },
   }, async (request, reply) => {
     const account = await readAccount(pool, request.params.id);
     if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
-    return sendJson(reply, 200, accountResource(account));
+    return sendJson(reply.header('etag', etagOfAccount(account)), 200, accountResource(account));
   });
 
   typed.get('/v1/accounts/:id/entries', {
@@ -86,31 +91,13 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   }, async (request, reply) => {
     const { limit = 50, from, to } = request.query;
     checkTimeWindow(from, to);
-    const before = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
+    const before = request.query.cursor === undefined ? undefined : decodeSequenceCursor(request.query.cursor);
     const account = await readAccount(pool, request.params.id);
     if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
     const rows = await listEntries(pool, account.id, limit, before, { from, to });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor(last.sequence) : null;
+    const nextCursor = rows.length > limit && last ? encodeSequenceCursor(last.sequence) : null;
     return sendJson(reply, 200, { data: page.map(entryResource), next_cursor: nextCursor });
   });
 };
-
-// Cursors are opaque to callers: the sequence to continue below, wrapped so that it is not guessed at.
-function encodeCursor(sequence: bigint): string {
-  return Buffer.from(`seq:${sequence}`).toString('base64url');
-}
-
-/** Entry sequences are PostgreSQL bigints: a larger number is no cursor this API returned. */
-const SEQUENCE_MAX = 2n ** 63n - 1n;
-
-function decodeCursor(cursor: string): bigint {
-  const match = /^seq:([1-9][0-9]{0,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || BigInt(match[1]!) > SEQUENCE_MAX) {
-    throw ProblemError.of('validation_error', 'cursor is not a cursor this API returned', {
-      errors: [{ in: 'query', field: 'cursor', message: 'is not a cursor this API returned' }],
-    });
-  }
-  return BigInt(match[1]!);
-}

@@ -43,7 +43,9 @@ const WRITE_PROBLEM_CODES = [
 
 const CREATE_RESPONSES = {
   201: Hold,
-  ...problemResponses([...WRITE_PROBLEM_CODES, 'account_not_found', 'insufficient_funds', 'currency_mismatch', 'same_account', 'balance_overflow']),
+  ...problemResponses([
+    ...WRITE_PROBLEM_CODES, 'account_not_found', 'insufficient_funds', 'currency_mismatch', 'same_account', 'balance_overflow', 'account_frozen', 'account_closed',
+  ]),
 };
 const CAPTURE_RESPONSES = {
   201: Transaction,

@@ -38,6 +38,7 @@ const POSTING_PROBLEM_CODES = [
   'account_not_found',
   'currency_mismatch',
   'balance_overflow',
+  'account_closed',
   'overloaded',
 ] as const;
 
@@ -49,11 +50,11 @@ const POSTING_SCHEMA = {
 
 const WRITE_RESPONSES = {
   deposit: { 201: Transaction, ...problemResponses(POSTING_PROBLEM_CODES) },
-  withdrawal: { 201: Transaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds']) },
-  transfer: { 201: Transaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds', 'same_account']) },
+  withdrawal: { 201: Transaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds', 'account_frozen']) },
+  transfer: { 201: Transaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds', 'same_account', 'account_frozen']) },
   reversal: {
     201: Transaction,
-    ...problemResponses([...POSTING_PROBLEM_CODES, 'transaction_not_found', 'insufficient_funds', 'reversal_exceeds_original', 'not_reversible']),
+    ...problemResponses([...POSTING_PROBLEM_CODES, 'transaction_not_found', 'insufficient_funds', 'reversal_exceeds_original', 'not_reversible', 'account_frozen']),
   },
   multiLeg: { 201: MultiLegTransaction, ...problemResponses([...POSTING_PROBLEM_CODES, 'insufficient_funds', 'same_account']) },
 };
