@@ -113,7 +113,7 @@ function rejectionProblem(rejection: Rejection): Problem {
 /** A refused leg's problem, naming the leg as the body does (`legs[3]`) in its detail, field and `leg`. */
 function legProblem(leg: number, refused: Problem): Problem {
   const path = `legs[${leg}]`;
-  const field = typeof refused['field'] === 'string' ? { field: `${path}.${refused['field']}` } : {};
+  const field = typeof refused.field === 'string' ? { field: `${path}.${refused.field}` } : {};
   return { ...refused, detail: `${path}: ${refused.detail}`, ...field, leg };
 }
 

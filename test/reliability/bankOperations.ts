@@ -89,8 +89,6 @@ export function requestFor(operation: Operation): { path: string; body: Record<s
       return { path: `/v1/holds/${operation.target}/capture`, body: operation.amountSent ? { amount } : {} };
     case 'void':
       return { path: `/v1/holds/${operation.target}/void`, body: {} };
-    default:
-      return { path: `/v1/transactions/${operation.target}/reverse`, body: { amount, metadata } };
     case 'multi_leg':
       return {
         path: '/v1/transactions',
@@ -102,6 +100,8 @@ export function requestFor(operation: Operation): { path: string; body: Record<s
           metadata,
         },
       };
+    default:
+      return { path: `/v1/transactions/${operation.target}/reverse`, body: { amount, metadata } };
   }
 }
 
