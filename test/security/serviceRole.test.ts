@@ -31,6 +31,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   accounts: ['SELECT', 'INSERT', 'UPDATE'],
   holds: ['SELECT', 'INSERT', 'UPDATE'],
   hold_changes: ['SELECT', 'INSERT'],
+  account_history: ['SELECT', 'INSERT'],
   idempotency_keys: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   outbox: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   dead_letter: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
