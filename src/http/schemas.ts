@@ -205,6 +205,14 @@ export const Account = Type.Object({
   updated_at: Timestamp,
 });
 
+/** An account answer with its ETag header (documented as a response header, @fastify/swagger's way). */
+export const AccountWithETag = {
+  ...Account,
+  headers: {
+    ETag: Type.String({ description: "The account's current entity tag: send it as If-Match to PATCH the account" }),
+  },
+};
+
 export const Entry = Type.Object({
   id: Uuid,
   transaction_id: Uuid,

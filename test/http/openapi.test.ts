@@ -109,6 +109,15 @@ describe('OpenAPI', () => {
     }
   });
 
+  test("an account's answers declare the ETag header that a PATCH's If-Match names", () => {
+    const responses = [
+      document.paths['/v1/accounts'].post.responses['201'],
+      document.paths['/v1/accounts/{id}'].get.responses['200'],
+      document.paths['/v1/accounts/{id}'].patch.responses['200'],
+    ];
+    for (const response of responses) assert.equal(response.headers?.ETag?.schema?.type, 'string');
+  });
+
   test('every operation declares each status it can answer, problems as application/problem+json', () => {
     for (const [name, statuses] of Object.entries(STATUSES)) {
       const responses = operation(name).responses;

@@ -13,7 +13,7 @@ import { etagOfAccountBody, readIfMatch } from '../ifMatch.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
 import { sendJson, sendWriteResponse } from '../reply.js';
 import { accountHistoryResource } from '../resources.js';
-import { Account, EntriesQuery, IdParams, UpdateAccountHeaders } from '../schemas.js';
+import { AccountWithETag, EntriesQuery, IdParams, UpdateAccountHeaders } from '../schemas.js';
 import { decodeSequenceCursor, encodeSequenceCursor } from '../sequenceCursor.js';
 import { checkBodyStorable } from '../storableBody.js';
 import type { WriteResponse } from '../writeResponses.js';
@@ -28,7 +28,7 @@ export interface AccountControlRoutesOptions {
 }
 
 const UPDATE_RESPONSES = {
-  200: Account,
+  200: AccountWithETag,
   ...problemResponses([
     ...V1_PROBLEM_CODES,
     ...BODY_PROBLEM_CODES,

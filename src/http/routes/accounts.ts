@@ -16,7 +16,7 @@ import { decodeSequenceCursor, encodeSequenceCursor } from '../sequenceCursor.js
 import { accountControlRoutes } from './accountControls.js';
 import type { WriteResponse } from '../writeResponses.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
-import { Account, CreateAccountBody, EntryPage, IdParams, OptionalIdempotencyKeyHeader } from '../schemas.js';
+import { AccountWithETag, CreateAccountBody, EntryPage, IdParams, OptionalIdempotencyKeyHeader } from '../schemas.js';
 import { EntriesWindowQuery } from '../querySchemas.js';
 import { checkTimeWindow } from '../timeWindow.js';
 
@@ -27,7 +27,7 @@ export interface AccountRoutesOptions {
 }
 
 const OPEN_RESPONSES = {
-  201: Account,
+  201: AccountWithETag,
   ...problemResponses([
     ...V1_PROBLEM_CODES,
     ...BODY_PROBLEM_CODES,
@@ -72,7 +72,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   });
 
   typed.get('/v1/accounts/:id', {
-    schema: { summary: 'Read an account (with its ETag, for If-Match)', tags: ['accounts'], params: IdParams, response: { 200: Account, ...READ_PROBLEMS } },
+    schema: { summary: 'Read an account (with its ETag, for If-Match)', tags: ['accounts'], params: IdParams, response: { 200: AccountWithETag, ...READ_PROBLEMS } },
   }, async (request, reply) => {
     const account = await readAccount(pool, request.params.id);
     if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
