@@ -33,7 +33,8 @@ export async function runAbBench(): Promise<void> {
   const ref = settings.ab.ref;
   if (!ref) throw new Error('BENCH_AB_REF must name the git ref to run as A (this working tree is B), e.g. BENCH_AB_REF=main');
   process.chdir(REPOSITORY);
-  note(`A/B: ${ref} (A) against this working tree (B), ${settings.ab.rounds} rounds of ${settings.ab.partitionModes.join(' and ')}, ` +
+  const sideB = Object.entries(settings.ab.sideBEnvironment).map(([name, value]) => `${name}=${value}`).join(' ');
+  note(`A/B: ${ref} (A) against this working tree (B${sideB ? `, with ${sideB}` : ''}), ${settings.ab.rounds} rounds of ${settings.ab.partitionModes.join(' and ')}, ` +
     `${settings.durationSeconds} s per scenario, ${settings.connections} connections`);
   note(`checking out and building ${ref} (A)`);
   const checkout = await checkOutRef(REPOSITORY, ref);
@@ -53,7 +54,7 @@ export async function runAbBench(): Promise<void> {
         a: { ref, commit: checkout.commit },
         b: { ref: 'working tree', ...describeWorkingTree(REPOSITORY) },
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', node: process.version, loadAverageAtStart: os.loadavg() },
-        settings: { durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds, connections: settings.connections, accounts: settings.accounts, rounds: settings.ab.rounds, serviceEnvironment: settings.serviceEnvironment },
+        settings: { durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds, connections: settings.connections, accounts: settings.accounts, rounds: settings.ab.rounds, serviceEnvironment: settings.serviceEnvironment, sideBEnvironment: settings.ab.sideBEnvironment },
         database: { description: database.description, serverVersion: database.serverVersion, settings: database.settings },
         turns, summary: summarizeAb(turns), ledgerCheck,
       };
@@ -77,7 +78,8 @@ async function runRounds(settings: BenchSettings, database: BenchDatabase, check
       for (const side of order) {
         const root = side === 'A' ? checkout.root : REPOSITORY;
         note(`\nround ${round}, PARTITION_MODE=${partitionMode}, ${side} (${side === 'A' ? `${checkout.ref} ${checkout.commit.slice(0, 10)}` : 'working tree'})`);
-        turns.push({ round, partitionMode, side, scenarios: await runTurn(settings, database, root, partitionMode, `${round} ${partitionMode} ${side}`) });
+        const sideEnvironment = side === 'B' ? settings.ab.sideBEnvironment : {};
+        turns.push({ round, partitionMode, side, scenarios: await runTurn(settings, database, root, partitionMode, sideEnvironment, `${round} ${partitionMode} ${side}`) });
       }
     }
   }
@@ -86,9 +88,14 @@ async function runRounds(settings: BenchSettings, database: BenchDatabase, check
 
 /** One fresh service of one side: warmed up, then each scenario measured as fast as it answers. */
 async function runTurn(
-  settings: BenchSettings, database: BenchDatabase, root: string, partitionMode: string, label: string,
+  settings: BenchSettings,
+  database: BenchDatabase,
+  root: string,
+  partitionMode: string,
+  sideEnvironment: Record<string, string>,
+  label: string,
 ): Promise<Record<AbScenario, AbFigures>> {
-  const environment = { LOG_LEVEL: settings.serviceLogLevel, PARTITION_MODE: partitionMode, ...settings.serviceEnvironment };
+  const environment = { LOG_LEVEL: settings.serviceLogLevel, PARTITION_MODE: partitionMode, ...settings.serviceEnvironment, ...sideEnvironment };
   // The same readiness wait for both sides: an older ref's /readyz refuses a newer schema.
   const service = await startService(database.url, environment, { root, readinessPath: '/healthz' });
   try {

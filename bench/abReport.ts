@@ -44,7 +44,10 @@ export interface AbReport {
   a: { ref: string; commit: string };
   b: { ref: string; commit: string; uncommittedChanges: boolean };
   machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number[] };
-  settings: { durationSeconds: number; warmupSeconds: number; connections: number; accounts: number; rounds: number; serviceEnvironment: Record<string, string> };
+  settings: { durationSeconds: number; warmupSeconds: number; connections: number; accounts: number; rounds: number; serviceEnvironment: Record<string, string>;
+    /** Environment given to side B alone (absent in reports written before it existed). */
+    sideBEnvironment?: Record<string, string>;
+  };
   database: { description: string; serverVersion: string; settings: Record<string, string> };
   turns: AbTurn[];
   summary: AbComparison[];

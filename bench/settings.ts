@@ -39,6 +39,8 @@ export interface AbSettings {
   rounds: number;
   /** BENCH_AB_MODES: the PARTITION_MODEs measured (default "inline worker"). */
   partitionModes: string[];
+  /** BENCH_AB_B_ENV: extra environment for side B alone, e.g. METRICS_PORT=off to measure what the metrics cost. */
+  sideBEnvironment: Record<string, string>;
 }
 
 const DURATION_SECONDS_DEFAULT = 10;
@@ -69,13 +71,7 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
     databaseUrl: env.BENCH_DATABASE_URL || undefined,
     postgresFlags: (env.BENCH_POSTGRES_FLAGS ?? '').split(/\s+/).filter(Boolean).flatMap((flag) => ['-c', flag]),
     serviceLogLevel: env.BENCH_LOG_LEVEL || 'warn',
-    serviceEnvironment: Object.fromEntries(
-      (env.BENCH_SERVICE_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => {
-        const at = pair.indexOf('=');
-        if (at < 1) throw new Error(`BENCH_SERVICE_ENV: "${pair}" is not NAME=value`);
-        return [pair.slice(0, at), pair.slice(at + 1)];
-      }),
-    ),
+    serviceEnvironment: environmentPairs(env, 'BENCH_SERVICE_ENV'),
     relay: env.BENCH_RELAY !== '0' && env.BENCH_RELAY !== 'false',
     brokerUrl: env.BENCH_BROKER_URL || undefined,
     relayBacklog: Math.round(positiveNumber(env, 'BENCH_RELAY_BACKLOG', quick ? RELAY_BACKLOG_QUICK : RELAY_BACKLOG_DEFAULT)),
@@ -84,6 +80,7 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
       ref: env.BENCH_AB_REF || undefined,
       rounds: Math.round(positiveNumber(env, 'BENCH_AB_ROUNDS', AB_ROUNDS_DEFAULT)),
       partitionModes: (env.BENCH_AB_MODES || AB_PARTITION_MODES_DEFAULT).split(/[\s,]+/).filter(Boolean),
+      sideBEnvironment: environmentPairs(env, 'BENCH_AB_B_ENV'),
     },
   };
 }
@@ -94,4 +91,15 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
   return value;
+}
+
+/** Space-separated NAME=value pairs of one variable. */
+function environmentPairs(env: NodeJS.ProcessEnv, variable: string): Record<string, string> {
+  return Object.fromEntries(
+    (env[variable] ?? '').split(/\s+/).filter(Boolean).map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`${variable}: "${pair}" is not NAME=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
 }
