@@ -1,7 +1,7 @@
 import type { ComparedBaseline } from './headlineBaseline.js';
 import type { LoadKind } from './loadScenarios.js';
 
-// What one run measures: the five scenarios, authorize-then-capture and a multi-leg payment, and the service
+// What one run measures: the five write scenarios, authorize-then-capture and a multi-leg payment, and the service
 // configurations they run in.
 
 export type ScenarioName = 'uniform' | 'hot account' | 'deposit/withdraw' | 'mixed 80% reads' | 'latency at half peak' | 'authorize_capture' | 'multi_leg_payment';

@@ -11,7 +11,7 @@ import { BENCH_API_KEY, type ServiceProcess } from './serviceProcess.js';
 import type { BenchSettings } from './settings.js';
 import { startLocalBroker } from '../test/support/rabbitmqServer.js';
 
-// The outbox relay's part of the run (issue 4): how fast relays drain a backlog, compared with
+// The outbox relay's part of the run: how fast relays drain a backlog, compared with
 // the service's peak write rate, and how long an event takes from commit to a consumer when the
 // relay keeps up, woken by LISTEN/NOTIFY or by its poll alone.
 

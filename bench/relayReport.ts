@@ -15,7 +15,7 @@ export function relayTableRows(relay: RelayReport): string[][] {
   return [...drains, ...latencies];
 }
 
-/** The issue's two targets, met or not, in this run's own figures. */
+/** The relay's two targets, met or not, in this run's own figures. */
 export function relayTargetLines(relay: RelayReport): string[] {
   const lines = [`outbox relay (R rows): ${relay.broker}, events of ${relay.eventBytes} bytes; R rows' CPU is relay/pg/-/other (drain) or svc+relay/pg/load/other (latency)`];
   const single = relay.drains.find((d) => d.relays === 1);

@@ -45,5 +45,5 @@ export interface RelayReport {
   latencies: RelayLatency[];
 }
 
-/** What the issue asks of the relay. */
+/** What is asked of the relay: its targets. */
 export const DELIVERY_P99_TARGET_MS = 50;

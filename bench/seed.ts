@@ -59,7 +59,7 @@ export interface LedgerCheck {
   transactions: number;
 }
 
-/** The core issue's invariants, checked over a whole schema's ledger after the run (the plain baseline's too). */
+/** The ledger's invariants, checked over a whole schema's ledger after the run (the plain baseline's too). */
 export async function checkLedger(url: string, schema: LedgerSchema = 'public'): Promise<LedgerCheck> {
   return withClient(url, async (client) => {
     // The same queries on either set of tables: the schema's names come first.

@@ -1,4 +1,4 @@
-// Proves that every error code of the issue-2 catalogue is produced by some request and leaves as
+// Proves that every error code of the original catalogue is produced by some request and leaves as
 // RFC 9457 application/problem+json with type, title, status, detail and code.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -164,7 +164,7 @@ describe('error catalogue', () => {
     }
   });
 
-  test('every code of the issue-2 catalogue but idempotency_key_in_progress was produced above', () => {
+  test('every code of the original catalogue but idempotency_key_in_progress was produced above', () => {
     // idempotency_key_in_progress: a repeat of a request still executing waits for it and replays
     // (the draft allows either), which concurrency.test.ts proves.
     assert.deepEqual([...produced].sort(), [
