@@ -117,6 +117,21 @@ describe('multi-leg transactions', () => {
     assert.equal((await post({ legs: [leg(payer, frozen, 10)] })).status, 201);
   });
 
+  test("an account's transaction list includes its multi-leg transactions, once each, however many legs name it", async () => {
+    const payer = await fundedAccount(api, 'USD', 100n);
+    const merchant = await fundedAccount(api, 'USD', 0n);
+    const fee = await fundedAccount(api, 'USD', 0n);
+    const posted = await post({ legs: [leg(payer, merchant, 60), leg(merchant, fee, 5)] });
+    assert.equal(posted.status, 201, posted.raw);
+    const listed = async (query: string) =>
+      (await api.request('GET', `/v1/transactions?${query}`)).body.data.map((transaction: { id: string }) => transaction.id);
+    for (const account of [payer, merchant, fee]) {
+      assert.equal((await listed(`account_id=${account}`)).filter((id: string) => id === posted.body.id).length, 1, account);
+    }
+    assert.ok((await listed(`account_id=${merchant}&type=multi_leg`)).includes(posted.body.id));
+    assert.ok(!(await listed(`account_id=${merchant}&type=transfer`)).includes(posted.body.id));
+  });
+
   test('each leg-level refusal names its leg and the field, and applies nothing', async () => {
     const usd = await fundedAccount(api, 'USD', 100n);
     const usd2 = await fundedAccount(api, 'USD', 0n);

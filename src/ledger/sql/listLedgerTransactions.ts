@@ -20,7 +20,12 @@ export interface LedgerTransactionFilters {
  * than `limit` when more exist. Plain SELECTs: they take no lock.
  *
  * With an account, each side is read along its own index and the two merged (a transaction's
- * accounts differ, so no row comes twice); without one, the first branch reads the whole ledger
+ * accounts differ, so no row comes twice), and its multi-leg transactions, which name no sides,
+ * are found through its entries (an entry is written with its transaction's time, so the page's
+ * position bounds that scan too; one transaction's several entries of the account count once).
+ * This last scan walks the account's entries back from the page's position until it has a page
+ * of multi-leg transactions: on an account with many entries and few of those, it reads them all.
+ * Without an account, the first branch reads the whole ledger
  * in order. Unnamed on purpose: PostgreSQL plans an unnamed statement with its values each time,
  * so the branches that cannot match ($1 null, or not null) and the filters left out fold away and
  * each branch picks the index of the filters given. A named statement may settle on one generic
@@ -60,6 +65,15 @@ export async function listLedgerTransactions(
                 AND ($4::jsonb IS NULL OR metadata @> $4::jsonb)
                 AND (created_at, id) < ($5::timestamptz, $6::uuid)
               ORDER BY created_at DESC, id DESC LIMIT $7)
+             UNION ALL
+             (SELECT DISTINCT t.id, t.created_at FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+              WHERE e.account_id = $1::uuid AND e.created_at <= $5::timestamptz
+                AND t.type = 'multi_leg'
+                AND ($2::text IS NULL OR t.type = $2::text)
+                AND ($3::timestamptz IS NULL OR t.created_at >= $3::timestamptz)
+                AND ($4::jsonb IS NULL OR t.metadata @> $4::jsonb)
+                AND (t.created_at, t.id) < ($5::timestamptz, $6::uuid)
+              ORDER BY t.created_at DESC, t.id DESC LIMIT $7)
            ) matching
            ORDER BY created_at DESC, id DESC LIMIT $7`,
     values: [
