@@ -7,7 +7,7 @@ import type { Leg, PostMultiLeg } from './operations.js';
 import type { AccountKind } from './sql/readAccountKinds.js';
 import { rejected, type AccountRole, type Posted, type Rejected, type Rejection } from './outcomes.js';
 import type { AccountState } from './planBatch.js';
-import { balanceOverflow, checkCurrency, type PlanWork } from './planWork.js';
+import { balanceOverflow, checkCurrency, TRANSFER_ROLES, type PlanWork } from './planWork.js';
 
 // Decides a multi-leg transaction: every leg is decided in order against balances that the legs
 // before it have moved, and nothing is recorded until all are decided, so that one refused leg
@@ -97,10 +97,8 @@ function legSides(work: PlanWork, leg: Leg): { source: AccountState; destination
   if (source.currency !== destination.currency) {
     return { code: 'currencies_differ', sourceCurrency: source.currency, destinationCurrency: destination.currency };
   }
-  return checkCurrency(leg.currency, source) ?? movementRefusal(source, destination, LEG_ROLES) ?? { source, destination };
+  return checkCurrency(leg.currency, source) ?? movementRefusal(source, destination, TRANSFER_ROLES) ?? { source, destination };
 }
-
-const LEG_ROLES = { source: 'source', destination: 'destination' } as const;
 
 /** A wallet (as any posting takes it) or a settlement account: a leg may name either. */
 function legAccount(work: PlanWork, id: string, role: AccountRole): AccountState | Rejection {

@@ -158,7 +158,8 @@ export function resolveSides(
   return movementRefusal(sides.source, sides.destination, WALLET_ROLES) ?? sides;
 }
 
-const TRANSFER_ROLES = { source: 'source', destination: 'destination' } as const;
+/** A movement between two named accounts: a transfer's, a multi-leg transaction's leg's. */
+export const TRANSFER_ROLES = { source: 'source', destination: 'destination' } as const;
 const WALLET_ROLES = { source: 'account', destination: 'account' } as const;
 
 export function checkCurrency(currency: string | undefined, account: AccountState): Rejection | undefined {
