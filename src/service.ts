@@ -68,7 +68,7 @@ export async function createService(
   metrics?.readQueueDepthsFrom(() => writer.queueDepths(), config.queueMax);
   let metricsServer: MetricsServer | undefined;
   try {
-    metricsServer = metrics && (await startMetricsServer(metrics.registry, config.metricsPort!, config.host));
+    metricsServer = metrics && (await startMetricsServer(() => metrics.exposition(), config.metricsPort!, config.host));
   } catch (error) {
     // Its port is taken, most likely: nothing else has started yet.
     await writer.close();

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   });
   // The metrics read the outbox on a connection of their own, never one the relay is publishing on.
   const metricsPool = metrics && createPool(config.databaseUrl, 1, { applicationName: 'wallet-ledger-relay-metrics' });
-  const metricsServer = metrics && (await startMetricsServer(metrics.registry, config.relayMetricsPort!, config.host));
+  const metricsServer = metrics && (await startMetricsServer(() => metrics.exposition(), config.relayMetricsPort!, config.host));
   await relay.start();
   if (metrics) void metrics.startSampling(metricsPool!, log);
   log.info({ exchange: config.outboxExchange, exchange_type: config.outboxExchangeType, metrics: metricsServer?.url }, 'outbox relay started');

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './processMetrics.js';
 import type { Logger } from '../logger.js';
 import { describeError } from '../logger.js';
 import type { BatchOutcome } from '../relay/drainBatch.js';
@@ -74,7 +75,12 @@ export class RelayMetrics {
   private sampler: NodeJS.Timeout | undefined;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
+  }
+
+  /** Everything exported, in Prometheus's text format. */
+  exposition(): Promise<string> {
+    return this.registry.metrics();
   }
 
   /** What the relay tells the metrics, as its hooks. */

@@ -1,6 +1,9 @@
 import type pg from 'pg';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { noBatchesYet, type BatchCounters } from '../ledger/batchCounters.js';
+import { PlainHistogram } from './plainHistogram.js';
+import { registerProcessMetrics } from './processMetrics.js';
+import { TalliedCounter } from './talliedCounter.js';
 
 // Every metric the service process exports (docs/observability.md says what each means). Labels
 // stay few and bounded: a route is its pattern, never its URL; a partition is its number.
@@ -12,20 +15,20 @@ const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 5
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  readonly httpRequestDuration = new Histogram({
-    name: 'wallet_ledger_http_request_duration_seconds',
-    help: 'HTTP requests by route pattern, method and status, and how long each took to answer',
-    labelNames: ['route', 'method', 'status_code'],
-    buckets: LATENCY_BUCKETS_S,
-    registers: [this.registry],
-  });
-  readonly writeOutcomes = new Counter({
+  // The three metrics every request touches are counted without prom-client's per-call label
+  // hashing (plainHistogram.ts, talliedCounter.ts); the rest change once a batch or at a scrape.
+  readonly httpRequestDuration = new PlainHistogram<'route' | 'method' | 'status_code'>(
+    'wallet_ledger_http_request_duration_seconds',
+    'HTTP requests by route pattern, method and status, and how long each took to answer',
+    LATENCY_BUCKETS_S,
+  );
+  readonly writeOutcomes = new TalliedCounter({
     name: 'wallet_ledger_write_outcomes_total',
     help: 'Answers to writes by route and outcome: created, ok, or the problem code',
     labelNames: ['route', 'outcome'],
     registers: [this.registry],
   });
-  readonly idempotentReplays = new Counter({
+  readonly idempotentReplays = new TalliedCounter({
     name: 'wallet_ledger_idempotent_replays_total',
     help: 'Writes answered with the stored response of an earlier request with the same Idempotency-Key',
     labelNames: ['route'],
@@ -113,7 +116,12 @@ export class ServiceMetrics {
         this.set(pool.waitingCount);
       },
     });
-    collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
+  }
+
+  /** Everything exported, in Prometheus's text format. */
+  async exposition(): Promise<string> {
+    return `${await this.registry.metrics()}\n${this.httpRequestDuration.render()}`;
   }
 
   /** The partitions' queue depths are read from `source` at each scrape; each holds at most `queueMax`. */

@@ -34,7 +34,7 @@ test('published, refused and dead-lettered events, wake-ups and the outbox state
   const metrics = new RelayMetrics();
   const samplerPool = createPool(database.url, 1);
   await metrics.startSampling(samplerPool, silentLogger);
-  const server = await startMetricsServer(metrics.registry, 0, '127.0.0.1');
+  const server = await startMetricsServer(() => metrics.exposition(), 0, '127.0.0.1');
   const scrape = async () => (await fetch(server.url)).text();
   try {
     const before = await scrape();

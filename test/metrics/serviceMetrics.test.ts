@@ -42,6 +42,11 @@ for (const mode of ['inline', 'worker'] as const) {
       assert.equal(value(text, 'wallet_ledger_write_outcomes_total', { route, outcome: 'validation_error' }), 1);
       assert.equal(value(text, 'wallet_ledger_idempotent_replays_total', { route }), 1);
       assert.equal(value(text, 'wallet_ledger_http_request_duration_seconds_count', { route: '/v1/accounts/:id', method: 'GET', status_code: '200' }), 1);
+      const refused = { route, method: 'POST', status_code: '422' };
+      assert.equal(value(text, 'wallet_ledger_http_request_duration_seconds_bucket', { ...refused, le: '+Inf' }), 1);
+      assert.equal(value(text, 'wallet_ledger_http_request_duration_seconds_bucket', { ...refused, le: '10' }), 1);
+      assert.ok(value(text, 'wallet_ledger_http_request_duration_seconds_sum', refused) > 0);
+      assert.match(text, /^# TYPE wallet_ledger_http_request_duration_seconds histogram$/m);
       // Ids never become labels: the read above is counted under its route pattern.
       assert.doesNotMatch(text, new RegExp(payer));
       // Two accounts, two deposits, one transfer and one refusal reached the partitions (the
