@@ -16,6 +16,8 @@ import type { BenchSettings } from './settings.js';
 
 /** Write rates the projection is drawn for. */
 const PROJECTED_WRITE_RATES = [5_000, 10_000, 20_000];
+/** Average CPU of processes outside the run above which its figures are flagged as noisy, in percent of one core. */
+const NOISY_OTHER_CPU_PERCENT = 20;
 
 export interface ScalingPhase {
   round: number;
@@ -101,8 +103,16 @@ export function assembleScalingReport(input: {
       projection: PROJECTED_WRITE_RATES.map((rate) => projectCapacity(costs, rate)),
     } : {}),
     ledgerCheck: input.ledgerCheck,
-    notes: input.notes,
+    notes: [...input.notes, ...noiseNotes(phases)],
   };
+}
+
+/** As the main run does: a machine busy with other work makes every figure of the run noisy. */
+function noiseNotes(phases: ScalingPhase[]): string[] {
+  const others = phases.map((phase) => phase.sample.cpuPercent.other ?? 0);
+  const average = Math.round(others.reduce((sum, value) => sum + value, 0) / Math.max(1, others.length));
+  if (average <= NOISY_OTHER_CPU_PERCENT) return [];
+  return [`the machine was shared: other processes used ${average}% CPU (of one core) on average during the measurements, up to ${Math.max(...others)}%; treat these figures as noisy`];
 }
 
 export async function writeScalingReport(report: ScalingReport, folder: string): Promise<string> {
