@@ -24,6 +24,8 @@ export interface BenchDatabase {
   description: string;
   /** Pid of the postmaster when this run started the server (for CPU accounting), else undefined. */
   postmasterPid: number | undefined;
+  /** The embedded server's data directory (its disk is the WAL's); undefined with BENCH_DATABASE_URL. */
+  dataDirectory: string | undefined;
   serverVersion: string;
   settings: Record<string, string>;
   stop(): Promise<void>;
@@ -39,6 +41,7 @@ export async function openBenchDatabase(givenUrl: string | undefined, extraFlags
     url,
     description: givenUrl ? 'BENCH_DATABASE_URL' : `embedded PostgreSQL ${serverVersion}`,
     postmasterPid,
+    dataDirectory: server.dataDir,
     serverVersion,
     settings,
     stop: server.stop,

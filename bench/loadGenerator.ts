@@ -10,6 +10,11 @@ import { runPaced, type PacedOutcome } from './pacedLoad.js';
 
 export interface LoadJob {
   url: string;
+  /**
+   * Several service processes behind one load: the connections go to these URLs in turn (autocannon
+   * takes more than one URL and gives connection i the URL i mod their count). Unset: `url` alone.
+   */
+  urls?: string[];
   apiKey: string;
   kind: LoadKind;
   accounts: number;
@@ -57,6 +62,7 @@ const FAILURE_BODY_KEPT_CHARS = 300;
 
 function run(job: LoadJob): Promise<LoadResult> {
   if (!job.overallRate) return runAutocannon(job);
+  if (job.urls) return Promise.reject(new Error('a load over several URLs runs as fast as the services answer only'));
   if (isSequenceKind(job.kind)) return Promise.reject(new Error(`${job.kind} runs as fast as the service answers only: the paced load sends independent requests`));
   const paced = runPaced({ ...job, kind: job.kind, overallRate: job.overallRate }, {
     timeoutSeconds: REQUEST_TIMEOUT_SECONDS,
@@ -89,7 +95,8 @@ function runAutocannon(job: LoadJob): Promise<LoadResult> {
     ? authorizeCaptureRequests(job.accounts, job.apiKey, { onFailure, onPairCompleted: () => pairsCompleted++ })
     : [independentRequests(job.kind, job.accounts, job.apiKey, onFailure)];
   const instance = autocannon({
-    url: job.url,
+    // The typings declare one URL; autocannon's documented option takes several.
+    url: (job.urls ?? job.url) as string,
     connections: job.connections,
     duration: job.durationSeconds,
     timeout: REQUEST_TIMEOUT_SECONDS,

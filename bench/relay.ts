@@ -16,7 +16,7 @@ import { startLocalBroker } from '../test/support/rabbitmqServer.js';
 // relay keeps up, woken by LISTEN/NOTIFY or by its poll alone.
 
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
-const EXCHANGE = 'bench.wallet.events';
+export const EXCHANGE = 'bench.wallet.events';
 const DRAIN_RELAY_COUNTS = [1, 2];
 /** A drain slower than this many events per second is given up on (the relay is broken, not slow). */
 const DRAIN_RATE_MIN_PER_SECOND = 200;
@@ -127,7 +127,7 @@ async function measureLatency(context: RelayBenchContext, brokerUrl: string, ser
   }
 }
 
-function relayEnvironment(databaseUrl: string, brokerUrl: string): Record<string, string> {
+export function relayEnvironment(databaseUrl: string, brokerUrl: string): Record<string, string> {
   return { DATABASE_URL: databaseUrl, BROKER_URL: brokerUrl, LOG_LEVEL: 'warn', OUTBOX_EXCHANGE: EXCHANGE };
 }
 
@@ -146,7 +146,7 @@ function sumRelayCpu(percent: Record<string, number>): Record<string, number> {
   return summed;
 }
 
-async function waitUntil(failure: string, timeoutMs: number, relays: RelayProcess[], done: () => Promise<boolean>): Promise<void> {
+export async function waitUntil(failure: string, timeoutMs: number, relays: RelayProcess[], done: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > deadline) {
