@@ -2,7 +2,8 @@
 // killed mid-load as a machine loss would kill it, Patroni promotes the standby, both service
 // processes answer 503 service_unavailable meanwhile and recover without a restart, the requests
 // unanswered at the kill are retried with their keys, no acknowledged write is lost or applied
-// twice, and the relays deliver every event.
+// twice (bankChecks.ts: verify, money conserved, every acknowledged key applied once), and the
+// relays deliver every event.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPool } from '../../src/db/pool.js';
@@ -107,7 +108,7 @@ function probeAll(serviceUrls: string[], probes: Operation[]): Promise<ProbeAnsw
   );
 }
 
-/** When each applied write (a 201, or a void's 200) was answered, in order. */
+/** When each applied write (a 201, or the 200 of a void, freeze or unfreeze) was answered, in order. */
 function acknowledgedWrites(records: OperationRecord[]): number[] {
   return records
     .filter((record) => record.answer?.status === 201 || record.answer?.status === 200)
