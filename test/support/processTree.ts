@@ -44,3 +44,23 @@ export function treeCpuMs(pid: number): number {
   const children = isAlive(pid) ? childrenOf(pid) : [];
   return children.reduce((total, child) => total + treeCpuMs(child), own);
 }
+
+/** `pid` and every live descendant of it. */
+export function processTreeOf(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = childrenOf(pid);
+  } catch {
+    // It exited while being listed.
+  }
+  return [pid, ...children.flatMap(processTreeOf)];
+}
+
+/** SIGKILL, to a process that may already be gone. */
+export function killNow(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
