@@ -35,6 +35,7 @@ export interface PublisherHooks {
 
 export class Publisher {
   private readonly connector: BrokerConnector;
+  private model: ChannelModel | undefined;
   private channel: ConfirmChannel | undefined;
   private blocked = false;
   private closing = false;
@@ -48,6 +49,7 @@ export class Publisher {
       setup: (model) => this.setup(model),
       onConnected: (model, _address, switched) => this.connected(model, switched),
       onLost: () => {
+        this.model = undefined;
         this.channel = undefined;
       },
     });
@@ -79,7 +81,12 @@ export class Publisher {
     const expired = abortOf(deadline);
     const confirmations = await this.sendAll(channel, messages, deadline, expired);
     const timedOut = expired.then(() => failed('confirm_timeout', `no broker confirm within ${this.settings.publishTimeoutMs} ms`));
-    return Promise.all(confirmations.map((confirmation) => Promise.race([confirmation, timedOut])));
+    const results = await Promise.all(confirmations.map((confirmation) => Promise.race([confirmation, timedOut])));
+    // RabbitMQ 3.10 keeps nacking, on a channel that published to a quorum queue while its leader
+    // was down, after a new leader took over, while a new channel is confirmed at once
+    // (test/relay/brokerClusterFailover.test.ts). A nacked batch's channel is therefore replaced.
+    if (results.some((result) => !result.ok && result.reason === 'nacked')) await this.replaceChannel(channel);
+    return results;
   }
 
   private async sendAll(
@@ -110,11 +117,30 @@ export class Publisher {
       if (error instanceof TopologyMismatchError) this.refuse(error);
       throw error;
     }
+    this.model = model;
+    this.channel = await this.openChannel(model);
+    this.blocked = false;
+  }
+
+  private async openChannel(model: ChannelModel): Promise<ConfirmChannel> {
     const channel = await model.createConfirmChannel();
     channel.on('error', (error: Error) => this.log.warn({ error: describeError(error) }, 'broker channel error'));
     channel.on('close', () => this.onChannelClosed(model, channel));
-    this.channel = channel;
-    this.blocked = false;
+    return channel;
+  }
+
+  /** A new confirm channel on the same connection; if none opens, a new connection (the connector's next broker). */
+  private async replaceChannel(stale: ConfirmChannel): Promise<void> {
+    const model = this.model;
+    if (this.channel !== stale || !model) return;
+    this.channel = undefined;
+    await stale.close().catch(() => {});
+    try {
+      this.channel = await this.openChannel(model);
+    } catch (error) {
+      this.log.warn({ error: describeError(error) }, 'could not open a new broker channel');
+      model.close().catch(() => {});
+    }
   }
 
   private connected(model: ChannelModel, switched: boolean): void {
