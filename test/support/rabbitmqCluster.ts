@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,7 @@ export async function startRabbitmqCluster(): Promise<RabbitmqCluster> {
   const killAll = () => {
     for (const node of nodes) if (node.child) killGroup(node.child);
     epmd.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
   };
   process.once('exit', killAll);
   const cluster: RabbitmqCluster = {
