@@ -24,7 +24,7 @@ export class DeliveryCounter {
     const connection = await connect(brokerUrl);
     const counter = new DeliveryCounter(connection);
     const channel = await connection.createChannel();
-    await declareTopology(channel, { exchange, exchangeType: 'topic' });
+    await declareTopology(connection, { exchange, exchangeType: 'topic' });
     const queue = `${exchange}.bench.${randomBytes(3).toString('hex')}`;
     await channel.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false });
     await channel.bindQueue(queue, exchange, '#');

@@ -89,7 +89,8 @@ export interface Config {
   /** True when serviceApiKeys is the published development key. */
   serviceApiKeyIsDevelopmentDefault: boolean;
   secretKey: string | undefined;
-  brokerUrl: string;
+  /** The broker URLs in order of preference (BROKER_URL, comma-separated): one node, or a cluster's nodes. */
+  brokerUrls: string[];
   outboxExchange: string;
   outboxExchangeType: Environment['OUTBOX_EXCHANGE_TYPE'];
   outboxRoutingKeyPrefix: string;
@@ -172,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serviceApiKeys: givenApiKeys ?? (developmentDefault ? [DEVELOPMENT_API_KEY] : []),
     serviceApiKeyIsDevelopmentDefault: developmentDefault,
     secretKey: raw.SECRET_KEY,
-    brokerUrl: raw.BROKER_URL,
+    brokerUrls: parseBrokerUrls(raw.BROKER_URL),
     outboxExchange: raw.OUTBOX_EXCHANGE,
     outboxExchangeType: raw.OUTBOX_EXCHANGE_TYPE,
     outboxRoutingKeyPrefix: raw.OUTBOX_ROUTING_KEY_PREFIX,
@@ -257,6 +258,29 @@ function parseServiceApiKeys(value: string): string[] {
   if (keys.some((key) => key === '')) throw new ConfigError('SERVICE_API_KEY has an empty key (check its commas and spaces)');
   return keys;
 }
+
+// --- BROKER_URL: one URL, or a cluster's nodes separated by commas -------------------------------
+
+/** A relay tries at most this many brokers in turn; a cluster is three, five or seven nodes. */
+const BROKER_URLS_MAX = 16;
+const BROKER_PROTOCOLS = ['amqp:', 'amqps:'];
+
+/** The trimmed URLs, each an amqp:// or amqps:// URL; the message names an entry by position, never by its text (it may hold a password). */
+function parseBrokerUrls(value: string): string[] {
+  const urls = value.split(',').map((url) => url.trim());
+  if (urls.length > BROKER_URLS_MAX) throw new ConfigError(`BROKER_URL holds at most ${BROKER_URLS_MAX} URLs separated by a comma`);
+  urls.forEach((url, index) => {
+    const entry = urls.length === 1 ? 'BROKER_URL' : `BROKER_URL entry ${index + 1} of ${urls.length}`;
+    if (url === '') throw new ConfigError(`${entry} is empty (check its commas and spaces)`);
+    if (!URL.canParse(url)) throw new ConfigError(`${entry} is not a URL; expected amqp://user:password@host:port or amqps://...`);
+    const protocol = new URL(url).protocol;
+    if (!BROKER_PROTOCOLS.includes(protocol)) throw new ConfigError(`${entry} must start with amqp:// or amqps://, not ${protocol}//`);
+    if (new URL(url).hostname === '') throw new ConfigError(`${entry} names no host`);
+  });
+  return urls;
+}
+
+// ---------------------------------------------------------------------------------------------------
 
 function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   // Empty strings count as unset, as most deployment tools write them for "no value".

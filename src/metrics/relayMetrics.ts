@@ -52,6 +52,11 @@ export class RelayMetrics {
     help: 'Times the LISTEN connection came back after being lost',
     registers: [this.registry],
   });
+  private readonly brokerSwitches = new Counter({
+    name: 'wallet_ledger_relay_broker_switches_total',
+    help: 'Times the relay connected to another broker of BROKER_URL than before (a cluster node lost or unreachable)',
+    registers: [this.registry],
+  });
   private readonly backlog = new Gauge({
     name: 'wallet_ledger_outbox_backlog',
     help: 'Events in the outbox not yet published (sampled every 5 s)',
@@ -84,7 +89,7 @@ export class RelayMetrics {
   }
 
   /** What the relay tells the metrics, as its hooks. */
-  hooks(): Required<Pick<RelayHooks, 'onBatch' | 'onPublished' | 'onLook' | 'onListenerReconnected'>> {
+  hooks(): Required<Pick<RelayHooks, 'onBatch' | 'onPublished' | 'onLook' | 'onListenerReconnected' | 'onBrokerSwitched'>> {
     return {
       onBatch: (outcome: BatchOutcome) => {
         this.published.inc(outcome.published.length);
@@ -96,6 +101,7 @@ export class RelayMetrics {
       },
       onLook: (cause: LookCause) => this.looks.inc({ cause }),
       onListenerReconnected: () => this.listenerReconnects.inc(),
+      onBrokerSwitched: () => this.brokerSwitches.inc(),
     };
   }
 

@@ -1,21 +1,22 @@
-import { connect, type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { describeError, type Logger } from '../logger.js';
+import { BrokerConnector } from './brokerConnector.js';
 import type { OutgoingMessage } from './message.js';
-import { declareTopology, TopologyMismatchError, type TopologySettings } from './topology.js';
+import { declareTopology, TopologyMismatchError, unroutedName, type TopologySettings } from './topology.js';
 
 // Publishes batches on one confirm channel and reports, per message, whether the broker took
-// responsibility for it (confirm) or not (nack, closed channel, no confirm in time). amqplib's
-// connection recovery reconnects forever; `setup` opens the channel and declares the topology on
-// every connection. Any unexpected channel close resets the whole connection, so one recovery
-// path rebuilds everything instead of two half-recovered states. The one failure no reconnect can
-// fix, a broker holding the exchange with other arguments, stops the recovery and is reported.
+// responsibility for it (confirm) or not (nack, closed channel, no confirm in time). The
+// BrokerConnector keeps a connection to one of the BROKER_URL brokers, moving to the next on a
+// loss; `setup` opens the channel and declares the topology on every connection. Any unexpected
+// channel close resets the whole connection, so one recovery path rebuilds everything instead of
+// two half-recovered states. The one failure no reconnect can fix, a broker holding the exchange
+// with other arguments (the same on every node of a cluster), stops the connector and is reported.
 
-const RECONNECT_DELAY_MIN_MS = 200;
-const RECONNECT_DELAY_MAX_MS = 5_000;
 const CONNECTION_NAME = 'wallet-ledger-outbox-relay';
 
 export interface PublisherSettings extends TopologySettings {
-  brokerUrl: string;
+  /** Tried in order: the first that answers, then the next after a loss (wrapping). */
+  brokerUrls: string[];
   publishTimeoutMs: number;
 }
 
@@ -23,38 +24,40 @@ export interface PublisherSettings extends TopologySettings {
 export type PublishFailureReason = 'not_connected' | 'blocked' | 'confirm_timeout' | 'nacked' | 'send_failed';
 export type PublishResult = { ok: true } | { ok: false; reason: PublishFailureReason; error: string };
 
+export interface PublisherHooks {
+  /** After every (re)connect, when publishing can (re)start. */
+  onReady(): void;
+  /** Once, when the broker refuses the topology (logged here) and publishing stops for good. */
+  onRefused?(error: TopologyMismatchError): void;
+  /** After a connect to another broker of the list than the previous connection's. */
+  onBrokerSwitched?(): void;
+}
+
 export class Publisher {
-  private connection: RecoveringChannelModel | undefined;
+  private readonly connector: BrokerConnector;
+  private model: ChannelModel | undefined;
   private channel: ConfirmChannel | undefined;
   private blocked = false;
   private closing = false;
-  private refused = false;
 
-  /**
-   * `onReady` runs after every (re)connect, when publishing can (re)start; `onRefused` once, when
-   * the broker refuses the topology (logged here) and publishing stops for good.
-   */
   constructor(
     private readonly settings: PublisherSettings,
     private readonly log: Logger,
-    private readonly onReady: () => void,
-    private readonly onRefused: (error: TopologyMismatchError) => void = () => {},
-  ) {}
-
-  /** Starts connecting in the background: a broker that is down at start is retried, not fatal. */
-  async start(): Promise<void> {
-    const connection = await connect(this.settings.brokerUrl, {
-      clientProperties: { connection_name: CONNECTION_NAME },
-      recovery: {
-        waitForConnect: false,
-        maxRetries: Infinity,
-        initialDelay: RECONNECT_DELAY_MIN_MS,
-        maxDelay: RECONNECT_DELAY_MAX_MS,
-        setup: (model: ChannelModel) => this.setup(model),
+    private readonly hooks: PublisherHooks,
+  ) {
+    this.connector = new BrokerConnector(settings.brokerUrls, CONNECTION_NAME, log, {
+      setup: (model) => this.setup(model),
+      onConnected: (model, _address, switched) => this.connected(model, switched),
+      onLost: () => {
+        this.model = undefined;
+        this.channel = undefined;
       },
     });
-    this.watch(connection);
-    this.connection = connection;
+  }
+
+  /** Starts connecting in the background: brokers that are down at start are retried, not fatal. */
+  async start(): Promise<void> {
+    this.connector.start();
   }
 
   /** True while a confirm channel is open and the broker is not throttling us. */
@@ -65,7 +68,7 @@ export class Publisher {
   async close(): Promise<void> {
     this.closing = true;
     this.channel = undefined;
-    await this.connection?.close().catch(() => {});
+    await this.connector.stop();
   }
 
   /** One result per message, in order. Never throws: failures are data the caller records. */
@@ -78,7 +81,12 @@ export class Publisher {
     const expired = abortOf(deadline);
     const confirmations = await this.sendAll(channel, messages, deadline, expired);
     const timedOut = expired.then(() => failed('confirm_timeout', `no broker confirm within ${this.settings.publishTimeoutMs} ms`));
-    return Promise.all(confirmations.map((confirmation) => Promise.race([confirmation, timedOut])));
+    const results = await Promise.all(confirmations.map((confirmation) => Promise.race([confirmation, timedOut])));
+    // RabbitMQ 3.10 keeps nacking, on a channel that published to a quorum queue while its leader
+    // was down, after a new leader took over, while a new channel is confirmed at once
+    // (test/relay/brokerClusterFailover.test.ts). A nacked batch's channel is therefore replaced.
+    if (results.some((result) => !result.ok && result.reason === 'nacked')) await this.replaceChannel(channel);
+    return results;
   }
 
   private async sendAll(
@@ -102,27 +110,66 @@ export class Publisher {
   }
 
   private async setup(model: ChannelModel): Promise<void> {
-    const channel = await model.createConfirmChannel();
-    // A declaration that fails says so itself (below, or as the recovery's connect-failed).
-    let declared = false;
-    channel.on('error', (error: Error) => {
-      if (declared) this.log.warn({ error: describeError(error) }, 'broker channel error');
-    });
     try {
-      await declareTopology(channel, this.settings);
+      const unroutedType = await declareTopology(model, this.settings);
+      if (unroutedType === 'classic') this.warnClassicUnrouted();
     } catch (error) {
       if (error instanceof TopologyMismatchError) this.refuse(error);
       throw error;
     }
-    declared = true;
-    channel.on('close', () => this.onChannelClosed(model, channel));
-    this.channel = channel;
+    this.model = model;
+    this.channel = await this.openChannel(model);
     this.blocked = false;
+  }
+
+  private async openChannel(model: ChannelModel): Promise<ConfirmChannel> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (error: Error) => this.log.warn({ error: describeError(error) }, 'broker channel error'));
+    channel.on('close', () => this.onChannelClosed(model, channel));
+    return channel;
+  }
+
+  /** A new confirm channel on the same connection; if none opens, a new connection (the connector's next broker). */
+  private async replaceChannel(stale: ConfirmChannel): Promise<void> {
+    const model = this.model;
+    if (this.channel !== stale || !model) return;
+    this.channel = undefined;
+    await stale.close().catch(() => {});
+    try {
+      this.channel = await this.openChannel(model);
+    } catch (error) {
+      this.log.warn({ error: describeError(error) }, 'could not open a new broker channel');
+      model.close().catch(() => {});
+    }
+  }
+
+  private connected(model: ChannelModel, switched: boolean): void {
+    model.on('blocked', (reason: string) => {
+      this.blocked = true;
+      this.log.warn({ reason }, 'broker blocked publishers');
+    });
+    model.on('unblocked', () => {
+      this.blocked = false;
+      this.log.info({}, 'broker unblocked publishers');
+      this.hooks.onReady();
+    });
+    if (switched) this.hooks.onBrokerSwitched?.();
+    this.hooks.onReady();
+  }
+
+  /** The relay publishes through a classic unrouted queue; the operator decides when to migrate it. */
+  private warnClassicUnrouted(): void {
+    const queue = unroutedName(this.settings.exchange);
+    this.log.warn(
+      { queue, queue_type: 'classic' },
+      `queue '${queue}' exists as a classic queue, so the relay keeps using it instead of a quorum queue. ` +
+        'To migrate: stop every relay, move its messages elsewhere (or check it is empty), delete the queue, start the relays; ' +
+        'they declare it as a quorum queue before publishing.',
+    );
   }
 
   /** Every reconnect would be refused the same way: one error line, no more retries. */
   private refuse(error: TopologyMismatchError): void {
-    this.refused = true;
     this.log.error(
       {
         [error.objectKind]: error.objectName,
@@ -132,41 +179,16 @@ export class Publisher {
       },
       error.message,
     );
-    // Stops amqplib's recovery: the failed attempt schedules no reconnect.
-    this.connection?.close().catch(() => {});
-    this.onRefused(error);
+    void this.connector.stop();
+    this.hooks.onRefused?.(error);
   }
 
   private onChannelClosed(model: ChannelModel, channel: ConfirmChannel): void {
     if (this.channel !== channel) return;
     this.channel = undefined;
     if (this.closing) return;
-    // Closing the connection hands the recovery to amqplib, which reconnects and runs setup again.
+    // Closing the connection hands the recovery to the connector, which moves to the next broker.
     model.close().catch(() => {});
-  }
-
-  private watch(connection: RecoveringChannelModel): void {
-    connection.on('connect', () => {
-      this.log.info({}, 'broker connected');
-      this.onReady();
-    });
-    connection.on('disconnect', (error: Error) => {
-      this.channel = undefined;
-      if (!this.closing) this.log.warn({ error: describeError(error) }, 'broker connection lost');
-    });
-    connection.on('connect-failed', (error: Error) => {
-      if (!this.refused) this.log.warn({ error: describeError(error) }, 'broker connect failed');
-    });
-    connection.on('error', (error: Error) => this.log.warn({ error: describeError(error) }, 'broker connection error'));
-    connection.on('blocked', (reason: string) => {
-      this.blocked = true;
-      this.log.warn({ reason }, 'broker blocked publishers');
-    });
-    connection.on('unblocked', () => {
-      this.blocked = false;
-      this.log.info({}, 'broker unblocked publishers');
-      this.onReady();
-    });
   }
 }
 

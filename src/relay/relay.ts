@@ -32,7 +32,7 @@ export function relaySettingsFromConfig(config: Config, databaseUrl: string): Re
   const { outbox } = config;
   return {
     databaseUrl,
-    brokerUrl: config.brokerUrl,
+    brokerUrls: config.brokerUrls,
     exchange: config.outboxExchange,
     exchangeType: config.outboxExchangeType,
     secretKey: config.secretKey,
@@ -57,6 +57,8 @@ export interface RelayHooks {
   onLook?(cause: LookCause): void;
   /** Called when the notification listener connects again after losing its connection. */
   onListenerReconnected?(): void;
+  /** Called when the relay connects to another broker of BROKER_URL than it was connected to before. */
+  onBrokerSwitched?(): void;
 }
 
 export class OutboxRelay {
@@ -68,7 +70,11 @@ export class OutboxRelay {
 
   constructor(settings: RelaySettings, log: Logger, hooks: RelayHooks = {}) {
     this.pool = createPool(settings.databaseUrl, POOL_SIZE, { applicationName: POOL_APPLICATION_NAME });
-    this.publisher = new Publisher(settings, log, () => this.signal.wake('broker_ready'), (error) => hooks.onBrokerRefused?.(error));
+    this.publisher = new Publisher(settings, log, {
+      onReady: () => this.signal.wake('broker_ready'),
+      onRefused: (error) => hooks.onBrokerRefused?.(error),
+      onBrokerSwitched: () => hooks.onBrokerSwitched?.(),
+    });
     this.listener = settings.listen
       ? new NotificationListener(settings.databaseUrl, log, (cause) => this.signal.wake(cause), hooks.onListenerReconnected)
       : undefined;

@@ -135,7 +135,7 @@ export class QueueCollector {
         maxDelay: 1_000,
         setup: async (model: ChannelModel) => {
           const channel = await model.createChannel();
-          await declareTopology(channel, settings);
+          await declareTopology(model, settings);
           await channel.assertQueue(queue, { durable: true });
           for (const key of bindingKeys) await channel.bindQueue(queue, settings.exchange, key);
           await channel.consume(queue, (message) => {

@@ -178,7 +178,7 @@ export class EventCollector {
         maxDelay: 1_000,
         setup: async (model: ChannelModel) => {
           const channel = await model.createChannel();
-          await declareTopology(channel, { exchange, exchangeType: 'topic' });
+          await declareTopology(model, { exchange, exchangeType: 'topic' });
           await channel.assertQueue(queue, { durable: true });
           await channel.bindQueue(queue, exchange, `${ROUTING_KEY_PREFIX}.#`);
           await channel.consume(queue, (message) => {
