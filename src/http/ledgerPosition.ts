@@ -11,10 +11,10 @@ import { parseWalPosition, type WalPosition } from '../db/walPosition.js';
 
 export const LEDGER_POSITION_HEADER = 'X-Ledger-Position';
 
-const POSITION_DESCRIPTION = "A position in the ledger database's write-ahead log (PostgreSQL's LSN text), at or after the commit of the write that answered it";
+const POSITION_DESCRIPTION = "A position in the ledger database's write-ahead log (PostgreSQL's LSN text, e.g. 0/16B3748), at or after the commit of the write that answered it";
 
 function ledgerPosition(description: string) {
-  return Type.String({ pattern: '^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$', examples: ['0/16B3748'], description });
+  return Type.String({ pattern: '^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$', description });
 }
 
 const READ_HEADERS = Type.Object({
