@@ -133,7 +133,8 @@ describe('reads from a streaming replica', () => {
     await pair.stopReplica();
     try {
       const reads = await readsBy(api);
-      for (const headers of [{}, { 'x-ledger-position': String(opened.headers['x-ledger-position']) }]) {
+      const withAndWithoutToken: Array<Record<string, string>> = [{}, { 'x-ledger-position': String(opened.headers['x-ledger-position']) }];
+      for (const headers of withAndWithoutToken) {
         const read = await api.request('GET', `/v1/accounts/${wallet}`, { headers });
         assert.equal(read.status, 200, read.raw);
         assert.equal(read.body.id, wallet);
