@@ -16,6 +16,7 @@ import { note } from './progress.js';
 import { buildProject } from './projectBuild.js';
 import { runReadBench } from './readBench.js';
 import { runRelayBench } from './relay.js';
+import { runReplicaBench } from './replicaBench.js';
 import type { RelayReport } from './relayResults.js';
 import { formatTable, writeReport } from './report.js';
 import type { BenchReport, Measurement, ServiceRun } from './results.js';
@@ -244,7 +245,8 @@ function hasFailures(measurements: Measurement[]): boolean {
 
 // `npm run bench -- --ab`: the same-run A/B of another git ref against this working tree (ab.ts).
 // `npm run bench -- --reads`: the balance history and list queries beside writes, alone (readBench.ts).
-(process.argv.includes('--ab') ? runAbBench() : process.argv.includes('--reads') ? runReadBench() : main()).catch((error: unknown) => {
+// `npm run bench -- --replica`: the mixed scenario on a primary alone, then with a streaming replica (replicaBench.ts).
+(process.argv.includes('--ab') ? runAbBench() : process.argv.includes('--reads') ? runReadBench() : process.argv.includes('--replica') ? runReplicaBench() : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

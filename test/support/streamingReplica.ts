@@ -20,10 +20,10 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const run = promisify(execFile);
 
-// fsync off: the tests crash nothing but processes. synchronous_commit stays on, as in production.
+// synchronous_commit stays on, as in production; fsync is off unless asked for (the tests crash
+// nothing but processes; the benchmark measures durable commits).
 const SERVER_SETTINGS = [
   "listen_addresses = '127.0.0.1'",
-  'fsync = off',
   'max_connections = 100',
   'wal_keep_size = 256MB',
   // A standby's read that conflicts with replay waits this long before replay cancels it.
@@ -43,11 +43,20 @@ export interface StreamingReplica {
   stopReplica(): Promise<void>;
   /** Starts the standby again on its port; resolves once it accepts connections. */
   startReplica(): Promise<void>;
+  /** The postmasters' process ids (the benchmark measures their CPU); undefined while stopped. */
+  primaryPid(): number | undefined;
+  replicaPid(): number | undefined;
   /** Stops both servers and removes their data. */
   stop(): Promise<void>;
 }
 
-export async function startStreamingReplica(): Promise<StreamingReplica> {
+export interface StreamingReplicaOptions {
+  /** Keep fsync on (the benchmark); the tests turn it off. */
+  fsync?: boolean;
+}
+
+export async function startStreamingReplica(options: StreamingReplicaOptions = {}): Promise<StreamingReplica> {
+  const settings = [...SERVER_SETTINGS, `fsync = ${options.fsync ? 'on' : 'off'}`];
   const root = await mkdtemp(path.join(os.tmpdir(), 'ledger-test-replica-'));
   const owner = await serverOwner();
   await chown(root, owner.uid, owner.gid);
@@ -61,7 +70,7 @@ export async function startStreamingReplica(): Promise<StreamingReplica> {
     const primaryDir = path.join(root, 'primary');
     const replicaDir = path.join(root, 'replica');
     await runAsServer(owner, 'initdb', ['-D', primaryDir, '-U', SERVER_USER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8', '--lc-messages=C']);
-    await configure(primaryDir, primaryPort, root);
+    await configure(primaryDir, primaryPort, root, settings);
     servers[0] = startServer(owner, primaryDir);
     const serverUrl = `postgres://${SERVER_USER}@127.0.0.1:${primaryPort}/postgres`;
     await waitUntilAccepting(serverUrl, servers[0]);
@@ -69,7 +78,7 @@ export async function startStreamingReplica(): Promise<StreamingReplica> {
     const primaryUrl = `postgres://${SERVER_USER}@127.0.0.1:${primaryPort}/${DATABASE_NAME}`;
     await migrateToLatest(primaryUrl);
     await runAsServer(owner, 'pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', SERVER_USER, '-D', replicaDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
-    await configure(replicaDir, replicaPort, root);
+    await configure(replicaDir, replicaPort, root, settings);
     const replicaUrl = `postgres://${SERVER_USER}@127.0.0.1:${replicaPort}/${DATABASE_NAME}`;
     const startReplica = async () => {
       servers[1] = startServer(owner, replicaDir);
@@ -90,6 +99,8 @@ export async function startStreamingReplica(): Promise<StreamingReplica> {
         servers[1] = undefined;
       },
       startReplica,
+      primaryPid: () => servers[0]?.pid,
+      replicaPid: () => servers[1]?.pid,
       stop: stopAll,
     };
   } catch (error) {
@@ -115,9 +126,9 @@ function runAsServer(owner: Owner, program: string, args: string[]): Promise<unk
   return run(path.join(BIN_DIR, program), args, { uid: owner.uid, gid: owner.gid, env: { LC_ALL: 'C.UTF-8' } });
 }
 
-async function configure(dataDir: string, port: number, socketDir: string): Promise<void> {
+async function configure(dataDir: string, port: number, socketDir: string, settings: string[]): Promise<void> {
   // Later lines win: the standby's copy of the primary's file gets its own port appended.
-  await appendFile(path.join(dataDir, 'postgresql.conf'), `\n${SERVER_SETTINGS.join('\n')}\nport = ${port}\nunix_socket_directories = '${socketDir}'\n`);
+  await appendFile(path.join(dataDir, 'postgresql.conf'), `\n${settings.join('\n')}\nport = ${port}\nunix_socket_directories = '${socketDir}'\n`);
 }
 
 function startServer(owner: Owner, dataDir: string): ChildProcess {
