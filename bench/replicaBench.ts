@@ -13,23 +13,30 @@ import { BENCH_API_KEY, startService } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
 
 // `npm run bench -- --replica`: the mixed scenario (80% GET of an account, 20% transfers) against
-// a primary alone, then with its hot standby as DATABASE_READ_URL, in one run on one PostgreSQL 15
-// pair (test/support/streamingReplica.ts, fsync on). What the replica buys is the primary's CPU per
-// read: PostgreSQL's processes' CPU time (from /proc) over the reads answered, in each phase.
+// a primary alone and with its hot standby as DATABASE_READ_URL, in one run on one PostgreSQL 15
+// pair (test/support/streamingReplica.ts, fsync on), in alternating turns (alone, replica,
+// replica, alone) so that a drift of a shared machine weighs on both. What the replica buys is
+// the primary's CPU per read: PostgreSQL's processes' CPU time (from /proc) over the reads answered.
+
+/** Turns in this order: each side twice, first and last for one, in the middle for the other. */
+const TURN_ORDER = ['primaryAlone', 'withReplica', 'withReplica', 'primaryAlone'] as const;
 
 const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
 const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
 
 interface Phase {
+  turns: number;
   requestsPerSecond: number;
   reads: number;
   writes: number;
   failures: number;
   p50Ms: number;
   p99Ms: number;
-  /** CPU of each process group, in percent of one core, over the measurement. */
-  cpuPercent: Record<string, number>;
+  /** GETs answered by the replica and by the primary (the service's wallet_ledger_reads_total). */
+  readsBySource: { replica: number; primary: number };
+  /** CPU seconds of each process group over the measurements. */
+  cpuSeconds: Record<string, number>;
   /** The primary's PostgreSQL CPU time divided by the reads answered (writes' share included: they are the same in both phases). */
   primaryCpuMicrosecondsPerRead: number;
 }
@@ -57,8 +64,13 @@ export async function runReplicaBench(): Promise<void> {
   try {
     note(`seeding ${settings.accounts} accounts`);
     await seedAccounts(pair.primaryUrl, settings.accounts);
-    const primaryAlone = await measurePhase(settings, pair, 'primary alone', {});
-    const withReplica = await measurePhase(settings, pair, 'with replica', { DATABASE_READ_URL: pair.replicaUrl });
+    const turns: Record<(typeof TURN_ORDER)[number], Phase[]> = { primaryAlone: [], withReplica: [] };
+    for (const [index, side] of TURN_ORDER.entries()) {
+      const environment: Record<string, string> = side === 'withReplica' ? { DATABASE_READ_URL: pair.replicaUrl } : {};
+      turns[side].push(await measureTurn(settings, pair, `${index + 1} ${side}`, environment));
+    }
+    const primaryAlone = combine(turns.primaryAlone);
+    const withReplica = combine(turns.withReplica);
     const report: ReplicaBenchReport = {
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -91,7 +103,7 @@ export async function runReplicaBench(): Promise<void> {
 }
 
 /** A fresh service on the pair's primary: warmed up, then the mixed scenario measured with the CPU of each process. */
-async function measurePhase(settings: BenchSettings, pair: StreamingReplica, label: string, environment: Record<string, string>): Promise<Phase> {
+async function measureTurn(settings: BenchSettings, pair: StreamingReplica, label: string, environment: Record<string, string>): Promise<Phase> {
   const service = await startService(pair.primaryUrl, { LOG_LEVEL: settings.serviceLogLevel, ...settings.serviceEnvironment, ...environment });
   try {
     const load = { url: service.url, apiKey: BENCH_API_KEY, accounts: settings.accounts, connections: settings.connections };
@@ -111,27 +123,59 @@ async function measurePhase(settings: BenchSettings, pair: StreamingReplica, lab
     const cpuPercent = await meter!.stop();
     const wallSeconds = (performance.now() - startedAtMs) / 1000;
     const reads = http.statusCounts['200'] ?? 0;
+    const cpuSeconds = Object.fromEntries(Object.entries(cpuPercent).map(([group, percent]) => [group, (percent / 100) * wallSeconds]));
     return {
+      turns: 1,
       requestsPerSecond: http.requestsPerSecond,
       reads,
       writes: http.statusCounts['201'] ?? 0,
       failures: http.non2xx + http.errors + http.timeouts,
       p50Ms: http.latencyMs.p50,
       p99Ms: http.latencyMs.p99,
-      cpuPercent,
-      primaryCpuMicrosecondsPerRead: Math.round(((cpuPercent.primary ?? 0) / 100) * wallSeconds * 1e6 / Math.max(1, reads)),
+      readsBySource: await readsBySource(service.output()),
+      cpuSeconds,
+      primaryCpuMicrosecondsPerRead: Math.round(((cpuSeconds.primary ?? 0) * 1e6) / Math.max(1, reads)),
     };
   } finally {
     await service.stop();
   }
 }
 
+/** The service's count of reads by source, from the metrics URL it printed at start-up. */
+async function readsBySource(output: string): Promise<Phase['readsBySource']> {
+  const url = /metrics: (http:\S+)/.exec(output)?.[1];
+  const text = url ? await (await fetch(url)).text() : '';
+  const count = (source: string) => Number(new RegExp(`^wallet_ledger_reads_total\\{source="${source}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { replica: count('replica'), primary: count('primary') };
+}
+
+/** The turns of one side as one: counts and CPU summed, rates and latencies averaged. */
+function combine(turns: Phase[]): Phase {
+  const sum = (pick: (phase: Phase) => number) => turns.reduce((total, phase) => total + pick(phase), 0);
+  const mean = (pick: (phase: Phase) => number) => round2(sum(pick) / turns.length);
+  const groups = [...new Set(turns.flatMap((phase) => Object.keys(phase.cpuSeconds)))];
+  const cpuSeconds = Object.fromEntries(groups.map((group) => [group, round2(sum((phase) => phase.cpuSeconds[group] ?? 0))]));
+  const reads = sum((phase) => phase.reads);
+  return {
+    turns: turns.length,
+    requestsPerSecond: mean((phase) => phase.requestsPerSecond),
+    reads,
+    writes: sum((phase) => phase.writes),
+    failures: sum((phase) => phase.failures),
+    p50Ms: mean((phase) => phase.p50Ms),
+    p99Ms: mean((phase) => phase.p99Ms),
+    readsBySource: { replica: sum((phase) => phase.readsBySource.replica), primary: sum((phase) => phase.readsBySource.primary) },
+    cpuSeconds,
+    primaryCpuMicrosecondsPerRead: Math.round(((cpuSeconds.primary ?? 0) * 1e6) / Math.max(1, reads)),
+  };
+}
+
 function formatReplicaReport(report: ReplicaBenchReport): string {
   const row = (name: string, phase: Phase) =>
-    `| ${name} | ${Math.round(phase.requestsPerSecond).toLocaleString('en-US')} /s | ${phase.p50Ms} / ${phase.p99Ms} | ${phase.cpuPercent.primary}% | ${phase.cpuPercent.replica}% | ${phase.cpuPercent.service}% | ${phase.primaryCpuMicrosecondsPerRead} µs |`;
+    `| ${name} | ${Math.round(phase.requestsPerSecond).toLocaleString('en-US')} /s | ${phase.p50Ms} / ${phase.p99Ms} | ${phase.readsBySource.replica} / ${phase.readsBySource.primary} | ${phase.cpuSeconds.primary} s | ${phase.cpuSeconds.replica} s | ${phase.cpuSeconds.service} s | ${phase.primaryCpuMicrosecondsPerRead} µs |`;
   return [
-    '| mixed, 80% GET | throughput | p50 / p99 ms | primary CPU | replica CPU | service CPU | primary CPU per read |',
-    '|---|---|---|---|---|---|---|',
+    '| mixed, 80% GET | throughput | p50 / p99 ms | reads on replica / primary | primary CPU | replica CPU | service CPU | primary CPU per read |',
+    '|---|---|---|---|---|---|---|---|',
     row('primary alone', report.primaryAlone),
     row('with DATABASE_READ_URL', report.withReplica),
     `primary CPU per read, with / without the replica: ${report.ratios.primaryCpuPerRead}×; throughput: ${report.ratios.requestsPerSecond}×`,
