@@ -174,7 +174,7 @@ function formatReplicaReport(report: ReplicaBenchReport): string {
   const row = (name: string, phase: Phase) =>
     `| ${name} | ${Math.round(phase.requestsPerSecond).toLocaleString('en-US')} /s | ${phase.p50Ms} / ${phase.p99Ms} | ${phase.readsBySource.replica} / ${phase.readsBySource.primary} | ${phase.cpuSeconds.primary} s | ${phase.cpuSeconds.replica} s | ${phase.cpuSeconds.service} s | ${phase.primaryCpuMicrosecondsPerRead} µs |`;
   return [
-    '| mixed, 80% GET | throughput | p50 / p99 ms | reads on replica / primary | primary CPU | replica CPU | service CPU | primary CPU per read |',
+    '| mixed, 80% GET | throughput | p50 / p99 ms | reads on replica / primary (warm-up included) | primary CPU | replica CPU | service CPU | primary CPU per read |',
     '|---|---|---|---|---|---|---|---|',
     row('primary alone', report.primaryAlone),
     row('with DATABASE_READ_URL', report.withReplica),

@@ -83,7 +83,8 @@ export async function createService(
   const app = await buildApp({
     pool,
     reads: reads.pools,
-    writer: answersWithPositions(writer, new CommitPositions(pool), logger),
+    // The position costs a query per batch and a round trip per answer: only worth it with a replica to read from.
+    writer: config.reads.replicaUrl === undefined ? writer : answersWithPositions(writer, new CommitPositions(pool), logger),
     serviceApiKeys: config.serviceApiKeys,
     logger,
     environment: config.environment,

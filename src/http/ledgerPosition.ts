@@ -5,9 +5,10 @@ import { ProblemError } from '../errors.js';
 import type { ReadPools } from '../db/readPools.js';
 import { parseWalPosition, type WalPosition } from '../db/walPosition.js';
 
-// X-Ledger-Position, the consistency token: every write's answer carries the WAL position of its
-// commit (or later); a GET that sends it back reads from a replica only once the replica has
-// replayed that far (src/db/readPools.ts). A malformed one is a 400 naming the header.
+// X-Ledger-Position, the consistency token: with DATABASE_READ_URL set, every write's answer
+// carries the WAL position of its commit (or later); a GET that sends it back reads from the
+// replica only once the replica has replayed that far (src/db/readPools.ts). A malformed one is a
+// 400 naming the header, with or without a replica.
 
 export const LEDGER_POSITION_HEADER = 'X-Ledger-Position';
 
@@ -24,7 +25,7 @@ const READ_HEADERS = Type.Object({
 });
 
 const WRITE_HEADERS = {
-  [LEDGER_POSITION_HEADER]: ledgerPosition(`${POSITION_DESCRIPTION}; send it back on a GET to read your own write`),
+  [LEDGER_POSITION_HEADER]: ledgerPosition(`${POSITION_DESCRIPTION}; send it back on a GET to read your own write. Sent when the service reads from a replica (DATABASE_READ_URL)`),
 };
 
 /** The caller's X-Ledger-Position, or undefined when none was sent; a 400 when it is not an LSN. */

@@ -3,7 +3,7 @@
 // delayed on purpose (recovery_min_apply_delay); a read without one goes to the primary once the
 // replica may be staler than READ_MAX_LAG_MS, yet stays on a replica whose primary is merely idle;
 // a replica that is down sends reads to the primary until it is back; a malformed
-// X-Ledger-Position is a 400 naming the header.
+// X-Ledger-Position is a 400 naming the header; without a replica, writes send no position.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -151,6 +151,17 @@ describe('reads from a streaming replica', () => {
       await api.request('GET', `/v1/accounts/${wallet}`);
       return (await readsBy(api)).replica > before;
     });
+  });
+
+  test('without DATABASE_READ_URL, writes answer no X-Ledger-Position and a sent one is still checked', async () => {
+    const primaryOnly = await startServiceOn(pair.primaryUrl, { PARTITION_MODE: 'inline', PARTITIONS: '1' });
+    services.push(primaryOnly);
+    const opened = await primaryOnly.request('POST', '/v1/accounts', { body: { currency: 'USD' } });
+    assert.equal(opened.status, 201);
+    assert.equal(opened.headers['x-ledger-position'], undefined);
+    const read = await primaryOnly.request('GET', `/v1/accounts/${opened.body.id}`, { headers: { 'x-ledger-position': '0/1' } });
+    assert.equal(read.status, 200);
+    assertInvalidFields(await primaryOnly.request('GET', '/v1/accounts', { headers: { 'x-ledger-position': 'soon' } }), ['X-Ledger-Position'], 'header');
   });
 
   test('a malformed X-Ledger-Position is a 400 that names the header', async () => {
