@@ -16,6 +16,7 @@ import { note } from './progress.js';
 import { buildProject } from './projectBuild.js';
 import { runReadBench } from './readBench.js';
 import { runRelayBench } from './relay.js';
+import { runReplicaBench } from './replicaBench.js';
 import { runScalingBench } from './scalingBench.js';
 import type { RelayReport } from './relayResults.js';
 import { formatTable, writeReport } from './report.js';
@@ -246,7 +247,14 @@ function hasFailures(measurements: Measurement[]): boolean {
 // `npm run bench -- --ab`: the same-run A/B of another git ref against this working tree (ab.ts).
 // `npm run bench -- --reads`: the balance history and list queries beside writes, alone (readBench.ts).
 // `npm run bench -- --scaling`: one service process against two on one primary, its WAL, the relay (scalingBench.ts).
-const entry = process.argv.includes('--ab') ? runAbBench : process.argv.includes('--reads') ? runReadBench : process.argv.includes('--scaling') ? runScalingBench : main;
+// `npm run bench -- --replica`: the mixed scenario on a primary alone, then with a streaming replica (replicaBench.ts).
+const ENTRIES: Array<[string, () => Promise<unknown>]> = [
+  ['--ab', runAbBench],
+  ['--reads', runReadBench],
+  ['--scaling', runScalingBench],
+  ['--replica', runReplicaBench],
+];
+const entry = ENTRIES.find(([flag]) => process.argv.includes(flag))?.[1] ?? main;
 entry().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

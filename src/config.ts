@@ -28,6 +28,15 @@ const METRICS_PORT_DEFAULT = 9464;
 const RELAY_METRICS_PORT_DEFAULT = 9465;
 const METRICS_PORT_PATTERN = '^(off|[0-9]{1,5})$';
 
+/**
+ * A read without X-Ledger-Position may be this stale on the replica: a second covers a healthy
+ * replica's usual lag (milliseconds) with room for a checkpoint's burst, and is the staleness a
+ * caller that did not ask to read its own writes already accepts from any cache in front of us.
+ */
+const READ_MAX_LAG_MS_DEFAULT = 1_000;
+/** A read with X-Ledger-Position waits this long for the replica, then reads from the primary: a few replication round trips. */
+const READ_POSITION_WAIT_MS_DEFAULT = 200;
+
 const EnvironmentSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
   // Required with DATABASE_URL (see resolveEnvironmentName); alone, a laptop's development.
@@ -76,6 +85,10 @@ const EnvironmentSchema = Type.Object({
   METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
   RELAY_METRICS_PORT: Type.Optional(Type.String({ pattern: METRICS_PORT_PATTERN })),
   CONSOLE_ENABLED: Type.Optional(Type.Boolean()),
+  // Reads from a streaming replica (docs/configuration.md, "Reads from a replica").
+  DATABASE_READ_URL: Type.Optional(Type.String({ minLength: 1 })),
+  READ_MAX_LAG_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: READ_MAX_LAG_MS_DEFAULT }),
+  READ_POSITION_WAIT_MS: Type.Integer({ minimum: 0, maximum: 10_000, default: READ_POSITION_WAIT_MS_DEFAULT }),
 });
 
 type Environment = Static<typeof EnvironmentSchema>;
@@ -125,6 +138,17 @@ export interface Config {
   relayMetricsPort: number | undefined;
   /** /console serves the operator console; default: outside production only. /v1/admin answers either way, behind the key. */
   consoleEnabled: boolean;
+  reads: ReadSettings;
+}
+
+/** Reads from a streaming replica: DATABASE_READ_URL and its bounds. */
+export interface ReadSettings {
+  /** The hot standby the GET endpoints read from; undefined: every read goes to the primary. */
+  replicaUrl: string | undefined;
+  /** A read without a position goes to the primary when the replica may be staler than this. */
+  maxLagMs: number;
+  /** How long a read with a position waits for the replica to replay it before reading from the primary. */
+  positionWaitMs: number;
 }
 
 export interface HoldSettings {
@@ -204,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: metricsPort('METRICS_PORT', raw.METRICS_PORT, environment, METRICS_PORT_DEFAULT),
     relayMetricsPort: metricsPort('RELAY_METRICS_PORT', raw.RELAY_METRICS_PORT, environment, RELAY_METRICS_PORT_DEFAULT),
     consoleEnabled: raw.CONSOLE_ENABLED ?? environment !== 'production',
+    reads: { replicaUrl: raw.DATABASE_READ_URL, maxLagMs: raw.READ_MAX_LAG_MS, positionWaitMs: raw.READ_POSITION_WAIT_MS },
   };
 }
 

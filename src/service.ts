@@ -4,10 +4,14 @@ import { pino, type Logger } from 'pino';
 import { PartitionedWriter } from '../partitions/partitionedWriter.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { CommitPositions } from './db/commitPositions.js';
 import { createPool } from './db/pool.js';
+import { ReadPools, type ReadSource } from './db/readPools.js';
+import { ReplicaMonitor } from './db/replicaMonitor.js';
 import { buildApp } from './http/app.js';
 import { readinessProblem } from './http/routes/health.js';
 import { latestMigrationName } from './db/migrations.js';
+import { answersWithPositions } from './http/positionedAnswers.js';
 import { storedResponses, type WriteResponse } from './http/writeResponses.js';
 import { startHoldExpirySweep, type HoldExpirySweep } from './ledger/holdExpirySweep.js';
 import { startIdempotencyPurge } from './ledger/idempotencyPurge.js';
@@ -75,9 +79,12 @@ export async function createService(
     await pool.end();
     throw error;
   }
+  const reads = startReads(config, databaseUrl, pool, metrics, logger);
   const app = await buildApp({
     pool,
-    writer,
+    reads: reads.pools,
+    // The position costs a query per batch and a round trip per answer: only worth it with a replica to read from.
+    writer: config.reads.replicaUrl === undefined ? writer : answersWithPositions(writer, new CommitPositions(pool), logger),
     serviceApiKeys: config.serviceApiKeys,
     logger,
     environment: config.environment,
@@ -104,6 +111,25 @@ export async function createService(
       logger.info('HTTP server closed');
       await writer.close();
       logger.info('write path drained');
+      await reads.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Where the GET endpoints read: the replica at DATABASE_READ_URL while it is fresh enough, else the primary. */
+function startReads(config: Config, databaseUrl: string, primary: pg.Pool, metrics: ServiceMetrics | undefined, logger: Logger) {
+  const served = metrics && ((source: ReadSource) => metrics.readsServed.inc({ source }));
+  const { replicaUrl, maxLagMs, positionWaitMs } = config.reads;
+  if (replicaUrl === undefined) return { pools: new ReadPools(primary, undefined, served), close: async () => {} };
+  const monitor = new ReplicaMonitor(databaseUrl, replicaUrl, logger);
+  const pool = createPool(replicaUrl, config.databasePoolMax, { applicationName: 'wallet-ledger-reads' });
+  monitor.start();
+  metrics?.readReplicaStalenessFrom(() => monitor.stalenessMs());
+  return {
+    pools: new ReadPools(primary, { pool, monitor, maxLagMs, positionWaitMs }, served),
+    async close() {
+      await monitor.stop();
       await pool.end();
     },
   };

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import type { Config, HoldSettings, HttpLimits } from '../config.js';
+import type { ReadPools } from '../db/readPools.js';
 import type { LedgerWriter } from '../ledger/ledgerWriter.js';
 import { observeHttp } from '../metrics/httpMetrics.js';
 import type { ServiceMetrics } from '../metrics/serviceMetrics.js';
@@ -17,6 +18,7 @@ import { refuseUnservableDocsPaths } from './docsStaticPaths.js';
 import { showDocumentedHeaders } from './documentedHeaders.js';
 import { trackExchanges } from './exchanges.js';
 import { keepTraceContext } from './traceContext.js';
+import { documentLedgerPosition } from './ledgerPosition.js';
 import { InFlightKeys } from './idempotency.js';
 import { registerExactJsonParser } from './jsonBody.js';
 import { registerProblemHandlers, sendUrlProblem } from './problemHandler.js';
@@ -40,6 +42,8 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppOptions {
   pool: pg.Pool;
+  /** Where the ledger's GETs read: the replica when fresh enough (DATABASE_READ_URL), else `pool`. */
+  reads: ReadPools;
   writer: LedgerWriter<WriteResponse>;
   serviceApiKeys: readonly string[];
   logger: FastifyBaseLogger;
@@ -121,12 +125,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     v1.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ serviceApiKey: [] }] };
+      documentLedgerPosition(route);
     });
-    await v1.register(accountRoutes, { pool: options.pool, writer: options.writer, inFlight });
-    await v1.register(transactionRoutes, { pool: options.pool, writer: options.writer, inFlight });
-    await v1.register(accountQueryRoutes, { pool: options.pool });
-    await v1.register(transactionQueryRoutes, { pool: options.pool });
-    await v1.register(holdRoutes, { pool: options.pool, writer: options.writer, inFlight, clock: options.clock, holds: options.holds });
+    const { pool, reads, writer } = options;
+    await v1.register(accountRoutes, { reads, writer, inFlight });
+    await v1.register(transactionRoutes, { pool, reads, writer, inFlight });
+    await v1.register(accountQueryRoutes, { reads });
+    await v1.register(transactionQueryRoutes, { reads });
+    await v1.register(holdRoutes, { pool, reads, writer, inFlight, clock: options.clock, holds: options.holds });
     await v1.register(adminAccountRoutes, { pool: options.pool });
     await v1.register(adminOutboxRoutes, { pool: options.pool });
   });

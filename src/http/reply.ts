@@ -8,6 +8,7 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export function sendWriteResponse(reply: FastifyReply, response: WriteResponse): FastifyReply {
   if (response.replayed) reply.header('idempotent-replayed', 'true');
   if (response.statusCode === 503) reply.header('retry-after', '1');
+  if (response.position !== undefined) reply.header('x-ledger-position', response.position);
   return reply
     .code(response.statusCode)
     .type(response.statusCode >= 400 ? PROBLEM_CONTENT_TYPE : JSON_CONTENT_TYPE)

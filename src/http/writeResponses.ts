@@ -15,6 +15,8 @@ export interface WriteResponse {
   body: string;
   /** True when the answer is a stored one, returned for a repeated Idempotency-Key. */
   replayed: boolean;
+  /** The WAL position at or after the write's commit (src/http/positionedAnswers.ts), sent as X-Ledger-Position. */
+  position?: string;
 }
 
 const OK = 200;

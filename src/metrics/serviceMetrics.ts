@@ -66,9 +66,16 @@ export class ServiceMetrics {
     labelNames: ['partition'],
     registers: [this.registry],
   });
+  readonly readsServed = new Counter({
+    name: 'wallet_ledger_reads_total',
+    help: 'GET requests under /v1 by the database that answered them: replica (DATABASE_READ_URL) or primary',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
   /** The counters each partition reported last: the metrics add what grew since. */
   private readonly lastCounters = new Map<number, BatchCounters>();
   private queueDepths: () => number[] = () => [];
+  private replicaStalenessMs: () => number = () => Number.POSITIVE_INFINITY;
   private readonly queueMax = new Gauge({
     name: 'wallet_ledger_partition_queue_max',
     help: 'QUEUE_MAX: operations a partition queues before answering 503 overloaded',
@@ -116,12 +123,25 @@ export class ServiceMetrics {
         this.set(pool.waitingCount);
       },
     });
+    new Gauge({
+      name: 'wallet_ledger_read_replica_staleness_seconds',
+      help: 'How stale a read on the replica may be: time since the newest primary WAL position it has replayed was sampled (+Inf while unavailable or unset)',
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.replicaStalenessMs() / 1000);
+      },
+    });
     registerProcessMetrics(this.registry);
   }
 
   /** Everything exported, in Prometheus's text format. */
   async exposition(): Promise<string> {
     return `${await this.registry.metrics()}\n${this.httpRequestDuration.render()}`;
+  }
+
+  /** The replica's staleness is read from `source` at each scrape (only with DATABASE_READ_URL). */
+  readReplicaStalenessFrom(source: () => number): void {
+    this.replicaStalenessMs = source;
   }
 
   /** The partitions' queue depths are read from `source` at each scrape; each holds at most `queueMax`. */

@@ -1,6 +1,6 @@
 // Proves that /openapi.json is a valid OpenAPI document (checked by @readme/openapi-parser) that
 // documents every /v1 route with its API-key security, the Idempotency-Key header of every write,
-// and every status each operation can answer as application/problem+json — including the ones the
+// X-Ledger-Position on every write's successes and every GET, and every status each operation can answer as application/problem+json — including the ones the
 // running service really gives — and that Swagger UI is served at /docs outside production.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -106,6 +106,22 @@ describe('OpenAPI', () => {
       assert.equal(headers[0].required, name !== 'post /v1/accounts', name);
       assert.equal(headers[0].schema.type, 'string');
       assert.equal(headers[0].schema.maxLength, 255);
+    }
+  });
+
+  test('every write declares X-Ledger-Position on its successes, and every GET under /v1 accepts it', () => {
+    for (const name of V1_OPERATIONS) {
+      const described = operation(name);
+      if (name.startsWith('get ')) {
+        const header = (described.parameters ?? []).find((parameter: any) => parameter.in === 'header' && parameter.name === 'X-Ledger-Position');
+        assert.ok(header, `${name} documents X-Ledger-Position`);
+        assert.equal(header.required, false, name);
+        assert.equal(header.schema.type, 'string', name);
+        continue;
+      }
+      const successes = Object.keys(described.responses).filter((status) => status.startsWith('2'));
+      assert.ok(successes.length > 0, name);
+      for (const status of successes) assert.equal(described.responses[status].headers?.['X-Ledger-Position']?.schema?.type, 'string', `${name} ${status}`);
     }
   });
 

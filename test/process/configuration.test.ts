@@ -1,7 +1,8 @@
 // Proves configuration fails closed, validated once at start-up: DATABASE_URL needs ENVIRONMENT,
 // production (service and relay alike) refuses a missing, published, short, repetitive or reused
 // secret with one line naming the variable, two API keys may be set while rotating, development
-// alone listens on 127.0.0.1 with the published key, and bad values name their variable.
+// alone listens on 127.0.0.1 with the published key, reads stay on the primary unless
+// DATABASE_READ_URL is set, and bad values name their variable.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -120,6 +121,15 @@ test('holds default to at most 720 hours ahead, 168 hours when not asked, swept 
     { ttlMaxMs: 2 * 3_600_000, ttlDefaultMs: 1.5 * 3_600_000, sweepIntervalMs: 200 });
   assert.match(errorOf({ HOLD_TTL_MAX_HOURS: '100' }), /HOLD_TTL_DEFAULT_HOURS must not be greater than HOLD_TTL_MAX_HOURS/);
   assert.match(errorOf({ HOLD_SWEEP_INTERVAL_MS: '5000' }), /HOLD_SWEEP_INTERVAL_MS/);
+});
+
+test('reads use the primary unless DATABASE_READ_URL is set; the lag and wait bounds default to 1000 and 200 ms and name themselves when bad', () => {
+  assert.deepEqual(loadConfig({}).reads, { replicaUrl: undefined, maxLagMs: 1_000, positionWaitMs: 200 });
+  const replica = { DATABASE_READ_URL: 'postgres://replica/ledger', READ_MAX_LAG_MS: '250', READ_POSITION_WAIT_MS: '0' };
+  assert.deepEqual(loadConfig(replica).reads, { replicaUrl: 'postgres://replica/ledger', maxLagMs: 250, positionWaitMs: 0 });
+  assert.match(errorOf({ READ_MAX_LAG_MS: '-1' }), /READ_MAX_LAG_MS/);
+  assert.match(errorOf({ READ_MAX_LAG_MS: 'soon' }), /READ_MAX_LAG_MS/);
+  assert.match(errorOf({ READ_POSITION_WAIT_MS: '10001' }), /READ_POSITION_WAIT_MS/);
 });
 
 test('a bad value names its variable', () => {

@@ -36,10 +36,28 @@ export interface ApiResponse {
 /** `logTo` receives the service's log lines (at LOG_LEVEL, silent unless set). */
 export async function startTestService(env: Record<string, string> = {}, clock?: Clock, logTo?: DestinationStream): Promise<TestService> {
   const database = await createTestDatabase();
+  const api = await startServiceOn(database.url, env, clock, logTo);
+  return {
+    ...api,
+    database,
+    async close() {
+      await api.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The service on a database the caller owns (a server of its own): closing it leaves the database. */
+export async function startServiceOn(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  clock?: Clock,
+  logTo?: DestinationStream,
+): Promise<Omit<TestService, 'database'>> {
   const config = loadConfig({
     ENVIRONMENT: 'test',
     SERVICE_API_KEY: TEST_API_KEY,
-    DATABASE_URL: database.url,
+    DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'silent',
     ...env,
   });
@@ -47,13 +65,9 @@ export async function startTestService(env: Record<string, string> = {}, clock?:
   const service = await createService(config, config.databaseUrl!, logger, clock);
   return {
     service,
-    database,
     config,
     request: (method, url, options = {}) => inject(service, method, url, options),
-    async close() {
-      await service.close();
-      await database.drop();
-    },
+    close: () => service.close(),
   };
 }
 

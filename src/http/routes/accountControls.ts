@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type pg from 'pg';
+import type { ReadPools } from '../../db/readPools.js';
 import { ProblemError } from '../../errors.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import { listAccountHistory } from '../../ledger/sql/listAccountHistory.js';
@@ -9,6 +9,7 @@ import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { parseLimit } from '../../money.js';
 import { AccountHistoryPage, UpdateAccountBody } from '../accountControlSchemas.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { readAsOfPosition } from '../ledgerPosition.js';
 import { etagOfAccountBody, readIfMatch } from '../ifMatch.js';
 import { BODY_PROBLEM_CODES, problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
 import { sendJson, sendWriteResponse } from '../reply.js';
@@ -22,7 +23,7 @@ import type { WriteResponse } from '../writeResponses.js';
 // through its partition, in the same batches as its postings; its history lists each change.
 
 export interface AccountControlRoutesOptions {
-  pool: pg.Pool;
+  reads: ReadPools;
   writer: LedgerWriter<WriteResponse>;
   inFlight: InFlightKeys;
 }
@@ -48,7 +49,7 @@ const HISTORY_RESPONSES = { 200: AccountHistoryPage, ...problemResponses([...V1_
 
 const HISTORY_PAGE_DEFAULT = 50;
 
-export const accountControlRoutes: FastifyPluginAsync<AccountControlRoutesOptions> = async (app, { pool, writer, inFlight }) => {
+export const accountControlRoutes: FastifyPluginAsync<AccountControlRoutesOptions> = async (app, { reads, writer, inFlight }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   typed.patch('/v1/accounts/:id', {
@@ -96,9 +97,11 @@ export const accountControlRoutes: FastifyPluginAsync<AccountControlRoutesOption
   }, async (request, reply) => {
     const limit = request.query.limit ?? HISTORY_PAGE_DEFAULT;
     const before = request.query.cursor === undefined ? undefined : decodeSequenceCursor(request.query.cursor);
-    const account = await readAccount(pool, request.params.id);
-    if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
-    const rows = await listAccountHistory(pool, account.id, limit, before);
+    const rows = await readAsOfPosition(reads, request, async (pool) => {
+      const account = await readAccount(pool, request.params.id);
+      if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
+      return listAccountHistory(pool, account.id, limit, before);
+    });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const nextCursor = rows.length > limit && last ? encodeSequenceCursor(last.version) : null;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type pg from 'pg';
+import type { ReadPools } from '../../db/readPools.js';
 import { ProblemError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
@@ -8,6 +8,7 @@ import { listEntries } from '../../ledger/sql/listEntries.js';
 import { readAccount } from '../../ledger/sql/readAccount.js';
 import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { readAsOfPosition } from '../ledgerPosition.js';
 import { accountResource, entryResource } from '../resources.js';
 import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendWriteResponse } from '../reply.js';
@@ -21,7 +22,7 @@ import { EntriesWindowQuery } from '../querySchemas.js';
 import { checkTimeWindow } from '../timeWindow.js';
 
 export interface AccountRoutesOptions {
-  pool: pg.Pool;
+  reads: ReadPools;
   writer: LedgerWriter<WriteResponse>;
   inFlight: InFlightKeys;
 }
@@ -39,9 +40,9 @@ const OPEN_RESPONSES = {
 };
 const READ_PROBLEMS = problemResponses([...V1_PROBLEM_CODES, 'validation_error', 'account_not_found']);
 
-export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, { pool, writer, inFlight }) => {
+export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, { reads, writer, inFlight }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  await app.register(accountControlRoutes, { pool, writer, inFlight });
+  await app.register(accountControlRoutes, { reads, writer, inFlight });
 
   typed.post('/v1/accounts', {
     schema: {
@@ -74,7 +75,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   typed.get('/v1/accounts/:id', {
     schema: { summary: 'Read an account (with its ETag, for If-Match)', tags: ['accounts'], params: IdParams, response: { 200: AccountWithETag, ...READ_PROBLEMS } },
   }, async (request, reply) => {
-    const account = await readAccount(pool, request.params.id);
+    const account = await readAsOfPosition(reads, request, (pool) => readAccount(pool, request.params.id));
     if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
     return sendJson(reply.header('etag', etagOfAccount(account)), 200, accountResource(account));
   });
@@ -92,9 +93,11 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
     const { limit = 50, from, to } = request.query;
     checkTimeWindow(from, to);
     const before = request.query.cursor === undefined ? undefined : decodeSequenceCursor(request.query.cursor);
-    const account = await readAccount(pool, request.params.id);
-    if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
-    const rows = await listEntries(pool, account.id, limit, before, { from, to });
+    const rows = await readAsOfPosition(reads, request, async (pool) => {
+      const account = await readAccount(pool, request.params.id);
+      if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
+      return listEntries(pool, account.id, limit, before, { from, to });
+    });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const nextCursor = rows.length > limit && last ? encodeSequenceCursor(last.sequence) : null;

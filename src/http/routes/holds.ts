@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import type { Clock } from '../../clock.js';
 import type { HoldSettings } from '../../config.js';
+import type { ReadPools } from '../../db/readPools.js';
 import { ProblemError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
@@ -13,6 +14,7 @@ import { listHolds } from '../../ledger/sql/listHolds.js';
 import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { readAsOfPosition } from '../ledgerPosition.js';
 import { holdResource } from '../resources.js';
 import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendWriteResponse } from '../reply.js';
@@ -26,6 +28,7 @@ import {
 
 export interface HoldRoutesOptions {
   pool: pg.Pool;
+  reads: ReadPools;
   writer: LedgerWriter<WriteResponse>;
   inFlight: InFlightKeys;
   clock: Clock;
@@ -66,7 +69,7 @@ async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
   request.body ??= {};
 }
 
-export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { pool, writer, inFlight, clock, holds }) => {
+export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { pool, reads, writer, inFlight, clock, holds }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const references = new ReferenceCache();
 
@@ -130,7 +133,7 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
   typed.get('/v1/holds/:id', {
     schema: { summary: 'Read a hold', tags: ['holds'], params: IdParams, response: READ_RESPONSES },
   }, async (request, reply) => {
-    const hold = await readHold(pool, request.params.id);
+    const hold = await readAsOfPosition(reads, request, (pool) => readHold(pool, request.params.id));
     if (!hold) throw ProblemError.of('hold_not_found', `Hold ${request.params.id} does not exist`, { hold_id: request.params.id });
     return sendJson(reply, 200, holdResource(hold));
   });
@@ -175,9 +178,11 @@ export const holdRoutes: FastifyPluginAsync<HoldRoutesOptions> = async (app, { p
   }, async (request, reply) => {
     const limit = request.query.limit ?? 50;
     const after = request.query.cursor === undefined ? undefined : decodeHoldCursor(request.query.cursor);
-    const account = await readAccount(pool, request.params.id);
-    if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
-    const rows = await listHolds(pool, account.id, request.query.status, limit, after);
+    const rows = await readAsOfPosition(reads, request, async (pool) => {
+      const account = await readAccount(pool, request.params.id);
+      if (!account) throw ProblemError.of('account_not_found', `Account ${request.params.id} does not exist`);
+      return listHolds(pool, account.id, request.query.status, limit, after);
+    });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const nextCursor = rows.length > limit && last ? encodeHoldCursor({ createdAt: last.created_at, id: last.id }) : null;

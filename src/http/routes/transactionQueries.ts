@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type pg from 'pg';
+import type { ReadPools } from '../../db/readPools.js';
 import { LIST_START } from '../../ledger/listPosition.js';
 import { listLedgerTransactions, type LedgerTransactionFilters } from '../../ledger/sql/listLedgerTransactions.js';
 import { readLedgerTransactions } from '../../ledger/sql/readLedgerTransactions.js';
+import { readAsOfPosition } from '../ledgerPosition.js';
 import { readMetadataFilters } from '../metadataFilters.js';
 import { problemResponses, V1_PROBLEM_CODES } from '../problemResponses.js';
 import { decodeQueryCursor, encodeQueryCursor } from '../queryCursor.js';
@@ -12,16 +13,16 @@ import { transactionResource } from '../resources.js';
 import { sendJson } from '../reply.js';
 import { checkTimeWindow } from '../timeWindow.js';
 
-// The list of ledger transactions with its filters. Plain SELECTs on the pool: no lock that a
+// The list of ledger transactions with its filters. Plain SELECTs (on the replica when fresh enough): no lock that a
 // write waits on.
 
 export interface TransactionQueryRoutesOptions {
-  pool: pg.Pool;
+  reads: ReadPools;
 }
 
 const LIST_RESPONSES = { 200: TransactionPage, ...problemResponses([...V1_PROBLEM_CODES, 'validation_error']) };
 
-export const transactionQueryRoutes: FastifyPluginAsync<TransactionQueryRoutesOptions> = async (app, { pool }) => {
+export const transactionQueryRoutes: FastifyPluginAsync<TransactionQueryRoutesOptions> = async (app, { reads }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   typed.get('/v1/transactions', {
@@ -39,9 +40,11 @@ export const transactionQueryRoutes: FastifyPluginAsync<TransactionQueryRoutesOp
     // Ids in PostgreSQL's own (lower-case) spelling, so that a cursor survives either spelling.
     const filters: LedgerTransactionFilters = { accountId: accountId?.toLowerCase(), type, from, to, metadata: readMetadataFilters(request.query) };
     const after = cursor === undefined ? LIST_START : decodeQueryCursor('transactions', filters, cursor);
-    const positions = await listLedgerTransactions(pool, filters, limit, after);
-    const page = positions.slice(0, limit);
-    const found = await readLedgerTransactions(pool, page.map((position) => position.id));
+    const { positions, page, found } = await readAsOfPosition(reads, request, async (pool) => {
+      const listed = await listLedgerTransactions(pool, filters, limit, after);
+      const shown = listed.slice(0, limit);
+      return { positions: listed, page: shown, found: await readLedgerTransactions(pool, shown.map((position) => position.id)) };
+    });
     const last = page.at(-1);
     const nextCursor = positions.length > limit && last ? encodeQueryCursor('transactions', filters, last) : null;
     const data = page.map((position) => {

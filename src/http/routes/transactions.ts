@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
+import type { ReadPools } from '../../db/readPools.js';
 import { ProblemError } from '../../errors.js';
 import type { LedgerWriter } from '../../ledger/ledgerWriter.js';
 import type { IdempotencyClaim, LedgerOperation } from '../../ledger/operations.js';
@@ -9,6 +10,7 @@ import { readTransactionAccounts } from '../../ledger/sql/readTransactionAccount
 import { inStoredKeyOrder } from '../../ledger/storedKeyOrder.js';
 import { parseAmount } from '../../money.js';
 import { readIdempotencyClaim, type InFlightKeys } from '../idempotency.js';
+import { readAsOfPosition } from '../ledgerPosition.js';
 import { transactionResource } from '../resources.js';
 import { checkBodyStorable } from '../storableBody.js';
 import { sendJson, sendWriteResponse } from '../reply.js';
@@ -22,6 +24,7 @@ import {
 
 export interface TransactionRoutesOptions {
   pool: pg.Pool;
+  reads: ReadPools;
   writer: LedgerWriter<WriteResponse>;
   inFlight: InFlightKeys;
 }
@@ -74,7 +77,7 @@ async function readReversibleAccounts(pool: pg.Pool, id: string) {
   throw ProblemError.of('not_reversible', `Transaction ${id} is a multi-leg transaction, which is not reversed`, { transaction_id: id });
 }
 
-export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = async (app, { pool, writer, inFlight }) => {
+export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = async (app, { pool, reads, writer, inFlight }) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const originals = new ReferenceCache();
 
@@ -173,7 +176,7 @@ export const transactionRoutes: FastifyPluginAsync<TransactionRoutesOptions> = a
     schema: { summary: 'Read a transaction with its entries', tags: ['transactions'], params: IdParams, response: READ_RESPONSES },
   }, async (request, reply) => {
     const id = request.params.id.toLowerCase();
-    const found = (await readLedgerTransactions(pool, [id])).get(id);
+    const found = (await readAsOfPosition(reads, request, (pool) => readLedgerTransactions(pool, [id]))).get(id);
     if (!found) throw ProblemError.of('transaction_not_found', `Transaction ${request.params.id} does not exist`);
     return sendJson(reply, 200, transactionResource(found.transaction, found.entries, found.reversedAmount));
   });
