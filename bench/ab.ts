@@ -1,6 +1,5 @@
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatAbTable, summarizeAb, writeAbReport, type AbFigures, type AbReport, type AbScenario, type AbTurn } from './abReport.js';
 import { mainThreadCpuSeconds } from './cpu.js';
 import { openBenchDatabase, settleDatabase, type BenchDatabase } from './database.js';
@@ -11,6 +10,7 @@ import { checkOutRef, describeWorkingTree, type RefCheckout } from './refWorktre
 import { checkLedger, seedAccounts } from './seed.js';
 import { BENCH_API_KEY, startService } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
 // `BENCH_AB_REF=<git ref> npm run bench -- --ab`: the service of another git ref (A) and this
 // working tree's (B), on one database, in alternating turns of the same load, so that both meet
@@ -20,9 +20,8 @@ import { loadBenchSettings, type BenchSettings } from './settings.js';
 // (A B, B A, A B, ...): a drift over the run (a growing database, a machine that gets busier)
 // then weighs on both sides alike. See bench/README.md.
 
-const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
-const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
+const RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', 'results');
+const QUICK_RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', '.work', 'results');
 const SCENARIOS: AbScenario[] = ['uniform', 'hot'];
 
 type Side = AbTurn['side'];
@@ -32,17 +31,17 @@ export async function runAbBench(): Promise<void> {
   const settings = loadBenchSettings();
   const ref = settings.ab.ref;
   if (!ref) throw new Error('BENCH_AB_REF must name the git ref to run as A (this working tree is B), e.g. BENCH_AB_REF=main');
-  process.chdir(REPOSITORY);
+  process.chdir(PROJECT_ROOT);
   const sideB = Object.entries(settings.ab.sideBEnvironment).map(([name, value]) => `${name}=${value}`).join(' ');
   note(`A/B: ${ref} (A) against this working tree (B${sideB ? `, with ${sideB}` : ''}), ${settings.ab.rounds} rounds of ${settings.ab.partitionModes.join(' and ')}, ` +
     `${settings.durationSeconds} s per scenario, ${settings.connections} connections`);
   note(`checking out and building ${ref} (A)`);
-  const checkout = await checkOutRef(REPOSITORY, ref);
+  const checkout = await checkOutRef(PROJECT_ROOT, ref);
   const removeOnSignal = () => void checkout.remove().finally(() => process.exit(130));
   process.once('SIGINT', removeOnSignal).once('SIGTERM', removeOnSignal);
   try {
     note('building this working tree (B)');
-    buildProject(REPOSITORY);
+    buildProject(PROJECT_ROOT);
     const database = await openBenchDatabase(settings.databaseUrl, settings.postgresFlags);
     try {
       note(`database: ${database.description} (migrated by this working tree); seeding ${settings.accounts} accounts`);
@@ -52,14 +51,14 @@ export async function runAbBench(): Promise<void> {
       const report: AbReport = {
         startedAt, finishedAt: new Date().toISOString(),
         a: { ref, commit: checkout.commit },
-        b: { ref: 'working tree', ...describeWorkingTree(REPOSITORY) },
+        b: { ref: 'working tree', ...describeWorkingTree(PROJECT_ROOT) },
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', node: process.version, loadAverageAtStart: os.loadavg() },
         settings: { durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds, connections: settings.connections, accounts: settings.accounts, rounds: settings.ab.rounds, serviceEnvironment: settings.serviceEnvironment, sideBEnvironment: settings.ab.sideBEnvironment },
         database: { description: database.description, serverVersion: database.serverVersion, settings: database.settings },
         turns, summary: summarizeAb(turns), ledgerCheck,
       };
       const jsonPath = await writeAbReport(report, settings.quick ? QUICK_RESULTS_FOLDER : RESULTS_FOLDER);
-      process.stdout.write(`${formatAbTable(report)}\n\nwrote ${path.relative(REPOSITORY, jsonPath)}\n`);
+      process.stdout.write(`${formatAbTable(report)}\n\nwrote ${path.relative(PROJECT_ROOT, jsonPath)}\n`);
       if (!ledgerCheck.passed || turns.some((turn) => SCENARIOS.some((s) => turn.scenarios[s].failures > 0))) process.exitCode = 1;
     } finally {
       await database.stop();
@@ -76,7 +75,7 @@ async function runRounds(settings: BenchSettings, database: BenchDatabase, check
     const order: Side[] = round % 2 === 1 ? ['A', 'B'] : ['B', 'A'];
     for (const partitionMode of settings.ab.partitionModes) {
       for (const side of order) {
-        const root = side === 'A' ? checkout.root : REPOSITORY;
+        const root = side === 'A' ? checkout.root : PROJECT_ROOT;
         note(`\nround ${round}, PARTITION_MODE=${partitionMode}, ${side} (${side === 'A' ? `${checkout.ref} ${checkout.commit.slice(0, 10)}` : 'working tree'})`);
         const sideEnvironment = side === 'B' ? settings.ab.sideBEnvironment : {};
         turns.push({ round, partitionMode, side, scenarios: await runTurn(settings, database, root, partitionMode, sideEnvironment, `${round} ${partitionMode} ${side}`) });

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { countLedgerTransactions, openBenchDatabase, settleDatabase } from './database.js';
 import { runLoad } from './loadClient.js';
 import type { LoadResult } from './loadGenerator.js';
@@ -16,15 +15,15 @@ import { readReadStatementTimes, resetReadStatementTimes, type ReadStatementTime
 import { enableStatementStats } from './statementStats.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
 // `npm run bench -- --reads`: the reads of balance history and the list queries on a ledger of
 // 1,000,000 transactions, while writes run. In one run, on one service: uniform transfers alone,
 // the reads alone, then both at once. The write throughput of the first and the third is what the
 // reads cost; the reads' p99 in the third is their latency under write load.
 
-const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
-const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
+const RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', 'results');
+const QUICK_RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', '.work', 'results');
 const LEDGER_TRANSACTIONS = 1_000_000;
 const LEDGER_TRANSACTIONS_QUICK = 50_000;
 /** Reads per second over all query kinds, evenly paced: a steady read load beside writes as fast as they go. */
@@ -54,7 +53,7 @@ export interface ReadBenchReport {
 }
 
 export async function runReadBench(): Promise<void> {
-  process.chdir(REPOSITORY);
+  process.chdir(PROJECT_ROOT);
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = os.loadavg();
   const settings = loadBenchSettings();
@@ -62,7 +61,7 @@ export async function runReadBench(): Promise<void> {
   const durationSeconds = settings.durationSeconds * DURATION_FACTOR;
   note(`read bench: ${ledgerTransactions.toLocaleString('en-US')} transactions over ${settings.accounts} accounts, ${durationSeconds} s per phase`);
   note('building the service (tsc -p tsconfig.build.json)');
-  buildProject(REPOSITORY);
+  buildProject(PROJECT_ROOT);
   const database = await openBenchDatabase(settings.databaseUrl, settings.postgresFlags);
   try {
     note(`database: ${database.description}; loading the ledger with set-based SQL`);
@@ -108,7 +107,7 @@ export async function runReadBench(): Promise<void> {
         writeThroughputCostPercent: Math.round((1000 * (writesAlone.throughput - writesWithReads.throughput)) / Math.max(1, writesAlone.throughput)) / 10,
       };
       const written = await writeReadReport(report, settings.quick ? QUICK_RESULTS_FOLDER : RESULTS_FOLDER);
-      process.stdout.write(`${formatReadTable(report)}\n\nwrote ${path.relative(REPOSITORY, written)}\n`);
+      process.stdout.write(`${formatReadTable(report)}\n\nwrote ${path.relative(PROJECT_ROOT, written)}\n`);
       if (writesAlone.failed + writesWithReads.failed + readsAlone.all.failed + readsBeside.all.failed > 0) process.exitCode = 1;
     } finally {
       await service.stop();

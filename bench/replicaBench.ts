@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startStreamingReplica, type StreamingReplica } from '../test/support/streamingReplica.js';
 import { CpuMeter, processTree } from './cpu.js';
 import { settleDatabase } from './database.js';
@@ -11,6 +10,7 @@ import { buildProject } from './projectBuild.js';
 import { checkLedger, seedAccounts, type LedgerCheck } from './seed.js';
 import { BENCH_API_KEY, startService } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
 // `npm run bench -- --replica`: the mixed scenario (80% GET of an account, 20% transfers) against
 // a primary alone and with its hot standby as DATABASE_READ_URL, in one run on one PostgreSQL 15
@@ -21,9 +21,8 @@ import { loadBenchSettings, type BenchSettings } from './settings.js';
 /** Turns in this order: each side twice, first and last for one, in the middle for the other. */
 const TURN_ORDER = ['primaryAlone', 'withReplica', 'withReplica', 'primaryAlone'] as const;
 
-const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
-const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
+const RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', 'results');
+const QUICK_RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', '.work', 'results');
 
 interface Phase {
   turns: number;
@@ -54,11 +53,11 @@ export interface ReplicaBenchReport {
 }
 
 export async function runReplicaBench(): Promise<void> {
-  process.chdir(REPOSITORY);
+  process.chdir(PROJECT_ROOT);
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = os.loadavg();
   const settings = loadBenchSettings();
-  buildProject(REPOSITORY);
+  buildProject(PROJECT_ROOT);
   note('starting a PostgreSQL 15 primary and its hot standby (fsync on)');
   const pair = await startStreamingReplica({ fsync: true });
   try {
@@ -95,7 +94,7 @@ export async function runReplicaBench(): Promise<void> {
     await mkdir(folder, { recursive: true });
     const file = path.join(folder, `replica-${startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-    note(`wrote ${path.relative(REPOSITORY, file)}`);
+    note(`wrote ${path.relative(PROJECT_ROOT, file)}`);
     if (!report.ledgerCheck.passed) process.exitCode = 1;
   } finally {
     await pair.stop();

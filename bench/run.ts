@@ -1,6 +1,5 @@
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runAbBench } from './ab.js';
 import { runBaselines } from './baselineRuns.js';
 import { CpuMeter, mainThreadCpuSeconds } from './cpu.js';
@@ -28,19 +27,19 @@ import { loadBenchSettings } from './settings.js';
 import { enableStatementStats } from './statementStats.js';
 import { WaitSampler } from './waitEvents.js';
 import { SCENARIOS, SERVICE_CONFIGURATIONS, type ScenarioName, type ServiceConfiguration } from './plan.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
 // `npm run bench`: the service over HTTP against pgbench's one-SQL-transaction-per-transfer
 // baselines (plain tables, and the project's own), on one database, in one run. See bench/README.md.
 
-const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
+const RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', 'results');
 /** Average CPU of processes outside the benchmark above which the run is flagged as noisy, in percent of one core. */
 const NOISY_OTHER_CPU_PERCENT = 20;
 /** Smoke-test figures (BENCH_QUICK=1) are not results: they go to an ignored folder. */
-const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
+const QUICK_RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', '.work', 'results');
 
 async function main(): Promise<void> {
-  process.chdir(REPOSITORY);
+  process.chdir(PROJECT_ROOT);
   const startedAt = new Date().toISOString();
   const settings = loadBenchSettings();
   note(`wallet ledger bench: ${settings.durationSeconds} s per scenario, ${settings.connections} clients, ${settings.accounts} accounts`);
@@ -60,7 +59,7 @@ async function main(): Promise<void> {
     const plainBaselineLedgerCheck = withHoldProblems(await checkLedger(database.url, 'baseline'), await checkPlainHolds(database.url));
     const report = { ...assembleReport(context, services, ledgerCheck, startedAt, relay), plainBaselineLedgerCheck };
     const { jsonPath, svgPath } = await writeReport(report, settings.quick ? QUICK_RESULTS_FOLDER : RESULTS_FOLDER);
-    process.stdout.write(`${formatTable(report)}\n\nwrote ${path.relative(REPOSITORY, jsonPath)} and ${path.relative(REPOSITORY, svgPath)}\n`);
+    process.stdout.write(`${formatTable(report)}\n\nwrote ${path.relative(PROJECT_ROOT, jsonPath)} and ${path.relative(PROJECT_ROOT, svgPath)}\n`);
     if (!ledgerCheck.passed || !plainBaselineLedgerCheck.passed || hasFailures(context.measurements)) process.exitCode = 1;
   } finally {
     await database.stop();
@@ -73,7 +72,7 @@ function withHoldProblems(check: LedgerCheck, holdProblems: string[]): LedgerChe
 
 function buildService(): void {
   note('building the service (tsc -p tsconfig.build.json)');
-  buildProject(REPOSITORY);
+  buildProject(PROJECT_ROOT);
 }
 
 async function runServiceConfigurations(context: RunContext): Promise<ServiceRun[]> {

@@ -1,7 +1,6 @@
 import { access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startLocalBroker } from '../test/support/rabbitmqServer.js';
 import { CpuMeter, mainThreadCpuSeconds } from './cpu.js';
 import { batchesSince, countLedgerTransactions, openBenchDatabase, settleDatabase, type BenchDatabase } from './database.js';
@@ -19,6 +18,7 @@ import { checkLedger, seedAccounts } from './seed.js';
 import { BENCH_API_KEY, startService, type ServiceProcess } from './serviceProcess.js';
 import { loadBenchSettings, type BenchSettings } from './settings.js';
 import { readWal, readWalSyncMethod, walDelta, WAL_STATS_SETTLE_MS } from './walStats.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
 // `npm run bench -- --scaling`: where the limits move when the service scales out on one primary.
 // In one run, on one database: one service process against two (replicas) under the same load
@@ -26,9 +26,8 @@ import { readWal, readWalSyncMethod, walDelta, WAL_STATS_SETTLE_MS } from './wal
 // machine weighs on both; the primary's WAL bytes and flushes per write; pg_test_fsync on the data
 // directory's disk; and one outbox relay, draining alone and beside the writes. See bench/README.md.
 
-const REPOSITORY = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const RESULTS_FOLDER = path.join(REPOSITORY, 'bench', 'results');
-const QUICK_RESULTS_FOLDER = path.join(REPOSITORY, 'bench', '.work', 'results');
+const RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', 'results');
+const QUICK_RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', '.work', 'results');
 /** Service processes per measurement, in order: ABBA, so the second round runs the first backwards. */
 const PHASE_ORDER = [1, 2, 2, 1] as const;
 /** Unmeasured load on the phase's own processes first: a process's remembered rows go stale while another writes. */
@@ -36,13 +35,13 @@ const REWARM_SECONDS = 5;
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
 export async function runScalingBench(): Promise<void> {
-  process.chdir(REPOSITORY);
+  process.chdir(PROJECT_ROOT);
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = os.loadavg();
   const settings = loadBenchSettings();
   note(`scaling bench: ${settings.durationSeconds} s per measurement, ${settings.connections} connections in all, ${settings.accounts} accounts`);
   note('building the service (tsc -p tsconfig.build.json)');
-  buildProject(REPOSITORY);
+  buildProject(PROJECT_ROOT);
   const database = await openBenchDatabase(settings.databaseUrl, settings.postgresFlags);
   const notes: string[] = [];
   try {
@@ -57,7 +56,7 @@ export async function runScalingBench(): Promise<void> {
       startedAt, loadAverageAtStart, settings, database, walSyncMethod, fsync, phases, relay, ledgerCheck, notes,
     });
     const written = await writeScalingReport(report, settings.quick ? QUICK_RESULTS_FOLDER : RESULTS_FOLDER);
-    process.stdout.write(`${formatScalingTable(report)}\n\nwrote ${path.relative(REPOSITORY, written)}\n`);
+    process.stdout.write(`${formatScalingTable(report)}\n\nwrote ${path.relative(PROJECT_ROOT, written)}\n`);
     const failed = phases.some((phase) => phase.failedWrites > 0) || (relay?.besideWrites.failedWrites ?? 0) > 0;
     if (!ledgerCheck.passed || failed) process.exitCode = 1;
   } finally {
