@@ -119,7 +119,7 @@ export async function createService(
 
 /** Where the GET endpoints read: the replica at DATABASE_READ_URL while it is fresh enough, else the primary. */
 function startReads(config: Config, databaseUrl: string, primary: pg.Pool, metrics: ServiceMetrics | undefined, logger: Logger) {
-  const served = metrics && ((source: ReadSource) => metrics.readsServed.inc({ source }));
+  const served = metrics && ((source: ReadSource) => metrics.readsServed.increment(source, () => ({ source })));
   const { replicaUrl, maxLagMs, positionWaitMs } = config.reads;
   if (replicaUrl === undefined) return { pools: new ReadPools(primary, undefined, served), close: async () => {} };
   const monitor = new ReplicaMonitor(databaseUrl, replicaUrl, logger);

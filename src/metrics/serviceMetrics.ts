@@ -15,8 +15,8 @@ const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 5
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  // The three metrics every request touches are counted without prom-client's per-call label
-  // hashing (plainHistogram.ts, talliedCounter.ts); the rest change once a batch or at a scrape.
+  // The metrics a request touches are counted without prom-client's per-call label hashing
+  // (plainHistogram.ts, talliedCounter.ts); the rest change once a batch or at a scrape.
   readonly httpRequestDuration = new PlainHistogram<'route' | 'method' | 'status_code'>(
     'wallet_ledger_http_request_duration_seconds',
     'HTTP requests by route pattern, method and status, and how long each took to answer',
@@ -66,7 +66,7 @@ export class ServiceMetrics {
     labelNames: ['partition'],
     registers: [this.registry],
   });
-  readonly readsServed = new Counter({
+  readonly readsServed = new TalliedCounter({
     name: 'wallet_ledger_reads_total',
     help: 'GET requests under /v1 by the database that answered them: replica (DATABASE_READ_URL) or primary',
     labelNames: ['source'],
