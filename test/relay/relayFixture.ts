@@ -14,6 +14,7 @@ import { OutboxRelay, relaySettingsFromConfig, type RelayHooks, type RelaySettin
 import { declareTopology } from '../../src/relay/topology.js';
 import { brokerUrl, type TestDatabase } from '../support/database.js';
 import { planSettings } from '../support/ledgerSettings.js';
+import { waitFor as waitUntil } from '../support/waitFor.js';
 
 // Shared helpers for the relay tests: relay settings from environment-style variables (the same
 // ones a child-process worker gets), outbox rows shaped like the write path's, and a queue that
@@ -102,12 +103,11 @@ export async function postLedgerEvents(pool: pg.Pool, count: number): Promise<Re
   return { opened: ofType('account.created'), deposited: ofType('deposit.posted'), withdrawn: ofType('withdrawal.posted') };
 }
 
+const RELAY_POLL_MS = 20;
+
+/** Polls `condition` every RELAY_POLL_MS until it holds; throws after `timeoutMs`. */
 export async function waitFor(description: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
-    await delay(20);
-  }
+  await waitUntil(description, condition, timeoutMs, RELAY_POLL_MS);
 }
 
 export function delay(ms: number): Promise<void> {

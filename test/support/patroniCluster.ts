@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import pg from 'pg';
 import { migrateToLatest } from '../../src/db/migrations.js';
 import { freePort } from './freePort.js';
 import { haproxyConfig, patroniConfig } from './haConfig.js';
+import { serverOwner } from './serverOwner.js';
 import { isAlive, killNow, processTreeOf } from './processTree.js';
 import { waitFor } from './waitFor.js';
 
@@ -142,8 +143,8 @@ interface NodeSettings {
 async function startNode(root: string, name: string, settings: NodeSettings, processes: Started[]): Promise<PatroniNode> {
   const nodeDir = path.join(root, name);
   await mkdir(nodeDir, { mode: 0o700 });
-  const owner = postgresOwner();
-  if (owner) await chown(nodeDir, owner.uid, owner.gid);
+  const owner = serverOwner();
+  await chown(nodeDir, owner.uid, owner.gid);
   const [postgresPort, restPort] = [await freePort(), await freePort()];
   const dataDir = path.join(nodeDir, 'data');
   const config = await patroniConfig({
@@ -160,20 +161,13 @@ async function startNode(root: string, name: string, settings: NodeSettings, pro
   });
   const configFile = path.join(nodeDir, 'patroni.yml');
   await writeFile(configFile, config, { mode: 0o600 });
-  if (owner) await chown(configFile, owner.uid, owner.gid);
+  await chown(configFile, owner.uid, owner.gid);
   const patroni = startProcess(`patroni ${name}`, PATRONI, [configFile], {
     ...owner,
     env: { PATH: process.env.PATH, HOME: nodeDir, LC_ALL: 'C.UTF-8' },
   });
   processes.push(patroni);
   return { name, postgresPort, restPort, dataDir, patroni: patroni.child, output: patroni.output };
-}
-
-/** PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` system user. */
-function postgresOwner(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
 }
 
 /** A primary, and the other node streaming from it as its synchronous standby. */

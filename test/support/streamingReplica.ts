@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { migrateToLatest } from '../../src/db/migrations.js';
 import { freePort } from './freePort.js';
+import { serverOwner, type ServerOwner } from './serverOwner.js';
 
 // A primary and a hot standby that streams from it, from the installed PostgreSQL 15 binaries:
 // initdb, then pg_basebackup -R (which writes standby.signal and primary_conninfo). Run as root,
@@ -58,7 +59,7 @@ export interface StreamingReplicaOptions {
 export async function startStreamingReplica(options: StreamingReplicaOptions = {}): Promise<StreamingReplica> {
   const settings = [...SERVER_SETTINGS, `fsync = ${options.fsync ? 'on' : 'off'}`];
   const root = await mkdtemp(path.join(os.tmpdir(), 'ledger-test-replica-'));
-  const owner = await serverOwner();
+  const owner = serverOwner();
   await chown(root, owner.uid, owner.gid);
   const servers: Array<ChildProcess | undefined> = [undefined, undefined];
   const stopAll = async () => {
@@ -109,20 +110,7 @@ export async function startStreamingReplica(options: StreamingReplicaOptions = {
   }
 }
 
-interface Owner {
-  uid: number;
-  gid: number;
-}
-
-/** The user the servers run as: `postgres` when this process is root, else this process's own. */
-async function serverOwner(): Promise<Owner> {
-  if (process.getuid?.() !== 0) return { uid: process.getuid!(), gid: process.getgid!() };
-  const { stdout } = await run('id', ['-u', SERVER_USER]);
-  const { stdout: group } = await run('id', ['-g', SERVER_USER]);
-  return { uid: Number(stdout.trim()), gid: Number(group.trim()) };
-}
-
-function runAsServer(owner: Owner, program: string, args: string[]): Promise<unknown> {
+function runAsServer(owner: ServerOwner, program: string, args: string[]): Promise<unknown> {
   return run(path.join(BIN_DIR, program), args, { uid: owner.uid, gid: owner.gid, env: { LC_ALL: 'C.UTF-8' } });
 }
 
@@ -131,7 +119,7 @@ async function configure(dataDir: string, port: number, socketDir: string, setti
   await appendFile(path.join(dataDir, 'postgresql.conf'), `\n${settings.join('\n')}\nport = ${port}\nunix_socket_directories = '${socketDir}'\n`);
 }
 
-function startServer(owner: Owner, dataDir: string): ChildProcess {
+function startServer(owner: ServerOwner, dataDir: string): ChildProcess {
   const child = spawn(path.join(BIN_DIR, 'postgres'), ['-D', dataDir], { uid: owner.uid, gid: owner.gid, env: { LC_ALL: 'C.UTF-8' }, stdio: 'ignore' });
   child.on('error', () => {});
   return child;

@@ -1,5 +1,5 @@
 /** Polls `probe` every `pollMs` until it gives a value (true, or anything but false and undefined); throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs: number, pollMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | false | undefined | Promise<T | false | undefined>, timeoutMs: number, pollMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
