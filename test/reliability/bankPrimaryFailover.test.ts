@@ -81,11 +81,15 @@ test('the primary killed (SIGKILL): the standby promoted, 503 meanwhile, nothing
     t.diagnostic(`probes: ${JSON.stringify(failover.probes.map((answer) => ({ ...answer, answeredAt: answer.answeredAt - failover.killedAt })))}`);
 
     assert.notEqual(failover.promoted, failover.former, 'the standby is the primary now');
-    // A probe answered once writes had resumed may rightly be a 200 or a 201; one answered before must be a 503.
+    // A probe answered before writes resumed must be a 503. A write probe may also wait in its
+    // partition's queue while the partition resolves a commit the kill left unknown (it must, to keep
+    // the account's order), and then succeed on the new primary: either way, never a 500.
     const duringGap = failover.probes.filter((answer) => answer.answeredAt < stretch.to);
-    assert.ok(duringGap.some((answer) => answer.probe === 'readiness') && duringGap.some((answer) => answer.probe === 'write'), 'probes were answered during the failover');
+    assert.ok(duringGap.some((answer) => answer.probe === 'readiness'), 'readiness was answered during the failover');
     const unavailable = { status: 503, code: 'service_unavailable' };
     assert.deepEqual(duringGap.map(({ status, code }) => ({ status, code })), duringGap.map(() => unavailable), '/readyz and writes answer 503 service_unavailable (not 500) during the failover');
+    const heldWrites = failover.probes.filter((answer) => answer.probe === 'write' && answer.answeredAt >= stretch.to);
+    assert.ok(heldWrites.every((answer) => answer.status === 201), 'a write probe held through the failover is applied on the new primary');
     assert.ok(report.counts.unavailable > 0, 'clients were answered 503 during the failover');
     const inFlight = records.filter((record) => record.startedAt < failover.killedAt && record.answer !== undefined && record.answer.answeredAt >= stretch.to);
     assert.ok(inFlight.some((record) => record.attempts > 1), 'requests unanswered at the kill were sent again with their keys, and answered');
