@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { classifyDatabaseError } from './sqlstate.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const IDLE_TIMEOUT_MS = 30_000;
@@ -54,6 +55,8 @@ export async function inDbTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     await client.query('COMMIT');
     return result;
   } catch (error) {
+    // A session the server ended, or one on a standby, is no use to the next transaction either.
+    if (classifyDatabaseError(error).kind === 'connection_lost') connectionBroken = true;
     if (!connectionBroken) {
       await client.query('ROLLBACK').catch(() => {
         connectionBroken = true;

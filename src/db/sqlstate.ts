@@ -29,6 +29,10 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
   // The server refusing the session counts the same: class 28 (wrong role or password), 3D000 (no
   // such database), 53300 (too many connections). To a request the database is out of reach.
   if (code?.startsWith('28') || code === '3D000' || code === '53300') return { kind: 'connection_lost' };
+  // 25006 (read-only transaction): the session reached a standby, as when a proxy routes to a node
+  // still being promoted in a failover. The primary is out of reach for this connection; a new one
+  // goes where the proxy points now.
+  if (code === '25006') return { kind: 'connection_lost' };
   if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return { kind: 'connection_lost' };
   if (message && /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) {
     return { kind: 'connection_lost' };
@@ -43,7 +47,8 @@ export function isTransient(failure: DatabaseFailure): boolean {
 
 /**
  * An error the server reported in its answer to a statement: the connection itself is still good.
- * The server's errors that end the session (class 08, 57P01..57P03) do not count.
+ * The server's errors that end the session (class 08, 57P01..57P03), or make it useless to a
+ * writer (25006, a standby), do not count.
  */
 export function isServerError(error: unknown): boolean {
   return error instanceof pg.DatabaseError && classifyDatabaseError(error).kind !== 'connection_lost';

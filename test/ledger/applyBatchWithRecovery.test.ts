@@ -1,7 +1,8 @@
 // Proves the failure policy keeps failures local: a batch that the database refuses because of one
 // operation is split until only that operation fails, and its batch-mates commit; a key another
-// writer stores while the batch runs is replayed, never applied twice; and a batch, however large,
-// wakes listeners with one NOTIFY.
+// writer stores while the batch runs is replayed, never applied twice; a batch that reaches a
+// server that cannot write (a standby mid-failover) is answered 503 and its connection dropped; and
+// a batch, however large, wakes listeners with one NOTIFY.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -10,7 +11,8 @@ import { newId } from '../../src/ids.js';
 import { commitAndRespond } from '../../partitions/commitAndRespond.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createPool } from '../../src/db/pool.js';
+import { createTestDatabase, runAdmin, type TestDatabase } from '../support/database.js';
 import { planSettings } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
@@ -44,6 +46,32 @@ test('one operation the database refuses fails alone; its batch-mates commit', a
   assert.equal(stored.rowCount, 9);
   assert.ok(!stored.rows.some((row) => row.id === guilty.accountId));
   assert.equal(logged.length, 1, 'the unexpected failure is logged once');
+});
+
+test('a batch on a server that only reads (a standby being promoted) is answered 503 not applied, and its connection is not kept', async () => {
+  // A session opened while the database defaults to read-only transactions refuses writes with the
+  // standby's SQLSTATE (25006). The one-connection pool shows the refused session was dropped: the
+  // next batch, once the database writes again, gets a new session and commits.
+  const databaseName = new URL(database.url).pathname.slice(1);
+  const pool = createPool(database.url, 1, { applicationName: 'wallet-ledger-test-read-only' });
+  const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
+  const readOnlyContext = createLedgerContext(pool, systemClock, planSettings(), quiet);
+  try {
+    await runAdmin(`ALTER DATABASE ${databaseName} SET default_transaction_read_only = on`);
+    const refused = open();
+    const [answer] = await commitAndRespond(readOnlyContext, [refused]);
+    assert.equal(answer!.statusCode, 503);
+    assert.equal(JSON.parse(answer!.body).code, 'service_unavailable');
+    await runAdmin(`ALTER DATABASE ${databaseName} RESET default_transaction_read_only`);
+    const accepted = open();
+    const [next] = await commitAndRespond(readOnlyContext, [accepted]);
+    assert.equal(next!.statusCode, 201);
+    const stored = await database.pool.query('SELECT id FROM accounts WHERE id = ANY($1::uuid[])', [[refused.accountId, accepted.accountId]]);
+    assert.deepEqual(stored.rows.map((row) => row.id), [accepted.accountId], 'the refused batch wrote nothing');
+  } finally {
+    await runAdmin(`ALTER DATABASE ${databaseName} RESET default_transaction_read_only`);
+    await pool.end();
+  }
 });
 
 test('a batch of many operations sends one NOTIFY', async () => {

@@ -72,6 +72,7 @@ test('the primary killed (SIGKILL): the standby promoted, 503 meanwhile, nothing
       },
     }).catch((error: unknown) => {
       t.diagnostic(`Patroni, etcd and HAProxy output:\n${cluster.output().slice(-4_000)}`);
+      t.diagnostic(`the services' errors:\n${errorLines(failover.serviceOutput()).slice(-4_000)}`);
       throw error;
     });
     const stretch = longestStretchWithoutWrites(records, failover.killedAt);
@@ -138,4 +139,12 @@ function longestStretchWithoutWrites(records: OperationRecord[], killedAt: numbe
 /** The service logs each commit whose connection died before its answer came (applyBatchWithRecovery.ts). */
 function unknownOutcomes(serviceOutput: string): number {
   return serviceOutput.split('connection lost during the commit; resolving the outcome').length - 1;
+}
+
+/** The lines the services logged at error level (pino's 50 and above), which a 500 answer leaves. */
+function errorLines(serviceOutput: string): string {
+  return serviceOutput
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line))
+    .join('\n');
 }
