@@ -92,8 +92,14 @@ test('the primary killed (SIGKILL): the standby promoted, 503 meanwhile, nothing
     const heldWrites = failover.probes.filter((answer) => answer.probe === 'write' && answer.answeredAt >= stretch.to);
     assert.ok(heldWrites.every((answer) => answer.status === 201), 'a write probe held through the failover is applied on the new primary');
     assert.ok(report.counts.unavailable > 0, 'clients were answered 503 during the failover');
-    const inFlight = records.filter((record) => record.startedAt < failover.killedAt && record.answer !== undefined && record.answer.answeredAt >= stretch.to);
-    assert.ok(inFlight.some((record) => record.attempts > 1), 'requests unanswered at the kill were sent again with their keys, and answered');
+    // A request unanswered at the kill is either answered 503 and sent again with its key, or held in
+    // its partition's queue behind a commit the kill left unknown and then applied (with one
+    // partition, every write in flight may be held so). Either way it gets a final answer.
+    const unansweredAtKill = records.filter((record) => record.startedAt < failover.killedAt && !(record.answer && record.answer.answeredAt <= failover.killedAt));
+    assert.ok(unansweredAtKill.length > 0, 'requests were in flight at the kill');
+    assert.ok(unansweredAtKill.every((record) => record.answer !== undefined), 'every request in flight at the kill was answered');
+    const resentAndApplied = records.filter((record) => record.attempts > 1 && (record.answer?.status === 201 || record.answer?.status === 200));
+    assert.ok(resentAndApplied.length > 0, 'writes answered 503 during the failover were sent again with their keys and applied');
     assert.ok(acknowledgedWrites(records).some((answeredAt) => answeredAt < failover.killedAt), 'writes were acknowledged by the old primary');
     assert.ok(noWritesMs < NO_WRITES_MAX_MS, `writes resumed within ${NO_WRITES_MAX_MS} ms`);
   } finally {
