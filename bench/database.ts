@@ -125,17 +125,22 @@ export async function countLedgerTransactions(url: string, schema: LedgerSchema 
 }
 
 /**
- * Ledger transactions written since `since` and the batches they came in: the write path stamps
- * every operation of a batch with the batch's one clock reading, so distinct created_at values
- * count batches (two partitions stamping the same millisecond count as one: a slight undercount).
+ * Operations written since `since` (ledger transactions, and holds, which write none until their
+ * capture) and the batches they came in: the write path stamps every operation of a batch with the
+ * batch's one clock reading, so distinct stamps count batches (two partitions stamping the same
+ * millisecond count as one: a slight undercount).
  */
-export async function batchesSince(url: string, since: Date): Promise<{ transactions: number; batches: number }> {
+export async function batchesSince(url: string, since: Date): Promise<{ operations: number; batches: number }> {
   return withClient(url, async (client) => {
-    const result = await client.query<{ transactions: string; batches: string }>(
-      `SELECT count(*) AS transactions, count(DISTINCT created_at) AS batches FROM ledger_transactions
-       WHERE created_at >= $1`,
+    const result = await client.query<{ operations: string; batches: string }>(
+      `WITH stamps AS (
+         SELECT created_at FROM ledger_transactions WHERE created_at >= $1
+         UNION ALL
+         SELECT created_at FROM holds WHERE created_at >= $1
+       )
+       SELECT count(*) AS operations, count(DISTINCT created_at) AS batches FROM stamps`,
       [since],
     );
-    return { transactions: Number(result.rows[0]!.transactions), batches: Number(result.rows[0]!.batches) };
+    return { operations: Number(result.rows[0]!.operations), batches: Number(result.rows[0]!.batches) };
   });
 }

@@ -180,7 +180,7 @@ async function measureHttp(context: RunContext, service: ServiceProcess, configu
   const batches = await batchesSince(database.url, since);
   return {
     scenario: scenario.number, name, system: 'service',
-    operationsPerBatch: batches.batches ? Math.round((10 * batches.transactions) / batches.batches) / 10 : 0, serviceConfiguration: configuration,
+    operationsPerBatch: batches.batches ? Math.round((10 * batches.operations) / batches.batches) / 10 : 0, serviceConfiguration: configuration,
     connections: settings.connections, durationSeconds: http.durationSeconds,
     ...(targetRate ? { targetRate } : {}),
     throughput: http.requestsPerSecond, ...(scenario.baseline ? { baseline: scenario.baseline } : {}),
