@@ -2,26 +2,15 @@
 // deposits and holds (which write no ledger transaction until captured) counts every operation in
 // it, and two batches count as two.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { pino } from 'pino';
+import { test } from 'node:test';
 import { batchesSince } from '../../bench/database.js';
 import { commitAndRespond } from '../../partitions/commitAndRespond.js';
-import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
-import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { planSettings } from '../support/ledgerSettings.js';
+import { createTestDatabase } from '../support/database.js';
+import { quietLedgerContext } from '../support/ledgerSettings.js';
 
-let database: TestDatabase;
-let context: LedgerContext;
 let keys = 0;
-
-before(async () => {
-  database = await createTestDatabase();
-  context = createLedgerContext(database.pool, systemClock, planSettings(), pino({ level: 'silent' }));
-});
-after(() => database.drop());
 
 const claim = () => ({ key: `batches-${++keys}`, fingerprint: `fp-${keys}` });
 
@@ -41,12 +30,18 @@ function hold(sourceAccountId: string, destinationAccountId: string): LedgerOper
 }
 
 test('operations per batch count holds as well as ledger transactions', async () => {
-  const [a, b] = [newId(), newId()];
-  await commitAndRespond(context, [open(a), open(b)]);
-  await commitAndRespond(context, [deposit(a), deposit(b)]);
-  const since = new Date();
-  const first = await commitAndRespond(context, [hold(a, b), hold(b, a), deposit(a)]);
-  const second = await commitAndRespond(context, [hold(a, b)]);
-  assert.deepEqual([...first, ...second].map((answer) => answer.statusCode), [201, 201, 201, 201]);
-  assert.deepEqual(await batchesSince(database.url, since), { operations: 4, batches: 2 });
+  const database = await createTestDatabase();
+  const context = quietLedgerContext(database.pool);
+  try {
+    const [a, b] = [newId(), newId()];
+    await commitAndRespond(context, [open(a), open(b)]);
+    await commitAndRespond(context, [deposit(a), deposit(b)]);
+    const since = new Date();
+    const first = await commitAndRespond(context, [hold(a, b), hold(b, a), deposit(a)]);
+    const second = await commitAndRespond(context, [hold(a, b)]);
+    assert.deepEqual([...first, ...second].map((answer) => answer.statusCode), [201, 201, 201, 201]);
+    assert.deepEqual(await batchesSince(database.url, since), { operations: 4, batches: 2 });
+  } finally {
+    await database.drop();
+  }
 });

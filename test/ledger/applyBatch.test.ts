@@ -2,16 +2,14 @@
 // failures commits every success and rejects each failure alone, and a batch of 1 behaves the same.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
 import { commitAndRespond } from '../../partitions/commitAndRespond.js';
-import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
+import type { LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { checkLedgerInvariants, describeViolations } from '../../src/verify/ledgerInvariants.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { renderedEvents } from '../support/outboxEvents.js';
-import { planSettings } from '../support/ledgerSettings.js';
+import { quietLedgerContext } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
 let context: LedgerContext;
@@ -19,7 +17,7 @@ let keys = 0;
 
 before(async () => {
   database = await createTestDatabase();
-  context = createLedgerContext(database.pool, systemClock, planSettings(), pino({ level: 'silent' }));
+  context = quietLedgerContext(database.pool);
 });
 after(() => database.drop());
 

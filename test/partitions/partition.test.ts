@@ -3,24 +3,22 @@
 // answered, a full queue answers overloaded at once, and closing answers every queued operation.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { systemClock } from '../../src/clock.js';
 import { newId } from '../../src/ids.js';
 import { respondTo, type WriteResponse } from '../../src/http/writeResponses.js';
-import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
+import type { LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { failed, type Failure } from '../../src/ledger/outcomes.js';
 import { commitAndRespond } from '../../partitions/commitAndRespond.js';
 import { Partition, type ApplyBatchFunction } from '../../partitions/partition.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { planSettings } from '../support/ledgerSettings.js';
+import { quietLedgerContext } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
 let context: LedgerContext;
 
 before(async () => {
   database = await createTestDatabase();
-  context = createLedgerContext(database.pool, systemClock, planSettings(), pino({ level: 'silent' }));
+  context = quietLedgerContext(database.pool);
 });
 after(() => database.drop());
 
