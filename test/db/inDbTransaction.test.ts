@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { createPool, inDbTransaction } from '../../src/db/pool.js';
-import { createTestDatabase, runAdmin, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, whileReadOnly, type TestDatabase } from '../support/database.js';
 
 let database: TestDatabase;
 let pool: pg.Pool;
@@ -35,18 +35,13 @@ test('a statement the server refuses rolls back and the connection is kept', asy
 });
 
 test('a transaction on a server that only reads fails, and its session is not reused', async () => {
-  const databaseName = new URL(database.url).pathname.slice(1);
   // The one-connection pool's session was opened before the setting: close it, so the next one is read-only.
   (await pool.connect()).release(true);
-  try {
-    await runAdmin(`ALTER DATABASE ${databaseName} SET default_transaction_read_only = on`);
-    await assert.rejects(
+  await whileReadOnly(database, () =>
+    assert.rejects(
       inDbTransaction(pool, (client) => client.query('INSERT INTO notes VALUES (2)')),
       (error: { code?: string }) => error.code === '25006',
-    );
-  } finally {
-    await runAdmin(`ALTER DATABASE ${databaseName} RESET default_transaction_read_only`);
-  }
+    ));
   await inDbTransaction(pool, (client) => client.query('INSERT INTO notes VALUES (2)'));
   const stored = await database.pool.query('SELECT id FROM notes ORDER BY id');
   assert.deepEqual(stored.rows, [{ id: 1 }, { id: 2 }]);

@@ -12,8 +12,8 @@ import { commitAndRespond } from '../../partitions/commitAndRespond.js';
 import { createLedgerContext, type LedgerContext } from '../../src/ledger/ledgerContext.js';
 import type { LedgerOperation } from '../../src/ledger/operations.js';
 import { createPool } from '../../src/db/pool.js';
-import { createTestDatabase, runAdmin, type TestDatabase } from '../support/database.js';
-import { planSettings } from '../support/ledgerSettings.js';
+import { createTestDatabase, whileReadOnly, type TestDatabase } from '../support/database.js';
+import { planSettings, quietLedgerContext } from '../support/ledgerSettings.js';
 
 let database: TestDatabase;
 let context: LedgerContext;
@@ -52,24 +52,19 @@ test('a batch on a server that only reads (a standby being promoted) is answered
   // A session opened while the database defaults to read-only transactions refuses writes with the
   // standby's SQLSTATE (25006). The one-connection pool shows the refused session was dropped: the
   // next batch, once the database writes again, gets a new session and commits.
-  const databaseName = new URL(database.url).pathname.slice(1);
   const pool = createPool(database.url, 1, { applicationName: 'wallet-ledger-test-read-only' });
-  const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
-  const readOnlyContext = createLedgerContext(pool, systemClock, planSettings(), quiet);
+  const readOnlyContext = quietLedgerContext(pool);
   try {
-    await runAdmin(`ALTER DATABASE ${databaseName} SET default_transaction_read_only = on`);
     const refused = open();
-    const [answer] = await commitAndRespond(readOnlyContext, [refused]);
+    const [answer] = await whileReadOnly(database, () => commitAndRespond(readOnlyContext, [refused]));
     assert.equal(answer!.statusCode, 503);
     assert.equal(JSON.parse(answer!.body).code, 'service_unavailable');
-    await runAdmin(`ALTER DATABASE ${databaseName} RESET default_transaction_read_only`);
     const accepted = open();
     const [next] = await commitAndRespond(readOnlyContext, [accepted]);
     assert.equal(next!.statusCode, 201);
     const stored = await database.pool.query('SELECT id FROM accounts WHERE id = ANY($1::uuid[])', [[refused.accountId, accepted.accountId]]);
     assert.deepEqual(stored.rows.map((row) => row.id), [accepted.accountId], 'the refused batch wrote nothing');
   } finally {
-    await runAdmin(`ALTER DATABASE ${databaseName} RESET default_transaction_read_only`);
     await pool.end();
   }
 });

@@ -52,3 +52,17 @@ export async function runAdmin(sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Runs `work` while the database defaults to read-only transactions, so that sessions opened
+ * meanwhile refuse writes as a hot standby does (SQLSTATE 25006); the default is reset after.
+ */
+export async function whileReadOnly<T>(database: TestDatabase, work: () => Promise<T>): Promise<T> {
+  const name = new URL(database.url).pathname.slice(1);
+  await runAdmin(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+  try {
+    return await work();
+  } finally {
+    await runAdmin(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
+  }
+}
