@@ -4,7 +4,9 @@ import path from 'node:path';
 // The same-run A/B's figures (ab.ts): per turn, per round B/A, and their mean per partition mode
 // and scenario; printed as a table and written as JSON.
 
-export type AbScenario = 'uniform' | 'hot';
+/** The scenarios an A/B turn can measure: the load generator's kinds of the same names. */
+export const AB_SCENARIOS = ['uniform', 'hot', 'authorize_capture'] as const;
+export type AbScenario = (typeof AB_SCENARIOS)[number];
 
 export interface AbFigures {
   requestsPerSecond: number;
@@ -20,7 +22,8 @@ export interface AbTurn {
   round: number;
   partitionMode: string;
   side: 'A' | 'B';
-  scenarios: Record<AbScenario, AbFigures>;
+  /** The scenarios the run measured (BENCH_AB_SCENARIOS). */
+  scenarios: Partial<Record<AbScenario, AbFigures>>;
 }
 
 export interface AbComparison {
@@ -47,6 +50,8 @@ export interface AbReport {
   settings: { durationSeconds: number; warmupSeconds: number; connections: number; accounts: number; rounds: number; serviceEnvironment: Record<string, string>;
     /** Environment given to side B alone (absent in reports written before it existed). */
     sideBEnvironment?: Record<string, string>;
+    /** 'previous': side A ran without the newest migration (BENCH_AB_A_SCHEMA). */
+    aSchema?: 'previous';
   };
   database: { description: string; serverVersion: string; settings: Record<string, string> };
   turns: AbTurn[];
@@ -54,10 +59,15 @@ export interface AbReport {
   ledgerCheck: { passed: boolean; problems: string[]; transactions: number };
 }
 
+/** The scenarios the turns measured, in the order they ran. */
+export function scenariosOf(turns: AbTurn[]): AbScenario[] {
+  return AB_SCENARIOS.filter((scenario) => turns.some((turn) => turn.scenarios[scenario]));
+}
+
 export function summarizeAb(turns: AbTurn[]): AbComparison[] {
   const modes = [...new Set(turns.map((turn) => turn.partitionMode))];
-  return modes.flatMap((partitionMode) => (['uniform', 'hot'] as AbScenario[]).map((scenario) => {
-    const of = (side: 'A' | 'B') => turns.filter((t) => t.partitionMode === partitionMode && t.side === side).map((t) => t.scenarios[scenario]);
+  return modes.flatMap((partitionMode) => scenariosOf(turns).map((scenario) => {
+    const of = (side: 'A' | 'B') => turns.flatMap((t) => (t.partitionMode === partitionMode && t.side === side && t.scenarios[scenario] ? [t.scenarios[scenario]] : []));
     const rounds = [...new Set(turns.map((t) => t.round))];
     const roundRatios = rounds.flatMap((round) => {
       const pick = (side: 'A' | 'B') => turns.find((t) => t.round === round && t.partitionMode === partitionMode && t.side === side)?.scenarios[scenario];
@@ -81,18 +91,19 @@ export function summarizeAb(turns: AbTurn[]): AbComparison[] {
 
 export function formatAbTable(report: AbReport): string {
   const lines = [`A = ${report.a.ref} (${report.a.commit.slice(0, 10)}), B = working tree (${report.b.commit.slice(0, 10)}${report.b.uncommittedChanges ? ' + uncommitted changes' : ''})`, ''];
-  lines.push('round  mode     side  uniform req/s  p99 ms  main µs/write  hot req/s  p99 ms  main µs/write  failures');
+  const scenarios = scenariosOf(report.turns);
+  lines.push(`round  mode     side  ${scenarios.map((s) => `${`${s} req/s`.padStart(13)}  p99 ms  main µs/write`).join('  ')}  failures`);
   for (const t of report.turns) {
-    const cells = (['uniform', 'hot'] as AbScenario[]).map((s) => {
-      const f = t.scenarios[s];
-      return `${String(f.requestsPerSecond).padStart(13)}  ${f.p99Ms.toFixed(1).padStart(6)}  ${String(f.mainThreadMicrosecondsPerWrite ?? '?').padStart(13)}`;
+    const cells = scenarios.map((s) => {
+      const f = t.scenarios[s]!;
+      return `${String(f.requestsPerSecond).padStart(Math.max(13, s.length + 6))}  ${f.p99Ms.toFixed(1).padStart(6)}  ${String(f.mainThreadMicrosecondsPerWrite ?? '?').padStart(13)}`;
     });
-    const failures = t.scenarios.uniform.failures + t.scenarios.hot.failures;
+    const failures = scenarios.reduce((sum, s) => sum + t.scenarios[s]!.failures, 0);
     lines.push(`${String(t.round).padStart(5)}  ${t.partitionMode.padEnd(7)}  ${t.side.padEnd(4)}  ${cells.join('  ')}  ${String(failures).padStart(8)}`);
   }
   lines.push('', 'B/A of req/s (each round pairs its two turns):');
   for (const c of report.summary) {
-    lines.push(`  ${c.partitionMode.padEnd(7)} ${c.scenario.padEnd(8)} mean ${c.meanRatio.toFixed(3)} (rounds ${c.roundRatios.map((r) => r.toFixed(3)).join(', ')}; ` +
+    lines.push(`  ${c.partitionMode.padEnd(7)} ${c.scenario.padEnd(17)} mean ${c.meanRatio.toFixed(3)} (rounds ${c.roundRatios.map((r) => r.toFixed(3)).join(', ')}; ` +
       `A ${c.aRequestsPerSecond} req/s, B ${c.bRequestsPerSecond} req/s; main thread µs/write A ${c.aMainThreadMicrosecondsPerWrite ?? '?'}, B ${c.bMainThreadMicrosecondsPerWrite ?? '?'})`);
   }
   lines.push('', `ledger check after the run: ${report.ledgerCheck.passed ? 'all invariants hold' : report.ledgerCheck.problems.join('; ')}`);

@@ -1,4 +1,5 @@
 // The benchmark's settings, read from the environment in this one module and nowhere else.
+import { AB_SCENARIOS, type AbScenario } from './abReport.js';
 
 export interface BenchSettings {
   /** Seconds each measured scenario runs (BENCH_DURATION_S, default 10; BENCH_QUICK=1 makes it 2). */
@@ -41,6 +42,10 @@ export interface AbSettings {
   partitionModes: string[];
   /** BENCH_AB_B_ENV: extra environment for side B alone, e.g. METRICS_PORT=off to measure what the metrics cost. */
   sideBEnvironment: Record<string, string>;
+  /** BENCH_AB_SCENARIOS: the scenarios each turn measures (default "uniform hot"). */
+  scenarios: AbScenario[];
+  /** BENCH_AB_A_SCHEMA=previous: side A runs without this tree's newest migration (schemaSides.ts). */
+  aSchemaPrevious: boolean;
 }
 
 const DURATION_SECONDS_DEFAULT = 10;
@@ -52,6 +57,7 @@ const RELAY_BACKLOG_QUICK = 20_000;
 const RELAY_LATENCY_RATE_DEFAULT = 300;
 const AB_ROUNDS_DEFAULT = 4;
 const AB_PARTITION_MODES_DEFAULT = 'inline worker';
+const AB_SCENARIOS_DEFAULT = 'uniform hot';
 /**
  * A partition plans in one round trip only when it remembers every account of a batch: 5 s of
  * uniform transfers (each account touched ~5 times) left a third of the first scenario's batches of
@@ -81,8 +87,23 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
       rounds: Math.round(positiveNumber(env, 'BENCH_AB_ROUNDS', AB_ROUNDS_DEFAULT)),
       partitionModes: (env.BENCH_AB_MODES || AB_PARTITION_MODES_DEFAULT).split(/[\s,]+/).filter(Boolean),
       sideBEnvironment: environmentPairs(env, 'BENCH_AB_B_ENV'),
+      scenarios: abScenarios(env.BENCH_AB_SCENARIOS || AB_SCENARIOS_DEFAULT),
+      aSchemaPrevious: abSchema(env.BENCH_AB_A_SCHEMA),
     },
   };
+}
+
+function abSchema(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'latest') return false;
+  if (raw === 'previous') return true;
+  throw new Error(`BENCH_AB_A_SCHEMA must be latest or previous, not ${raw}`);
+}
+
+function abScenarios(raw: string): AbScenario[] {
+  const names = raw.split(/[\s,]+/).filter(Boolean);
+  const unknown = names.filter((name) => !(AB_SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length || names.length === 0) throw new Error(`BENCH_AB_SCENARIOS: ${unknown.join(', ') || 'none named'}; known are ${AB_SCENARIOS.join(', ')}`);
+  return names as AbScenario[];
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -1,11 +1,11 @@
 // Proves that the database itself keeps the ledger immutable, double-entry and whole: direct SQL
 // UPDATE, DELETE and TRUNCATE on ledger_entries and ledger_transactions fail, an unbalanced insert
 // is rejected, a ledger row naming a missing account or transaction is rejected, and accounts can
-// be neither deleted nor re-keyed.
+// be neither deleted nor re-keyed; the same for holds, their changes and reversals.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { fundedAccount, startTestService, type TestService } from '../support/service.js';
+import { fundedAccount, newKey, startTestService, type TestService } from '../support/service.js';
 
 const RESTRICT_VIOLATION = '23001';
 const CHECK_VIOLATION = '23514';
@@ -137,5 +137,36 @@ describe('ledger immutability in the database', () => {
     const response = await api.request('GET', `/v1/accounts/${account}`);
     assert.equal(response.body.balance, '500');
     assert.equal(response.body.version, 1);
+  });
+
+  test('holds and their changes name only rows that exist, a reversal only a transaction that exists, and holds are never removed', async () => {
+    const missing = randomUUID();
+    const created = await api.request('POST', '/v1/holds', { body: { source_account_id: account, amount: '10' }, idempotencyKey: newKey() });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const holdId: string = created.body.id;
+    const hold = `INSERT INTO holds (id, source_account_id, destination_account_id, amount, currency, status, expires_at, created_at, updated_at)
+      VALUES (gen_random_uuid(), $1, $2, 10, 'USD', 'pending', now() + interval '1 hour', now(), now())`;
+    const holdRefused = (error: { code?: string; message: string }) =>
+      error.code === FOREIGN_KEY_VIOLATION && /hold .* names an account that does not exist/.test(error.message);
+    await assert.rejects(api.database.pool.query(hold, [missing, account]), holdRefused);
+    await assert.rejects(api.database.pool.query(hold, [account, missing]), holdRefused);
+    const change = `INSERT INTO hold_changes (hold_id, status, amount, transaction_id, created_at) VALUES ($1, $2, 10, $3, now())`;
+    const changeRefused = (error: { code?: string; message: string }) =>
+      error.code === FOREIGN_KEY_VIOLATION && /names a hold or a transaction that does not exist/.test(error.message);
+    await assert.rejects(api.database.pool.query(change, [missing, 'pending', null]), changeRefused);
+    await assert.rejects(api.database.pool.query(change, [holdId, 'captured', missing]), changeRefused);
+    await assert.rejects(
+      api.database.pool.query(
+        `INSERT INTO ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, reverses_transaction_id, created_at)
+         VALUES (gen_random_uuid(), 'reversal', 10, 'USD', $1, $2, $3, now())`,
+        [account, (await api.database.pool.query(`SELECT id FROM accounts WHERE kind = 'settlement'`)).rows[0].id, missing],
+      ),
+      (error: { code?: string; message: string }) => error.code === FOREIGN_KEY_VIOLATION && /reverses one that does not/.test(error.message),
+    );
+    await assertRejected(`DELETE FROM holds WHERE id = '${holdId}'`, RESTRICT_VIOLATION, /holds are never deleted or re-keyed/);
+    await assertRejected(`TRUNCATE holds CASCADE`, RESTRICT_VIOLATION, /holds are never deleted or re-keyed/);
+    await assertRejected(`UPDATE holds SET id = gen_random_uuid() WHERE id = '${holdId}'`, RESTRICT_VIOLATION, /holds are never deleted or re-keyed/);
+    const { rows } = await api.database.pool.query(`SELECT status FROM holds WHERE id = $1`, [holdId]);
+    assert.deepEqual(rows, [{ status: 'pending' }]);
   });
 });
