@@ -59,7 +59,7 @@ export interface AbReport {
   ledgerCheck: { passed: boolean; problems: string[]; transactions: number };
 }
 
-/** The scenarios the turns measured, in the order they ran. */
+/** The scenarios the turns measured, in the order of AB_SCENARIOS. */
 export function scenariosOf(turns: AbTurn[]): AbScenario[] {
   return AB_SCENARIOS.filter((scenario) => turns.some((turn) => turn.scenarios[scenario]));
 }
