@@ -18,9 +18,10 @@ import { PROJECT_ROOT } from '../src/paths.js';
 // the same machine, the same database growth and the same neighbours. Each turn starts a fresh
 // service (the two would otherwise find each other's writes in the rows they remember), warms it
 // up and measures each of BENCH_AB_SCENARIOS (uniform and hot transfers by default) for
-// BENCH_DURATION_S. Rounds alternate the order
-// (A B, B A, A B, ...): a drift over the run (a growing database, a machine that gets busier)
-// then weighs on both sides alike. See bench/README.md.
+// BENCH_DURATION_S. Rounds alternate the order (A B, B A, A B, ...): a drift over the run (a
+// growing database, a machine that gets busier) then weighs on both sides alike. With
+// BENCH_AB_A_SCHEMA=previous, A's turns run without the newest migration (schemaSides.ts). See
+// bench/README.md.
 
 const RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', 'results');
 const QUICK_RESULTS_FOLDER = path.join(PROJECT_ROOT, 'bench', '.work', 'results');
