@@ -85,12 +85,17 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
     ab: {
       ref: env.BENCH_AB_REF || undefined,
       rounds: Math.round(positiveNumber(env, 'BENCH_AB_ROUNDS', AB_ROUNDS_DEFAULT)),
-      partitionModes: (env.BENCH_AB_MODES || AB_PARTITION_MODES_DEFAULT).split(/[\s,]+/).filter(Boolean),
+      partitionModes: listOf(env.BENCH_AB_MODES || AB_PARTITION_MODES_DEFAULT),
       sideBEnvironment: environmentPairs(env, 'BENCH_AB_B_ENV'),
       scenarios: abScenarios(env.BENCH_AB_SCENARIOS || AB_SCENARIOS_DEFAULT),
       aSchemaPrevious: abSchema(env.BENCH_AB_A_SCHEMA),
     },
   };
+}
+
+/** A list in one variable, separated by spaces or commas. */
+function listOf(raw: string): string[] {
+  return raw.split(/[\s,]+/).filter(Boolean);
 }
 
 function abSchema(raw: string | undefined): boolean {
@@ -100,7 +105,7 @@ function abSchema(raw: string | undefined): boolean {
 }
 
 function abScenarios(raw: string): AbScenario[] {
-  const names = raw.split(/[\s,]+/).filter(Boolean);
+  const names = listOf(raw);
   const unknown = names.filter((name) => !(AB_SCENARIOS as readonly string[]).includes(name));
   if (unknown.length || names.length === 0) throw new Error(`BENCH_AB_SCENARIOS: ${unknown.join(', ') || 'none named'}; known are ${AB_SCENARIOS.join(', ')}`);
   return names as AbScenario[];

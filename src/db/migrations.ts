@@ -9,26 +9,36 @@ const MIGRATIONS_TABLE = 'pgmigrations';
 /** Held for the whole run so that a second `migrate` waits and then finds nothing to do. */
 const MIGRATE_LOCK_ID = 4_127_001;
 
-
 export async function migrateToLatest(databaseUrl: string, log: (line: string) => void = () => {}): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'wallet-ledger-migrate' });
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK_ID]);
-    const applied = await runner({
-      dbClient: client,
-      dir: MIGRATIONS_DIR,
-      direction: 'up',
-      migrationsTable: MIGRATIONS_TABLE,
-      singleTransaction: true,
-      checkOrder: true,
-      log,
-    });
-    return applied.map((migration) => migration.name);
+    return await runMigrations(client, 'up', undefined, log);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK_ID]).catch(() => {});
     await client.end();
   }
+}
+
+/** Applies (up) or reverts (down) `count` migrations, every pending one when undefined, each file in one transaction. */
+export async function runMigrations(
+  client: pg.Client,
+  direction: 'up' | 'down',
+  count?: number,
+  log: (line: string) => void = () => {},
+): Promise<string[]> {
+  const run = await runner({
+    dbClient: client,
+    dir: MIGRATIONS_DIR,
+    direction,
+    ...(count === undefined ? {} : { count }),
+    migrationsTable: MIGRATIONS_TABLE,
+    singleTransaction: true,
+    checkOrder: true,
+    log,
+  });
+  return run.map((migration) => migration.name);
 }
 
 /** The newest migration shipped with this build. */
