@@ -9,14 +9,13 @@ import type { PlainVariant } from './transferScripts.js';
 //
 // Authorize: the two accounts' rows locked in id order (the source's pending_debits and the
 // destination's pending_credits grow; the accounts' CHECK refuses a reservation beyond the
-// available balance), the hold, its pending change, its outbox row (hold.created, carrying the hold
+// available balance), the hold, its pending change, its outbox row (hold.created, naming the hold
 // as the service's event does) and its idempotency row (the answer's body: a hold names no ledger
 // transaction). Capture: the hold claimed (status pending to captured, which refuses a hold already
 // captured or voided: its statement then returns no row and \gset fails the client), the two
 // accounts in id order (balances moved, pending sums released), the ledger transaction naming the
-// hold, its two entries, the captured change, two outbox rows (hold.captured carrying the hold, the
-// transaction and its entries; transfer.posted naming the transaction, as a transfer's) and the
-// idempotency row. Each step notifies after its COMMIT, as the transfer baseline does
+// hold, its two entries, the captured change, two outbox rows (hold.captured naming the hold,
+// transfer.posted naming the transaction, as the service's do) and the idempotency row. Each step notifies after its COMMIT, as the transfer baseline does
 // (transferScripts.ts). Ids the later statements need (event ids, entry ids) come back with the
 // first statement's RETURNING, so no statement is added to fetch them.
 //
@@ -35,12 +34,6 @@ export interface AuthorizeCaptureScript {
 }
 
 const plain = `${PLAIN_SCHEMA}.`;
-/** A pgbench variable inside jsonb_build_object, whose arguments PostgreSQL cannot type from a bare parameter. */
-const text = (variable: string) => `CAST(${variable} AS text)`;
-/** The envelope the service stores for an event whose data it renders when planned (CloudEvents 1.0). */
-const envelope = (eventId: string, type: string, subject: string, data: string) =>
-  `jsonb_build_object('specversion', '1.0', 'id', ${text(eventId)}, 'source', '/wallet-ledger-service', 'type', '${type}', 'time', now(), 'subject', ${text(subject)}, 'datacontenttype', 'application/json', 'data', ${data})`;
-
 function randomPair(accounts: number): string {
   return `\\set src random(1, ${accounts})\n\\set dst random(1, ${accounts - 1})\n\\set dst CASE WHEN :dst >= :src THEN :dst + 1 ELSE :dst END`;
 }
@@ -66,23 +59,12 @@ function authorize(variant: PlainVariant): string {
   const expect = `UPDATE ${plain}accounts SET pending_credits = pending_credits + :amount, updated_at = now() WHERE id = bench.account_id(:dst);`;
   return `BEGIN;
 ${lockAccounts(variant)}${inIdOrder(reserve, expect)}
-INSERT INTO ${plain}holds AS h (id, status, source_account_id, destination_account_id, amount, captured_amount, currency, expires_at, metadata, created_at, updated_at) VALUES (bench.uuid_v7(), 'pending', bench.account_id(:src), bench.account_id(:dst), :amount, 0, '${CURRENCY}', now() + ${HOLD_EXPIRY}, '{}', now(), now()) RETURNING h.id AS hold_id, to_jsonb(h)::text AS hold_json, bench.uuid_v7() AS created_event_id \\gset
+INSERT INTO ${plain}holds AS h (id, status, source_account_id, destination_account_id, amount, captured_amount, currency, expires_at, metadata, created_at, updated_at) VALUES (bench.uuid_v7(), 'pending', bench.account_id(:src), bench.account_id(:dst), :amount, 0, '${CURRENCY}', now() + ${HOLD_EXPIRY}, '{}', now(), now()) RETURNING h.id AS hold_id, to_jsonb(h)::text AS hold_json \\gset
 INSERT INTO ${plain}hold_changes (hold_id, status, amount, created_at) VALUES (:hold_id, 'pending', :amount, now());
-INSERT INTO ${plain}outbox (event_id, event_type, routing_key, payload, created_at) VALUES (:created_event_id, 'hold.created', 'ledger.hold.created', ${envelope(':created_event_id', 'hold.created', ':hold_id', 'CAST(:hold_json AS jsonb)')}, now());
+INSERT INTO ${plain}outbox (event_id, event_type, routing_key, hold_id, created_at) VALUES (bench.uuid_v7(), 'hold.created', 'ledger.hold.created', :hold_id, now());
 INSERT INTO ${plain}idempotency_keys (key, fingerprint, status_code, response_body, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :hold_json, now(), now() + ${IDEMPOTENCY_RETENTION});
 COMMIT;
 SELECT pg_notify('outbox', '');`;
-}
-
-/** hold.captured's transaction with its entries, debit first, from the values the capture wrote. */
-function capturedTransaction(): string {
-  const entry = (id: string, account: string, direction: string, side: 'src' | 'dst') =>
-    `jsonb_build_object('id', ${text(id)}, 'transaction_id', ${text(':transaction_id')}, 'account_id', bench.account_id(${account}), 'direction', '${direction}', ` +
-    `'amount', ${text(':hold_amount')}, 'balance_after', ${text(`:${side}_balance`)}, 'sequence', CAST(:${side}_sequence AS bigint), 'created_at', now())`;
-  return `jsonb_build_object('id', ${text(':transaction_id')}, 'type', 'transfer', 'status', 'posted', 'amount', ${text(':hold_amount')}, 'currency', '${CURRENCY}', ` +
-    `'source_account_id', bench.account_id(:src), 'destination_account_id', bench.account_id(:dst), 'description', NULL, 'metadata', '{}'::jsonb, ` +
-    `'created_at', now(), 'reversed_amount', '0', 'hold_id', ${text(':hold_id')}, 'reverses_transaction_id', NULL, ` +
-    `'entries', jsonb_build_array(${entry(':debit_entry_id', ':src', 'debit', 'src')}, ${entry(':credit_entry_id', ':dst', 'credit', 'dst')}))`;
 }
 
 function capture(variant: PlainVariant): string {
@@ -90,12 +72,12 @@ function capture(variant: PlainVariant): string {
   const debit = `UPDATE ${plain}accounts SET balance = balance - :hold_amount, pending_debits = pending_debits - :hold_amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:src) RETURNING balance AS src_balance, version AS src_sequence \\gset`;
   const credit = `UPDATE ${plain}accounts SET balance = balance + :hold_amount, pending_credits = pending_credits - :hold_amount, version = version + 1, updated_at = now() WHERE id = bench.account_id(:dst) RETURNING balance AS dst_balance, version AS dst_sequence \\gset`;
   return `BEGIN;
-${lockHold}UPDATE ${plain}holds AS h SET status = 'captured', captured_amount = amount, capture_transaction_id = bench.uuid_v7(), updated_at = now() WHERE id = :hold_id AND status = 'pending' RETURNING amount AS hold_amount, capture_transaction_id AS transaction_id, to_jsonb(h)::text AS captured_hold_json, bench.uuid_v7() AS debit_entry_id, bench.uuid_v7() AS credit_entry_id, bench.uuid_v7() AS captured_event_id \\gset
+${lockHold}UPDATE ${plain}holds AS h SET status = 'captured', captured_amount = amount, capture_transaction_id = bench.uuid_v7(), updated_at = now() WHERE id = :hold_id AND status = 'pending' RETURNING amount AS hold_amount, capture_transaction_id AS transaction_id, bench.uuid_v7() AS debit_entry_id, bench.uuid_v7() AS credit_entry_id \\gset
 ${lockAccounts(variant)}${inIdOrder(debit, credit)}
 INSERT INTO ${plain}ledger_transactions (id, type, amount, currency, source_account_id, destination_account_id, metadata, hold_id, created_at) VALUES (:transaction_id, 'transfer', :hold_amount, '${CURRENCY}', bench.account_id(:src), bench.account_id(:dst), '{}', :hold_id, now());
 INSERT INTO ${plain}ledger_entries (id, transaction_id, account_id, direction, amount, balance_after, sequence, created_at) VALUES (:debit_entry_id, :transaction_id, bench.account_id(:src), 'debit', :hold_amount, :src_balance, :src_sequence, now()), (:credit_entry_id, :transaction_id, bench.account_id(:dst), 'credit', :hold_amount, :dst_balance, :dst_sequence, now());
 INSERT INTO ${plain}hold_changes (hold_id, status, amount, transaction_id, created_at) VALUES (:hold_id, 'captured', :hold_amount, :transaction_id, now());
-INSERT INTO ${plain}outbox (event_id, event_type, routing_key, transaction_id, payload, created_at) VALUES (:captured_event_id, 'hold.captured', 'ledger.hold.captured', NULL, ${envelope(':captured_event_id', 'hold.captured', ':hold_id', `jsonb_build_object('hold', CAST(:captured_hold_json AS jsonb), 'transaction', ${capturedTransaction()})`)}, now()), (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :transaction_id, NULL, now());
+INSERT INTO ${plain}outbox (event_id, event_type, routing_key, transaction_id, hold_id, created_at) VALUES (bench.uuid_v7(), 'transfer.posted', 'ledger.transfer.posted', :transaction_id, NULL, now()), (bench.uuid_v7(), 'hold.captured', 'ledger.hold.captured', NULL, :hold_id, now());
 INSERT INTO ${plain}idempotency_keys (key, fingerprint, status_code, transaction_id, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :transaction_id, now(), now() + ${IDEMPOTENCY_RETENTION});
 COMMIT;
 SELECT pg_notify('outbox', '');`;

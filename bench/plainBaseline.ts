@@ -112,6 +112,7 @@ CREATE TABLE baseline.outbox (
   routing_key      text NOT NULL,
   payload          jsonb,
   transaction_id   uuid,
+  hold_id          uuid,
   attempts         integer NOT NULL DEFAULT 0,
   next_attempt_at  timestamptz NOT NULL DEFAULT now(),
   created_at       timestamptz NOT NULL,

@@ -2,8 +2,8 @@
 // event's id and time are fixed in the same database transaction as the change.
 
 import { newId } from '../ids.js';
-import { accountEventData, accountUpdatedEventData, holdCapturedEventData, holdEventData } from '../relay/eventData.js';
-import type { AccountHistoryRow, AccountRow, EntryRow, HoldRow, LedgerTransactionRow } from './ledgerRows.js';
+import { accountEventData, accountUpdatedEventData } from '../relay/eventData.js';
+import type { AccountHistoryRow, AccountRow } from './ledgerRows.js';
 
 export const EVENT_SOURCE = '/wallet-ledger-service';
 
@@ -24,9 +24,10 @@ export interface OutboxEvent {
   eventId: string;
   eventType: LedgerEventType;
   routingKey: string;
-  /** Null for a posting's event: the relay renders it from transactionId's ledger rows (postedEvent). */
+  /** Null for a posting's or a hold's event: the relay renders it from the rows transactionId or holdId names. */
   payload: CloudEvent | null;
   transactionId: string | null;
+  holdId: string | null;
   createdAt: Date;
   /** The W3C traceparent of the request that caused it, sent with the message. */
   traceparent?: string | null;
@@ -66,14 +67,15 @@ export function accountUpdatedEvent(change: AccountChange, account: AccountRow, 
   return buildEvent('account.updated', account.id, accountUpdatedEventData(change, account, history), account.updated_at, routingKeyPrefix);
 }
 
-/** A hold's change, stored with its data: the hold's row changes later, its event must not. */
-export function holdEvent(type: 'hold.created' | 'hold.voided' | 'hold.expired', hold: HoldRow, routingKeyPrefix: string): OutboxEvent {
-  return buildEvent(type, hold.id, holdEventData(hold), hold.updated_at, routingKeyPrefix);
-}
+export type HoldEventType = 'hold.created' | 'hold.captured' | 'hold.voided' | 'hold.expired';
 
-/** A capture's hold event, with the capture's transaction and its entries. */
-export function holdCapturedEvent(hold: HoldRow, transaction: LedgerTransactionRow, entries: EntryRow[], routingKeyPrefix: string): OutboxEvent {
-  return buildEvent('hold.captured', hold.id, holdCapturedEventData(hold, transaction, entries), hold.updated_at, routingKeyPrefix);
+/**
+ * A hold's change, stored as the hold's id: the data is the hold as the change (named by the event
+ * type) left it, with a capture's transaction, rendered by the relay from rows that never change
+ * (src/relay/eventBodies.ts).
+ */
+export function holdEvent(eventType: HoldEventType, holdId: string, time: Date, routingKeyPrefix: string): OutboxEvent {
+  return { ...referenceEvent(eventType, time, routingKeyPrefix), holdId };
 }
 
 /** An event whose data is stored with it. */
@@ -92,6 +94,7 @@ export function buildEvent(
     createdAt: time,
     payload: cloudEvent(eventId, eventType, subject, time, data),
     transactionId: null,
+    holdId: null,
   };
 }
 
@@ -100,13 +103,19 @@ export function buildEvent(
  * entries, immutable rows the relay reads when it publishes and renders (src/relay/eventBodies.ts).
  */
 export function postedEvent(eventType: LedgerEventType, transactionId: string, time: Date, routingKeyPrefix: string): OutboxEvent {
+  return { ...referenceEvent(eventType, time, routingKeyPrefix), transactionId };
+}
+
+/** An event whose data the relay renders from the rows it names. */
+function referenceEvent(eventType: LedgerEventType, time: Date, routingKeyPrefix: string): OutboxEvent {
   return {
     eventId: newId(),
     eventType,
     routingKey: `${routingKeyPrefix}.${eventType}`,
     createdAt: time,
     payload: null,
-    transactionId,
+    transactionId: null,
+    holdId: null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { settlementAccountId } from '../ids.js';
 import { AMOUNT_MAX } from '../money.js';
 import { debitRefusal } from './accountControls.js';
-import { holdCapturedEvent, holdEvent } from './events.js';
+import { holdEvent } from './events.js';
 import type { HoldRow, HoldStatus } from './ledgerRows.js';
 import type { CaptureHold, CreateHold, ExpireHold, VoidHold } from './operations.js';
 import { rejected, type HoldChanged, type Posted, type Rejected, type Rejection } from './outcomes.js';
@@ -37,7 +37,7 @@ export function createHold(work: PlanWork, operation: CreateHold): HoldChanged |
     updated_at: work.now,
   };
   work.changeHold(hold, operation.amount, null);
-  work.events.push(holdEvent('hold.created', hold, work.settings.routingKeyPrefix));
+  work.events.push(holdEvent('hold.created', hold.id, hold.updated_at, work.settings.routingKeyPrefix));
   return { kind: 'hold_changed', change: 'created', hold: { ...hold }, replayed: false };
 }
 
@@ -62,7 +62,7 @@ export function captureHold(work: PlanWork, operation: CaptureHold): Posted | Re
   }, source, destination);
   const captured: HoldRow = { ...hold, status: 'captured', captured_amount: amount, capture_transaction_id: posted.transaction.id };
   work.changeHold(captured, amount, posted.transaction.id);
-  work.events.push(holdCapturedEvent(captured, posted.transaction, posted.entries, work.settings.routingKeyPrefix));
+  work.events.push(holdEvent('hold.captured', captured.id, captured.updated_at, work.settings.routingKeyPrefix));
   return posted;
 }
 
@@ -76,7 +76,7 @@ export function releaseHold(work: PlanWork, operation: VoidHold | ExpireHold): H
   work.reserve(source, destination, -hold.amount);
   const released: HoldRow = { ...hold, status: change };
   work.changeHold(released, hold.amount, null);
-  work.events.push(holdEvent(`hold.${change}`, released, work.settings.routingKeyPrefix));
+  work.events.push(holdEvent(`hold.${change}`, released.id, released.updated_at, work.settings.routingKeyPrefix));
   return { kind: 'hold_changed', change, hold: { ...released }, replayed: false };
 }
 

@@ -1,25 +1,52 @@
 import type pg from 'pg';
-import { cloudEvent, withTraceparent, type LedgerEventType } from '../ledger/events.js';
-import type { PostedLedgerTransaction } from '../ledger/ledgerRows.js';
+import { cloudEvent, withTraceparent, type HoldEventType, type LedgerEventType } from '../ledger/events.js';
+import type { HoldRow, HoldStatus, PostedLedgerTransaction } from '../ledger/ledgerRows.js';
+import { readHoldHistories, type HoldChange, type HoldHistory } from '../ledger/sql/readHoldHistories.js';
 import { readLedgerTransactions } from '../ledger/sql/readLedgerTransactions.js';
-import { ledgerTransactionEventData } from './eventData.js';
+import { holdCapturedEventData, holdEventData, ledgerTransactionEventData } from './eventData.js';
 import type { ClaimedEvent } from './sql/claimDueEvents.js';
 import type { OutboxRow } from './sql/outboxRow.js';
 
-// A posting's event is stored as its transaction's id (migration postings-stored-by-reference):
-// its data is the transaction with its entries, rows that never change, read here once per claim
-// for all the batch's events. The envelope is the one the write path would have stored, rendered
-// the same way on every attempt, so a retry publishes the same bytes under the same signature.
+// A posting's event is stored as its transaction's id (migration postings-stored-by-reference), a
+// hold's as the hold's id (hold-events-stored-by-reference): the data is rendered here from rows
+// that never change, read once per claim for all the batch's events. The envelope is the one the
+// write path would have stored, rendered the same way on every attempt, so a retry publishes the
+// same bytes under the same signature.
+
+/** The change each hold event announces. */
+const HOLD_EVENT_CHANGES: Record<HoldEventType, HoldStatus> = {
+  'hold.created': 'pending',
+  'hold.captured': 'captured',
+  'hold.voided': 'voided',
+  'hold.expired': 'expired',
+};
 
 /** The claimed events with every body in hand, in the claim's order. */
 export async function withBodies(client: pg.PoolClient, claimed: ClaimedEvent[]): Promise<OutboxRow[]> {
-  const ids = claimed.flatMap((event) => (event.transactionId ? [event.transactionId] : []));
+  const holdIds = claimed.flatMap((event) => (event.holdId ? [event.holdId] : []));
+  const holds = holdIds.length === 0 ? new Map<string, HoldHistory>() : await readHoldHistories(client, holdIds);
+  const captures = [...holds.values()].flatMap(({ changes }) => changes.get('captured')?.transaction_id ?? []);
+  const ids = [...claimed.flatMap((event) => (event.transactionId ? [event.transactionId] : [])), ...captures];
   const transactions = ids.length === 0 ? new Map<string, PostedLedgerTransaction>() : await readLedgerTransactions(client, ids);
-  return claimed.map(({ transactionId, body, ...event }) => {
+  const posting = (event: { eventId: string }, id: string) => {
+    const found = transactions.get(id);
+    if (!found) throw new Error(`invariant: event ${event.eventId} names transaction ${id}, which does not exist`);
+    return found;
+  };
+  return claimed.map(({ transactionId, holdId, body, ...event }) => {
     if (body !== null) return { ...event, body };
-    const posting = transactions.get(transactionId!);
-    if (!posting) throw new Error(`invariant: event ${event.eventId} names transaction ${transactionId}, which does not exist`);
-    return { ...event, body: postedEventBody(event.eventId, event.eventType as LedgerEventType, event.createdAt, posting, event.traceparent) };
+    const eventType = event.eventType as LedgerEventType;
+    if (transactionId) {
+      return { ...event, body: postedEventBody(event.eventId, eventType, event.createdAt, posting(event, transactionId), event.traceparent) };
+    }
+    const history = holds.get(holdId!);
+    const change = history?.changes.get(HOLD_EVENT_CHANGES[eventType as HoldEventType]);
+    if (!history || !change) throw new Error(`invariant: event ${event.eventId} names a ${eventType} of hold ${holdId}, which does not exist`);
+    const hold = holdAsChanged(history.hold, change);
+    const data = change.transaction_id === null
+      ? holdEventData(hold)
+      : holdCapturedEventData(hold, posting(event, change.transaction_id).transaction, posting(event, change.transaction_id).entries);
+    return { ...event, body: JSON.stringify(withTraceparent(cloudEvent(event.eventId, eventType, hold.id, change.created_at, data), event.traceparent)) };
   });
 }
 
@@ -33,4 +60,15 @@ export function postedEventBody(
 ): string {
   const data = ledgerTransactionEventData(posting.transaction, posting.entries);
   return JSON.stringify(withTraceparent(cloudEvent(eventId, eventType, posting.transaction.id, time, data), traceparent));
+}
+
+/** The hold as one of its changes left it: the hold row holds only its latest state. */
+export function holdAsChanged(hold: HoldRow, change: HoldChange): HoldRow {
+  return {
+    ...hold,
+    status: change.status,
+    captured_amount: change.status === 'captured' ? change.amount : 0n,
+    capture_transaction_id: change.transaction_id,
+    updated_at: change.created_at,
+  };
 }

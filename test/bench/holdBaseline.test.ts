@@ -60,17 +60,18 @@ test('both variants authorize and capture under concurrent clients, keeping the 
            (SELECT count(*) FROM baseline.hold_changes c JOIN baseline.holds h ON h.id = c.hold_id
              WHERE c.transaction_id = h.capture_transaction_id AND c.status = 'captured') AS changes,
            (SELECT count(*) FROM baseline.hold_changes WHERE status = 'pending') AS opened,
-           (SELECT count(*) FROM baseline.outbox o JOIN baseline.holds h ON h.id::text = o.payload->>'subject'
-             WHERE o.event_type = 'hold.captured' AND o.payload->>'id' = o.event_id::text
-               AND o.payload #>> '{data,transaction,id}' = h.capture_transaction_id::text
-               AND jsonb_array_length(o.payload #> '{data,transaction,entries}') = 2) AS captured_payloads,
-           (SELECT count(*) FROM baseline.outbox WHERE event_type = 'hold.created') AS created_events,
-           (SELECT count(*) FROM baseline.outbox WHERE event_type IN ('hold.captured', 'transfer.posted')) AS capture_events,
+           (SELECT count(*) FROM baseline.outbox o JOIN baseline.holds h ON h.id = o.hold_id
+             WHERE o.event_type = 'hold.captured' AND o.transaction_id IS NULL AND o.payload IS NULL) AS captured_events,
+           (SELECT count(*) FROM baseline.outbox o JOIN baseline.holds h ON h.id = o.hold_id
+             WHERE o.event_type = 'hold.created' AND o.transaction_id IS NULL AND o.payload IS NULL) AS created_events,
+           (SELECT count(*) FROM baseline.outbox o JOIN baseline.holds h ON h.capture_transaction_id = o.transaction_id
+             WHERE o.event_type = 'transfer.posted') AS posted_events,
+           (SELECT count(*) FROM baseline.outbox WHERE event_type IN ('hold.created', 'hold.captured', 'transfer.posted')) AS events,
            (SELECT count(*) FROM baseline.idempotency_keys) AS keys`);
   const pairsText = String(pairs);
   assert.deepEqual(counts.rows[0], {
-    captured: pairsText, other: '0', transactions: pairsText, changes: pairsText, opened: pairsText, captured_payloads: pairsText,
-    created_events: pairsText, capture_events: String(2 * pairs), keys: String(2 * pairs),
+    captured: pairsText, other: '0', transactions: pairsText, changes: pairsText, opened: pairsText, captured_events: pairsText,
+    created_events: pairsText, posted_events: pairsText, events: String(3 * pairs), keys: String(2 * pairs),
   });
 });
 

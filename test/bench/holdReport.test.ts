@@ -109,12 +109,12 @@ test('the script runs both steps as two SQL transactions, carrying the hold id, 
     assert.equal(script.match(/^BEGIN;$/gm)?.length, 2);
     assert.equal(script.match(/^COMMIT;\nSELECT pg_notify\('outbox', ''\);$/gm)?.length, 2, 'each step notifies after its commit');
     assert.match(script, /RETURNING h\.id AS hold_id, .* \\gset/);
-    assert.match(script, /'hold.created', 'ledger.hold.created', jsonb_build_object\('specversion'/, 'the event carries its hold');
+    assert.match(script, /'hold\.created', 'ledger\.hold\.created', :hold_id, now\(\)/, 'the event names its hold, as the service stores it');
     assert.match(script, /WHERE id = :hold_id AND status = 'pending' RETURNING amount AS hold_amount/);
     assert.match(script, /\\set src random\(1, 10000\)/);
     assert.equal(script.match(/FOR UPDATE/g)?.length ?? 0, variant === 'select-locks' ? 3 : 0);
     assert.match(script, /'hold\.created'/);
-    assert.match(script, /'hold\.captured'.*'transfer\.posted'/);
+    assert.match(script, /'transfer\.posted', 'ledger\.transfer\.posted', :transaction_id, NULL, .*'hold\.captured', 'ledger\.hold\.captured', NULL, :hold_id/);
   }
 });
 

@@ -28,6 +28,8 @@ test('side A runs without the newest migration, side B with it, each move made o
       },
     ]);
     assert.deepEqual([...opened, ...funded].map((answer) => answer.statusCode), [201, 201, 201, 201]);
+    // Published and purged, as the relay leaves them: a migration's way down may refuse events it cannot render.
+    await database.pool.query('DELETE FROM outbox');
 
     await moveSchemaTo('A', database.url);
     assert.equal(await appliedMigrationName(database.pool), previous);

@@ -100,8 +100,8 @@ test('a transaction\'s event is shown waiting, then dead with its error; the out
   const listed = (await api.request('GET', '/v1/admin/outbox')).body;
   assert.equal(listed.dead_letter_count, 1);
   assert.deepEqual(
-    listed.dead_letters.map((letter: Record<string, unknown>) => [letter.event_id, letter.transaction_id, letter.last_error, letter.attempts]),
-    [[eventId, transactionId, 'NOT_FOUND - no exchange', 1]],
+    listed.dead_letters.map((letter: Record<string, unknown>) => [letter.event_id, letter.transaction_id, letter.hold_id, letter.last_error, letter.attempts]),
+    [[eventId, transactionId, null, 'NOT_FOUND - no exchange', 1]],
   );
   await api.request('POST', '/v1/admin/dead-letters/replay');
 });

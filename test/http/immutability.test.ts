@@ -1,7 +1,8 @@
 // Proves that the database itself keeps the ledger immutable, double-entry and whole: direct SQL
 // UPDATE, DELETE and TRUNCATE on ledger_entries and ledger_transactions fail, an unbalanced insert
 // is rejected, a ledger row naming a missing account or transaction is rejected, and accounts can
-// be neither deleted nor re-keyed; the same for holds, their changes and reversals.
+// be neither deleted nor re-keyed; the same for holds, their changes and reversals, and what a hold
+// is (all but its state) is never rewritten.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -168,5 +169,25 @@ describe('ledger immutability in the database', () => {
     await assertRejected(`UPDATE holds SET id = gen_random_uuid() WHERE id = '${holdId}'`, RESTRICT_VIOLATION, /holds are never deleted or re-keyed/);
     const { rows } = await api.database.pool.query(`SELECT status FROM holds WHERE id = $1`, [holdId]);
     assert.deepEqual(rows, [{ status: 'pending' }]);
+  });
+
+  test("what a hold is never changes (its events are rendered from it); only its state does", async () => {
+    const created = await api.request('POST', '/v1/holds', {
+      body: { source_account_id: account, amount: '10', description: 'order o-1', metadata: { order: 'o-1' } }, idempotencyKey: newKey(),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const holdId: string = created.body.id;
+    const rewrites = [
+      'amount = 11', 'currency = $$EUR$$', 'source_account_id = destination_account_id, destination_account_id = source_account_id',
+      'expires_at = expires_at + interval $$1 hour$$', 'description = $$other$$', 'metadata = $${}$$', 'created_at = created_at - interval $$1 day$$',
+    ];
+    for (const rewrite of rewrites) {
+      await assertRejected(`UPDATE holds SET ${rewrite} WHERE id = '${holdId}'`, RESTRICT_VIOLATION, /is fixed once created: only its state changes/);
+    }
+    // Naming a fixed column with its own value changes nothing, and is let through.
+    const updated = await api.database.pool.query(`UPDATE holds SET amount = amount, updated_at = updated_at + interval '1 second' WHERE id = $1`, [holdId]);
+    assert.equal(updated.rowCount, 1);
+    const { rows } = await api.database.pool.query(`SELECT status, amount::text, description FROM holds WHERE id = $1`, [holdId]);
+    assert.deepEqual(rows, [{ status: 'pending', amount: '10', description: 'order o-1' }]);
   });
 });

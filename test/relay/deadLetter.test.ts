@@ -43,12 +43,13 @@ test('refused events are dead-lettered after max attempts, then replayed and pub
   await collector.withChannel(async (channel) => {
     await channel.assertQueue(refusing, { durable: false, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
     await channel.bindQueue(refusing, settings.exchange, 'ledger.withdrawal.posted');
+    await channel.bindQueue(refusing, settings.exchange, 'ledger.hold.created');
   });
   const relay = await startRelay(settings);
   try {
-    // Withdrawals as the write path stores them too: by transaction id, rendered when published.
+    // Withdrawals and holds as the write path stores them too: by transaction or hold id, rendered when published.
     const posted = await postLedgerEvents(database.pool, 2);
-    const refused = [...(await insertEvents(database.pool, 3, 'withdrawal.posted')), ...posted.withdrawn];
+    const refused = [...(await insertEvents(database.pool, 3, 'withdrawal.posted')), ...posted.withdrawn, ...posted.held];
     const accepted = [...(await insertEvents(database.pool, 5, 'deposit.posted')), ...posted.deposited];
     await waitFor('the accepted events delivered', () => collector.hasAll(accepted), 10_000);
     await waitFor('the refused events dead-lettered', async () => (await deadLetters()).length === refused.length, 10_000);
@@ -66,11 +67,17 @@ test('refused events are dead-lettered after max attempts, then replayed and pub
       [posted.withdrawn],
     );
     assert.equal(byReference.rowCount, posted.withdrawn.length, 'a dead letter keeps naming its transaction');
+    const byHold = await database.pool.query(
+      'SELECT 1 FROM dead_letter WHERE event_id = ANY($1::uuid[]) AND hold_id IS NOT NULL AND payload IS NULL AND transaction_id IS NULL',
+      [posted.held],
+    );
+    assert.equal(byHold.rowCount, posted.held.length, 'a dead letter keeps naming its hold');
 
     // The cause is fixed: the refusing queue goes, a consumer binds for withdrawals.
     await collector.withChannel(async (channel) => {
       await channel.deleteQueue(refusing);
       await channel.bindQueue(collector.queue, settings.exchange, 'ledger.withdrawal.posted');
+      await channel.bindQueue(collector.queue, settings.exchange, 'ledger.hold.created');
     });
 
     const [firstId, ...rest] = refused;
@@ -81,22 +88,23 @@ test('refused events are dead-lettered after max attempts, then replayed and pub
     assert.equal(cli.stdout.trim(), 'moved 1 dead letter back to the outbox');
     await waitFor('the event replayed by id published', () => collector.hasAll([firstId!]), 10_000);
 
-    assert.equal(await replayDeadLetters(database.pool, { all: false, eventIds: [], eventTypes: ['withdrawal.posted'] }), rest.length);
+    assert.equal(await replayDeadLetters(database.pool, { all: false, eventIds: [], eventTypes: ['withdrawal.posted', 'hold.created'] }), rest.length);
     await waitFor('the events replayed by type published', () => collector.hasAll(rest), 10_000);
     const remaining = await deadLetters();
     assert.equal(remaining.length, 0, `dead letters left: ${JSON.stringify(remaining)}`);
     // A consumer can see a message before its confirm reaches the relay: wait for the marks.
     await waitFor('every replayed row marked published', async () => (await countUnpublished(database.pool)) === 0, 5_000);
     assert.equal(collector.messages.length, accepted.length + refused.length, 'each event delivered once to the consumer');
-    const replayedPostings = await database.pool.query<{ transaction_id: string }>(
-      'SELECT transaction_id::text FROM outbox WHERE event_id = ANY($1::uuid[])',
-      [posted.withdrawn],
+    const replayedReferences = await database.pool.query<{ subject: string }>(
+      'SELECT coalesce(transaction_id, hold_id)::text AS subject FROM outbox WHERE event_id = ANY($1::uuid[])',
+      [[...posted.withdrawn, ...posted.held]],
     );
-    const rendered = await renderedEvents(database.pool, replayedPostings.rows.map((row) => row.transaction_id));
-    assert.equal(rendered.length, posted.withdrawn.length);
+    const rendered = (await renderedEvents(database.pool, replayedReferences.rows.map((row) => row.subject)))
+      .filter((event) => [...posted.withdrawn, ...posted.held].includes(event.envelope.id));
+    assert.equal(rendered.length, posted.withdrawn.length + posted.held.length);
     for (const event of rendered) {
       const message = collector.messages.find((each) => each.properties.messageId === event.envelope.id);
-      assert.equal(message?.content.toString('utf8'), event.body, 'a replayed posting is published as rendered from its transaction');
+      assert.equal(message?.content.toString('utf8'), event.body, 'a replayed posting or hold event is published as rendered from its rows');
     }
   } finally {
     await relay.stop();

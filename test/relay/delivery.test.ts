@@ -38,13 +38,14 @@ test('every committed event is delivered once, with the contract message propert
     await waitFor('every row marked published', async () => (await countUnpublished(database.pool)) === 0, 5_000);
 
     const stored = await database.pool.query<{ subject: string; published: boolean; attempts: number }>(
-      `SELECT coalesce(transaction_id::text, payload->>'subject') AS subject, published_at IS NOT NULL AS published, attempts FROM outbox`,
+      `SELECT coalesce(transaction_id::text, hold_id::text, payload->>'subject') AS subject, published_at IS NOT NULL AS published, attempts FROM outbox`,
     );
     assert.ok(stored.rows.every((row) => row.published && row.attempts === 0), 'every row marked published on first attempt');
-    // What is stored, with a posting's event rendered from its transaction's rows.
+    // What is stored, with a posting's or a hold's event rendered from the rows it names.
     const expected = await renderedEvents(database.pool, stored.rows.map((row) => row.subject));
     const bodyById = new Map(expected.map((event) => [event.envelope.id, event.body]));
     assert.equal(expected.filter((event) => event.envelope.data && (event.envelope.data as { entries?: unknown[] }).entries?.length === 2).length, 51);
+    assert.equal(expected.filter((event) => event.eventType === 'hold.created' && (event.envelope.data as { status: string }).status === 'pending').length, 50);
 
     for (const message of collector.messages) {
       const { properties, fields, content } = message;

@@ -80,7 +80,7 @@ export async function insertEvents(pool: pg.Pool, count: number, eventType: Ledg
  * stored with their data), one deposit and `count` withdrawals (stored as the transaction's id,
  * rendered by the relay). Returns their event ids by type.
  */
-export async function postLedgerEvents(pool: pg.Pool, count: number): Promise<Record<'opened' | 'deposited' | 'withdrawn', string[]>> {
+export async function postLedgerEvents(pool: pg.Pool, count: number): Promise<Record<'opened' | 'deposited' | 'withdrawn' | 'held', string[]>> {
   const context = createLedgerContext(pool, systemClock, planSettings(60_000, ROUTING_KEY_PREFIX), pino({ level: 'silent' }));
   const wallet = newId();
   const claim = () => ({ key: newId(), fingerprint: 'relay-test' });
@@ -89,18 +89,22 @@ export async function postLedgerEvents(pool: pg.Pool, count: number): Promise<Re
     { kind: 'open_account', accountId: wallet, currency: 'USD', externalRef: null, metadata: {}, idempotency: undefined },
   ]);
   const operations: LedgerOperation[] = [
-    { kind: 'deposit', accountId: wallet, amount: BigInt(count), ...posting, idempotency: claim() },
+    { kind: 'deposit', accountId: wallet, amount: BigInt(2 * count), ...posting, idempotency: claim() },
     ...Array.from({ length: count }, (): LedgerOperation => ({ kind: 'withdrawal', accountId: wallet, amount: 1n, ...posting, idempotency: claim() })),
+    ...Array.from({ length: count }, (): LedgerOperation => ({
+      kind: 'create_hold', holdId: newId(), sourceAccountId: wallet, destinationAccountId: null, amount: 1n, currency: undefined,
+      expiresAt: new Date(Date.now() + 3_600_000), description: 'relay test', metadata: { note: 'rendered by the relay' }, idempotency: claim(),
+    })),
   ];
   const results = [...opened, ...(await commitAndRespond(context, operations))];
   if (!results.every((result) => result.statusCode === 201)) throw new Error(`the ledger refused a test posting: ${results.map((r) => r.body).join()}`);
   const subjects = results.map((result) => (JSON.parse(result.body) as { id: string }).id);
   const events = await pool.query<{ event_id: string; event_type: string }>(
-    `SELECT event_id::text, event_type FROM outbox WHERE coalesce(transaction_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY id`,
+    `SELECT event_id::text, event_type FROM outbox WHERE coalesce(transaction_id::text, hold_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY id`,
     [subjects],
   );
   const ofType = (type: string) => events.rows.filter((row) => row.event_type === type).map((row) => row.event_id);
-  return { opened: ofType('account.created'), deposited: ofType('deposit.posted'), withdrawn: ofType('withdrawal.posted') };
+  return { opened: ofType('account.created'), deposited: ofType('deposit.posted'), withdrawn: ofType('withdrawal.posted'), held: ofType('hold.created') };
 }
 
 const RELAY_POLL_MS = 20;

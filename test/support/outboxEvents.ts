@@ -13,15 +13,15 @@ export interface RenderedEvent {
 }
 
 /**
- * The outbox events about these subjects (accounts or transactions), in the order they were
- * written, with the bodies the relay publishes: rendered from the ledger for a posting's event.
+ * The outbox events about these subjects (accounts, transactions or holds), in the order they were
+ * written, with the bodies the relay publishes: rendered from the ledger for a posting's or a hold's event.
  */
 export async function renderedEvents(pool: pg.Pool, subjects: string[]): Promise<RenderedEvent[]> {
   const client = await pool.connect();
   try {
     const stored = await client.query<ClaimedRow & { subject: string }>(
-      `SELECT ${CLAIMED_COLUMNS}, coalesce(transaction_id::text, payload->>'subject') AS subject
-       FROM outbox WHERE coalesce(transaction_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY outbox.id`,
+      `SELECT ${CLAIMED_COLUMNS}, coalesce(transaction_id::text, hold_id::text, payload->>'subject') AS subject
+       FROM outbox WHERE coalesce(transaction_id::text, hold_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY outbox.id`,
       [subjects],
     );
     const claimed = stored.rows.map(toClaimedEvent);

@@ -2,18 +2,19 @@ import type pg from 'pg';
 import { unquotedArray } from '../../db/arrayLiteral.js';
 import type { BatchPlan } from '../planBatch.js';
 
-// Writes everything a batch decided in one statement, write_batch_v3 (migrations/*_account-controls-and-trace-context.sql):
+// Writes everything a batch decided in one statement, write_batch_v4 (migrations/*_hold-events-stored-by-reference.sql):
 // new accounts, transactions, entries, one balance update per changed account (with its pending
 // sums, and the settings a PATCH changed), account history, holds and their changes, outbox events (with their traceparents) and stored idempotent outcomes. Each table is fed by unnest() over column arrays, so the statement's
 // cost does not grow with round trips. The JSON columns (metadata, event payloads) and the stored
 // response bodies travel as one JSON array each, not as text arrays: pg escapes every element of a
 // text array with regular expressions, while JSON.stringify writes one string natively. Bodies are
 // well-formed and NUL-free (storableBody.ts), so they come back from JSON byte for byte. A
-// posting's event and stored outcome carry its transaction's id instead of a body (JSON null).
+// posting's event and stored outcome carry its transaction's id instead of a body (JSON null), a
+// hold's event its hold's id.
 
-const WRITE_BATCH_SQL = `SELECT write_batch_v3($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+const WRITE_BATCH_SQL = `SELECT write_batch_v4($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
   $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41,
-  $42, $43, $44)`;
+  $42, $43, $44, $45)`;
 
 /**
  * The statement that writes a plan, inside the database transaction that locked its accounts
@@ -26,7 +27,7 @@ export function writeBatch(plan: BatchPlan): pg.QueryConfig {
   return { name: 'write_batch', text: WRITE_BATCH_SQL, values: writeValues(plan) };
 }
 
-/** write_batch_v3's parameters, in its order. Holds, their changes, account settings and history travel as JSON arrays of records. */
+/** write_batch_v4's parameters, in its order. Holds, their changes, account settings and history travel as JSON arrays of records. */
 export function writeValues(plan: BatchPlan): unknown[] {
   const { newAccounts: a, transactions: t, entries: e, balanceUpdates: u, events: o, idempotencyRows: k } = plan;
   // Every row of a batch has the same time, so it travels once: the arrays carry only what differs.
@@ -52,5 +53,6 @@ export function writeValues(plan: BatchPlan): unknown[] {
     JSON.stringify(plan.accountSettings.map((s) => ({ ...s, overdraft_limit: s.overdraft_limit?.toString() }))),
     JSON.stringify(plan.accountHistory.map((h) => ({ ...h, version: h.version.toString() }))),
     o.map((r) => r.traceparent ?? null),
+    unquotedArray(o.map((r) => r.holdId)),
   ];
 }

@@ -9,7 +9,7 @@ import type { OutboxRow } from './outboxRow.js';
 // with their table: a bare `id` in ORDER BY would mean the text output column, and sort every row.
 
 /** The columns of a claimed row, as toClaimedEvent reads them. */
-export const CLAIMED_COLUMNS = 'id::text, event_id::text, event_type, routing_key, payload::text AS body, transaction_id, traceparent, attempts, created_at';
+export const CLAIMED_COLUMNS = 'id::text, event_id::text, event_type, routing_key, payload::text AS body, transaction_id, hold_id, traceparent, attempts, created_at';
 
 const CLAIM_DUE_EVENTS_SQL = `
 SELECT ${CLAIMED_COLUMNS}
@@ -26,13 +26,14 @@ export interface ClaimedRow {
   routing_key: string;
   body: string | null;
   transaction_id: string | null;
+  hold_id: string | null;
   traceparent: string | null;
   attempts: number;
   created_at: Date;
 }
 
-/** A claimed row: its stored envelope's text, or (a posting's event) the transaction it renders. */
-export type ClaimedEvent = Omit<OutboxRow, 'body'> & { body: string | null; transactionId: string | null };
+/** A claimed row: its stored envelope's text, or (a posting's or hold's event) the transaction or hold it renders. */
+export type ClaimedEvent = Omit<OutboxRow, 'body'> & { body: string | null; transactionId: string | null; holdId: string | null };
 
 export async function claimDueEvents(client: pg.PoolClient, limit: number): Promise<ClaimedEvent[]> {
   const result = await client.query<ClaimedRow>({ name: 'outbox_claim_due_events', text: CLAIM_DUE_EVENTS_SQL, values: [limit] });
@@ -47,6 +48,7 @@ export function toClaimedEvent(row: ClaimedRow): ClaimedEvent {
     routingKey: row.routing_key,
     body: row.body,
     transactionId: row.transaction_id,
+    holdId: row.hold_id,
     traceparent: row.traceparent,
     attempts: row.attempts,
     createdAt: row.created_at,

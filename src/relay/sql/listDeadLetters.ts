@@ -4,7 +4,7 @@ import type pg from 'pg';
 // operator to decide what to replay. Keyed on dead_letter.id (the outbox id it kept).
 
 const LIST_DEAD_LETTERS_SQL = `
-SELECT id::text, event_id::text, event_type, routing_key, transaction_id::text, attempts, last_error, created_at, dead_at
+SELECT id::text, event_id::text, event_type, routing_key, transaction_id::text, hold_id::text, attempts, last_error, created_at, dead_at
   FROM dead_letter
  ORDER BY dead_at DESC, id DESC
  LIMIT $1`;
@@ -16,6 +16,8 @@ export interface DeadLetterRow {
   routing_key: string;
   /** The ledger transaction a posting's event carries; null for events stored with their body. */
   transaction_id: string | null;
+  /** The hold a hold's event carries; null for the others. */
+  hold_id: string | null;
   attempts: number;
   last_error: string | null;
   created_at: Date;

@@ -10,10 +10,10 @@ WITH failed AS (
 ), dead AS (
   DELETE FROM outbox AS o USING failed AS f
   WHERE o.id = f.id
-  RETURNING o.id, o.event_id, o.event_type, o.routing_key, o.payload, o.transaction_id, o.traceparent, o.attempts, o.created_at, f.error
+  RETURNING o.id, o.event_id, o.event_type, o.routing_key, o.payload, o.transaction_id, o.hold_id, o.traceparent, o.attempts, o.created_at, f.error
 )
-INSERT INTO dead_letter (id, event_id, event_type, routing_key, payload, transaction_id, traceparent, attempts, last_error, created_at)
-SELECT id, event_id, event_type, routing_key, payload, transaction_id, traceparent, attempts + 1, error, created_at FROM dead`;
+INSERT INTO dead_letter (id, event_id, event_type, routing_key, payload, transaction_id, hold_id, traceparent, attempts, last_error, created_at)
+SELECT id, event_id, event_type, routing_key, payload, transaction_id, hold_id, traceparent, attempts + 1, error, created_at FROM dead`;
 
 export interface FinalFailure {
   id: string;

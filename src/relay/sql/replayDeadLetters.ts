@@ -9,11 +9,11 @@ const REPLAY_DEAD_LETTERS_SQL = `
 WITH moved AS (
   DELETE FROM dead_letter
   WHERE $1::boolean OR event_id = ANY($2::uuid[]) OR event_type = ANY($3::text[])
-  RETURNING id, event_id, event_type, routing_key, payload, transaction_id, traceparent, last_error, created_at
+  RETURNING id, event_id, event_type, routing_key, payload, transaction_id, hold_id, traceparent, last_error, created_at
 )
-INSERT INTO outbox (id, event_id, event_type, routing_key, payload, transaction_id, traceparent, attempts, next_attempt_at, last_error, created_at)
+INSERT INTO outbox (id, event_id, event_type, routing_key, payload, transaction_id, hold_id, traceparent, attempts, next_attempt_at, last_error, created_at)
 OVERRIDING SYSTEM VALUE
-SELECT id, event_id, event_type, routing_key, payload, transaction_id, traceparent, 0, now(), last_error, created_at FROM moved`;
+SELECT id, event_id, event_type, routing_key, payload, transaction_id, hold_id, traceparent, 0, now(), last_error, created_at FROM moved`;
 
 /** Which dead letters to replay: all of them, or those matching any of the ids or types. */
 export type DeadLetterSelection = { all: true } | { all: false; eventIds: string[]; eventTypes: string[] };
