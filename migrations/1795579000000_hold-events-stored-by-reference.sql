@@ -7,6 +7,12 @@
 -- Such events now keep only the hold's id, as a posting's keeps its transaction's; the relay renders
 -- the data (src/relay/eventBodies.ts), the event type naming the change. Older builds' rows keep
 -- their payloads. Exactly one of payload, transaction_id and hold_id is set.
+-- The same for a hold's stored answer (a created or voided hold): the key names the hold, and a
+-- replay renders the hold as the change the repeated request made left it.
+ALTER TABLE idempotency_keys
+  ADD COLUMN hold_id uuid,
+  DROP CONSTRAINT idempotency_keys_body_or_transaction,
+  ADD CONSTRAINT idempotency_keys_one_body CHECK (num_nonnulls(response_body, transaction_id, hold_id) = 1);
 ALTER TABLE outbox
   ADD COLUMN hold_id uuid,
   DROP CONSTRAINT outbox_payload_or_transaction,
@@ -32,7 +38,8 @@ CREATE TRIGGER holds_fixed BEFORE UPDATE OF source_account_id, destination_accou
     NEW.amount, NEW.currency, NEW.expires_at, NEW.description, NEW.metadata, NEW.created_at))
   EXECUTE FUNCTION reject_hold_rewrite();
 
--- write_batch_v3's parameters, then the hold each event names ($45, null but for hold events).
+-- write_batch_v3's parameters, then the hold each event names ($45) and the hold each stored
+-- outcome names ($46), null but for holds.
 -- write_batch_v3 and commit_planned_batch_v3 stay for older builds.
 CREATE FUNCTION write_batch_v4(
   timestamptz, timestamptz,
@@ -45,7 +52,7 @@ CREATE FUNCTION write_batch_v4(
   integer,
   uuid[], uuid[], numeric[], numeric[], jsonb, jsonb,
   jsonb, jsonb, text[],
-  uuid[]
+  uuid[], uuid[]
 ) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -103,10 +110,12 @@ BEGIN
     SELECT hold_id, status, amount, transaction_id, $1
     FROM jsonb_to_recordset($41::jsonb) AS c(hold_id uuid, status text, amount numeric, transaction_id uuid)
   ), stored_outcomes AS (
-    INSERT INTO idempotency_keys AS k (key, fingerprint, status_code, transaction_id, response_body, created_at, expires_at, posting_shape)
-    SELECT *, $1, $2, 2 FROM ROWS FROM (unnest($30::text[], $31::text[], $32::smallint[], $33::uuid[]), json_array_elements_text($34::json))
+    INSERT INTO idempotency_keys AS k (key, fingerprint, status_code, transaction_id, response_body, hold_id, created_at, expires_at,
+      posting_shape)
+    SELECT *, $1, $2, 2 FROM ROWS FROM (unnest($30::text[], $31::text[], $32::smallint[], $33::uuid[]), json_array_elements_text($34::json),
+      unnest($46::uuid[]))
     ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, status_code = excluded.status_code,
-      transaction_id = excluded.transaction_id, response_body = excluded.response_body,
+      transaction_id = excluded.transaction_id, response_body = excluded.response_body, hold_id = excluded.hold_id,
       created_at = excluded.created_at, expires_at = excluded.expires_at, posting_shape = excluded.posting_shape
     WHERE k.expires_at <= excluded.created_at
     RETURNING 1
@@ -117,7 +126,7 @@ END;
 $$;
 
 -- The one-round-trip batch, as commit_planned_batch_v3 with write_batch_v4's parameters (the holds
--- planned against move to $51).
+-- planned against move to $52).
 CREATE FUNCTION commit_planned_batch_v4(
   uuid[], numeric[], bigint[], numeric[], numeric[],
   timestamptz, timestamptz,
@@ -130,28 +139,29 @@ CREATE FUNCTION commit_planned_batch_v4(
   integer,
   uuid[], uuid[], numeric[], numeric[], jsonb, jsonb,
   jsonb, jsonb, text[],
-  uuid[], uuid[]
+  uuid[], uuid[], uuid[]
 ) RETURNS integer
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM lock_accounts_as_planned_v2($1, $2, $3, $4, $5);
-  IF cardinality($51) > 0 THEN
-    PERFORM lock_holds_as_planned($51);
+  IF cardinality($52) > 0 THEN
+    PERFORM lock_holds_as_planned($52);
   END IF;
   RETURN write_batch_v4($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
     $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46,
-    $47, $48, $49, $50);
+    $47, $48, $49, $50, $51);
 END;
 $$;
 
 -- Down Migration
 
--- Going back needs every hold event as JSON again; rendering it is the relay's job, so the way
--- down refuses while any row holds only a hold id.
+-- Going back needs every hold event and stored hold answer as JSON again; rendering them is the
+-- service's job, so the way down refuses while any row holds only a hold id.
 DO $$
 BEGIN
-  IF EXISTS (SELECT 1 FROM outbox WHERE hold_id IS NOT NULL) OR EXISTS (SELECT 1 FROM dead_letter WHERE hold_id IS NOT NULL) THEN
-    RAISE EXCEPTION 'events stored by hold id exist: publish and purge them before migrating down';
+  IF EXISTS (SELECT 1 FROM outbox WHERE hold_id IS NOT NULL) OR EXISTS (SELECT 1 FROM dead_letter WHERE hold_id IS NOT NULL)
+     OR EXISTS (SELECT 1 FROM idempotency_keys WHERE hold_id IS NOT NULL) THEN
+    RAISE EXCEPTION 'events or stored answers by hold id exist: publish and purge them before migrating down';
   END IF;
 END;
 $$;
@@ -160,16 +170,18 @@ DROP FUNCTION commit_planned_batch_v4(
   uuid[], text[], numeric[], text[], uuid[], uuid[], text[], jsonb,
   uuid[], uuid[], uuid[], text[], numeric[], numeric[], bigint[], uuid[], numeric[], bigint[],
   uuid[], text[], text[], uuid[], jsonb, text[], text[], smallint[], uuid[], json, integer,
-  uuid[], uuid[], numeric[], numeric[], jsonb, jsonb, jsonb, jsonb, text[], uuid[], uuid[]);
+  uuid[], uuid[], numeric[], numeric[], jsonb, jsonb, jsonb, jsonb, text[], uuid[], uuid[], uuid[]);
 DROP FUNCTION write_batch_v4(
   timestamptz, timestamptz, uuid[], text[], text[], jsonb,
   uuid[], text[], numeric[], text[], uuid[], uuid[], text[], jsonb,
   uuid[], uuid[], uuid[], text[], numeric[], numeric[], bigint[], uuid[], numeric[], bigint[],
   uuid[], text[], text[], uuid[], jsonb, text[], text[], smallint[], uuid[], json, integer,
-  uuid[], uuid[], numeric[], numeric[], jsonb, jsonb, jsonb, jsonb, text[], uuid[]);
+  uuid[], uuid[], numeric[], numeric[], jsonb, jsonb, jsonb, jsonb, text[], uuid[], uuid[]);
 DROP TRIGGER holds_fixed ON holds;
 DROP FUNCTION reject_hold_rewrite();
 ALTER TABLE dead_letter DROP CONSTRAINT dead_letter_one_body, DROP COLUMN hold_id,
   ADD CONSTRAINT dead_letter_payload_or_transaction CHECK ((payload IS NULL) <> (transaction_id IS NULL));
 ALTER TABLE outbox DROP CONSTRAINT outbox_one_body, DROP COLUMN hold_id,
   ADD CONSTRAINT outbox_payload_or_transaction CHECK ((payload IS NULL) <> (transaction_id IS NULL));
+ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_one_body, DROP COLUMN hold_id,
+  ADD CONSTRAINT idempotency_keys_body_or_transaction CHECK ((response_body IS NULL) <> (transaction_id IS NULL));

@@ -14,6 +14,7 @@ import type { CommitMarker } from './sql/findCommitMarker.js';
 import { lockBatch, type LockedBatch } from './sql/lockBatch.js';
 import { lockReferences, toLockedReferences } from './sql/lockReferences.js';
 import { readAccountKinds } from './sql/readAccountKinds.js';
+import { holdAsChanged, readHoldHistories, type HoldHistory } from './sql/readHoldHistories.js';
 import { readLedgerTransactions } from './sql/readLedgerTransactions.js';
 import { writeBatch } from './sql/writeBatch.js';
 
@@ -128,8 +129,8 @@ async function applyInTwoRoundTrips(
     if (referencesNow.status === 'rejected') throw referencesNow.reason;
     locked = lockedNow.value;
     const references: LockedReferences = referencesNow.value;
-    const storedTransactions = await readStoredTransactions(client, locked);
-    const replays = operations.map((operation) => replayOf(operation, locked, storedTransactions));
+    const stored = await readStoredRows(client, locked);
+    const replays = operations.map((operation) => replayOf(operation, locked, stored));
     const pending = operations.filter((_, index) => replays[index] === undefined);
     plan = planBatch(pending, locked.accounts, locked.takenExternalRefs, now, context.settings, references);
     results = mergeInOrder(replays, plan.results);
@@ -180,23 +181,38 @@ function externalRefsOf(operations: readonly LedgerOperation[]): string[] {
   return operations.flatMap((operation) => (operation.kind === 'open_account' && operation.externalRef ? [operation.externalRef] : []));
 }
 
-/** The transactions that stored postings name: read only when the batch repeats a posting's key. */
-async function readStoredTransactions(client: pg.PoolClient, locked: LockedBatch): Promise<Map<string, PostedLedgerTransaction>> {
-  const ids = [...locked.storedOutcomes.values()].flatMap((outcome) => (outcome.transactionId ? [outcome.transactionId] : []));
-  return ids.length === 0 ? new Map() : readLedgerTransactions(client, ids);
+interface StoredRows {
+  transactions: Map<string, PostedLedgerTransaction>;
+  holds: Map<string, HoldHistory>;
+}
+
+/** The transactions and holds that stored answers name: read only when the batch repeats such a key. */
+async function readStoredRows(client: pg.PoolClient, locked: LockedBatch): Promise<StoredRows> {
+  const outcomes = [...locked.storedOutcomes.values()];
+  const transactionIds = outcomes.flatMap((outcome) => (outcome.transactionId ? [outcome.transactionId] : []));
+  const holdIds = outcomes.flatMap((outcome) => (outcome.holdId ? [outcome.holdId] : []));
+  const [transactions, holds] = await Promise.all([
+    transactionIds.length === 0 ? new Map<string, PostedLedgerTransaction>() : readLedgerTransactions(client, transactionIds),
+    holdIds.length === 0 ? new Map<string, HoldHistory>() : readHoldHistories(client, holdIds),
+  ]);
+  return { transactions, holds };
 }
 
 /** The stored outcome of the operation's key, or undefined when the operation is to be decided. */
-function replayOf(
-  operation: LedgerOperation,
-  locked: LockedBatch,
-  storedTransactions: Map<string, PostedLedgerTransaction>,
-): LedgerOutcome | undefined {
+function replayOf(operation: LedgerOperation, locked: LockedBatch, stored: StoredRows): LedgerOutcome | undefined {
   const outcome = operation.idempotency && locked.storedOutcomes.get(operation.idempotency.key);
   if (!outcome) return undefined;
   if (outcome.fingerprint !== operation.idempotency!.fingerprint) return rejected({ code: 'idempotency_key_reused' });
   if (outcome.body !== null) return { kind: 'stored_response', statusCode: outcome.statusCode, body: outcome.body };
-  const posting = storedTransactions.get(outcome.transactionId!);
+  if (outcome.holdId !== null) {
+    // The same fingerprint is the same request: a void's key replays the void, a creation's the new hold.
+    const change = operation.kind === 'void_hold' ? 'voided' : 'created';
+    const history = stored.holds.get(outcome.holdId);
+    const hold = history && holdAsChanged(history, change === 'voided' ? 'voided' : 'pending');
+    if (!hold) throw new Error(`invariant: stored hold ${outcome.holdId} has no ${change} change`);
+    return { kind: 'hold_changed', change, hold, replayed: true };
+  }
+  const posting = stored.transactions.get(outcome.transactionId!);
   if (!posting) throw new Error(`invariant: stored transaction ${outcome.transactionId} does not exist`);
   return { kind: 'posted', transaction: posting.transaction, entries: posting.entries, replayed: true, shapedBeforeHolds: outcome.shapedBeforeHolds };
 }

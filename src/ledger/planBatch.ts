@@ -30,7 +30,8 @@ import { balanceOverflow, PlanWork, resolveSides } from './planWork.js';
  * Renders a decided outcome as the response stored under its key: the channel's exact answer
  * (src/http/writeResponses.ts), not the outcome's facts, because idempotency_keys has always held
  * the answer itself and keys stored by earlier versions must replay byte for byte. The ledger
- * stores it without reading it. A posting is stored by its transaction's id, with its status only.
+ * stores it without reading it. A posting is stored by its transaction's id and a created or voided
+ * hold by the hold's id, with their status only.
  */
 export interface StoredResponses {
   statusOf(outcome: DecidedOutcome): number;
@@ -47,9 +48,10 @@ export interface IdempotencyRow {
   key: string;
   fingerprint: string;
   statusCode: number;
-  /** Null when transactionId names the posted transaction the body renders. */
+  /** Null when transactionId names the posted transaction, or holdId the hold, the body renders. */
   body: string | null;
   transactionId: string | null;
+  holdId: string | null;
   createdAt: Date;
   expiresAt: Date;
 }
@@ -154,9 +156,10 @@ class Planner {
         key: claim.key,
         fingerprint: claim.fingerprint,
         statusCode: responses.statusOf(outcome),
-        // A posting's response is rendered again from its transaction's rows when replayed.
-        body: outcome.kind === 'posted' ? null : responses.bodyOf(outcome),
+        // A posting's or a hold's response is rendered again from its rows when replayed.
+        body: outcome.kind === 'posted' || outcome.kind === 'hold_changed' ? null : responses.bodyOf(outcome),
         transactionId: outcome.kind === 'posted' ? outcome.transaction.id : null,
+        holdId: outcome.kind === 'hold_changed' ? outcome.hold.id : null,
         createdAt: this.work.now,
         expiresAt: new Date(this.work.now.getTime() + this.work.settings.idempotencyTtlMs),
       });

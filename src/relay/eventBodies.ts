@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { cloudEvent, withTraceparent, type HoldEventType, type LedgerEventType } from '../ledger/events.js';
-import type { HoldRow, HoldStatus, PostedLedgerTransaction } from '../ledger/ledgerRows.js';
-import { readHoldHistories, type HoldChange, type HoldHistory } from '../ledger/sql/readHoldHistories.js';
+import type { HoldStatus, PostedLedgerTransaction } from '../ledger/ledgerRows.js';
+import { holdAsChanged, readHoldHistories, type HoldHistory } from '../ledger/sql/readHoldHistories.js';
 import { readLedgerTransactions } from '../ledger/sql/readLedgerTransactions.js';
 import { holdCapturedEventData, holdEventData, ledgerTransactionEventData } from './eventData.js';
 import type { ClaimedEvent } from './sql/claimDueEvents.js';
@@ -40,13 +40,11 @@ export async function withBodies(client: pg.PoolClient, claimed: ClaimedEvent[])
       return { ...event, body: postedEventBody(event.eventId, eventType, event.createdAt, posting(event, transactionId), event.traceparent) };
     }
     const history = holds.get(holdId!);
-    const change = history?.changes.get(HOLD_EVENT_CHANGES[eventType as HoldEventType]);
-    if (!history || !change) throw new Error(`invariant: event ${event.eventId} names a ${eventType} of hold ${holdId}, which does not exist`);
-    const hold = holdAsChanged(history.hold, change);
-    const data = change.transaction_id === null
-      ? holdEventData(hold)
-      : holdCapturedEventData(hold, posting(event, change.transaction_id).transaction, posting(event, change.transaction_id).entries);
-    return { ...event, body: JSON.stringify(withTraceparent(cloudEvent(event.eventId, eventType, hold.id, change.created_at, data), event.traceparent)) };
+    const hold = history && holdAsChanged(history, HOLD_EVENT_CHANGES[eventType as HoldEventType]);
+    if (!hold) throw new Error(`invariant: event ${event.eventId} names a ${eventType} of hold ${holdId}, which does not exist`);
+    const capture = hold.capture_transaction_id === null ? undefined : posting(event, hold.capture_transaction_id);
+    const data = capture ? holdCapturedEventData(hold, capture.transaction, capture.entries) : holdEventData(hold);
+    return { ...event, body: JSON.stringify(withTraceparent(cloudEvent(event.eventId, eventType, hold.id, hold.updated_at, data), event.traceparent)) };
   });
 }
 
@@ -60,15 +58,4 @@ export function postedEventBody(
 ): string {
   const data = ledgerTransactionEventData(posting.transaction, posting.entries);
   return JSON.stringify(withTraceparent(cloudEvent(eventId, eventType, posting.transaction.id, time, data), traceparent));
-}
-
-/** The hold as one of its changes left it: the hold row holds only its latest state. */
-export function holdAsChanged(hold: HoldRow, change: HoldChange): HoldRow {
-  return {
-    ...hold,
-    status: change.status,
-    captured_amount: change.status === 'captured' ? change.amount : 0n,
-    capture_transaction_id: change.transaction_id,
-    updated_at: change.created_at,
-  };
 }

@@ -196,6 +196,10 @@ describe('holds', () => {
     assert.equal(capturedAgain.status, 201);
     assert.equal(capturedAgain.raw, captured.raw);
     assert.equal(capturedAgain.headers['idempotent-replayed'], 'true');
+    // The hold is captured now; its creation's key still answers the pending hold it created.
+    const createdAgain = await createHold(body, createKey);
+    assert.equal(createdAgain.status, 201);
+    assert.equal(createdAgain.raw, first.raw);
 
     const second = (await createHold(body)).body;
     const voidKey = newKey();
@@ -205,12 +209,13 @@ describe('holds', () => {
     assert.equal(voidedAgain.raw, voided.raw);
     assert.deepEqual(await sums(source), { balance: '96', available_balance: '96', pending_debits: '0', pending_credits: '0' });
 
-    // A hold's answers are stored whole (its row changes later); a capture's by its transaction, rendered again.
+    // A hold's answers are stored by the hold's id, rendered again from the hold and the change the
+    // request made; a capture's by its transaction.
     const stored = async (key: string) => (await api.database.pool.query(
-      'SELECT status_code, response_body, transaction_id, posting_shape FROM idempotency_keys WHERE key = $1', [key])).rows[0];
-    assert.deepEqual(await stored(createKey), { status_code: 201, response_body: first.raw, transaction_id: null, posting_shape: 2 });
-    assert.deepEqual(await stored(voidKey), { status_code: 200, response_body: voided.raw, transaction_id: null, posting_shape: 2 });
-    assert.deepEqual(await stored(captureKey), { status_code: 201, response_body: null, transaction_id: captured.body.id, posting_shape: 2 });
+      'SELECT status_code, response_body, transaction_id, hold_id, posting_shape FROM idempotency_keys WHERE key = $1', [key])).rows[0];
+    assert.deepEqual(await stored(createKey), { status_code: 201, response_body: null, transaction_id: null, hold_id: first.body.id, posting_shape: 2 });
+    assert.deepEqual(await stored(voidKey), { status_code: 200, response_body: null, transaction_id: null, hold_id: second.id, posting_shape: 2 });
+    assert.deepEqual(await stored(captureKey), { status_code: 201, response_body: null, transaction_id: captured.body.id, hold_id: null, posting_shape: 2 });
   });
 
   test("an account's holds are listed newest first, as source or destination, by status, a page at a time", async () => {

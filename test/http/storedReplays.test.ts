@@ -1,6 +1,6 @@
 // Proves idempotency keys stored by earlier versions replay byte for byte (a row inserted as they
-// wrote it: a body, or a posting's transaction id, replayed without the fields transactions gained
-// with holds and reversals), and that what is stored under a key today is byte for byte what
+// wrote it: a body, a hold's body among them, or a posting's transaction id, replayed without the
+// fields transactions gained with holds and reversals), and that what is stored under a key today is byte for byte what
 // earlier versions stored for the same request, plus those additive fields.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -119,6 +119,23 @@ test('what is stored under a key is what earlier versions stored for the same re
   const deposited = await api.request('POST', '/v1/transactions/deposit', { body: { account_id: account, amount: '3' }, idempotencyKey: depositKey });
   const posting = await storedRow(depositKey);
   assert.deepEqual([posting.status_code, posting.response_body, posting.transaction_id], [201, null, deposited.body.id]);
+});
+
+test("a hold's answer stored whole by an earlier version replays its stored bytes", async () => {
+  const source = await fundedAccount(api, 'USD', 50n);
+  const body = { source_account_id: source, amount: '20', metadata: { order: 'o-9' } };
+  const key = newKey();
+  const first = await api.request('POST', '/v1/holds', { body, idempotencyKey: key });
+  assert.equal(first.status, 201);
+  const { fingerprint } = (await api.database.pool.query('SELECT fingerprint FROM idempotency_keys WHERE key = $1', [key])).rows[0];
+  // Earlier versions stored the hold's body itself; this one, written as they wrote it, differs in a byte the row does not have.
+  const storedBefore = first.raw.replace('"order":"o-9"', '"order":"o-8"');
+  const earlierKey = newKey();
+  await storeAsBefore(earlierKey, fingerprint, 201, storedBefore, null);
+  const replay = await api.request('POST', '/v1/holds', { body, idempotencyKey: earlierKey });
+  assert.equal(replay.status, 201);
+  assert.equal(replay.headers['idempotent-replayed'], 'true');
+  assert.equal(replay.raw, storedBefore);
 });
 
 /** The stored row of the key whose posting made this transaction. */

@@ -5,7 +5,7 @@ import { writeValues } from './writeBatch.js';
 
 const COMMIT_PLANNED_BATCH_SQL = `SELECT commit_planned_batch_v4($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
   $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40,
-  $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51)`;
+  $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52)`;
 
 /**
  * A batch planned against remembered rows, as one statement (commit_planned_batch_v4 in

@@ -21,10 +21,10 @@ WITH locked AS (
   -- Found by key alone, the expired dropped after: offered the expiry condition while the table's
   -- statistics are those of an empty one, the planner reads every live key through
   -- idempotency_keys_expiry (a batch's keys all share one expiry).
-  SELECT key, fingerprint, status_code, response_body, transaction_id, posting_shape, expires_at FROM idempotency_keys
+  SELECT key, fingerprint, status_code, response_body, transaction_id, hold_id, posting_shape, expires_at FROM idempotency_keys
   WHERE key = ANY($2::text[])
 ), live AS (
-  SELECT key, fingerprint, status_code, response_body, transaction_id, posting_shape FROM stored WHERE expires_at > $3
+  SELECT key, fingerprint, status_code, response_body, transaction_id, hold_id, posting_shape FROM stored WHERE expires_at > $3
 ), taken AS (
   SELECT external_ref FROM accounts WHERE external_ref = ANY($4::text[])
 )
@@ -41,13 +41,14 @@ type LockedJson = Omit<RawAccountRow, 'created_at' | 'updated_at'> & { created_a
 
 /**
  * A response stored under an idempotency key, with the fingerprint of the request that made it:
- * its body, or (a posting's) the id of the transaction the body renders.
+ * its body, or the id of the transaction (a posting's) or of the hold (a created or voided hold's) the body renders.
  */
 export interface StoredOutcome {
   fingerprint: string;
   statusCode: number;
   body: string | null;
   transactionId: string | null;
+  holdId: string | null;
   /** A posting stored before transactions had hold and reversal fields, to be replayed without them. */
   shapedBeforeHolds: boolean;
 }
@@ -71,7 +72,8 @@ export async function lockBatch(
   const result = await client.query<{
     accounts: LockedJson[];
     outcomes: Array<{
-      key: string; fingerprint: string; status_code: number; response_body: string | null; transaction_id: string | null; posting_shape: number;
+      key: string; fingerprint: string; status_code: number; response_body: string | null; transaction_id: string | null; hold_id: string | null;
+      posting_shape: number;
     }>;
     taken_refs: string[];
   }>({ text: LOCK_BATCH_SQL, values: [accountIds, keys, now, externalRefs] });
@@ -86,6 +88,7 @@ export async function lockBatch(
           statusCode: raw.status_code,
           body: raw.response_body,
           transactionId: raw.transaction_id,
+          holdId: raw.hold_id,
           shapedBeforeHolds: raw.posting_shape === POSTING_SHAPE_BEFORE_HOLDS,
         },
       ]),

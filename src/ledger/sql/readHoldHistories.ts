@@ -13,7 +13,10 @@ export interface HoldHistory {
 
 type RawHoldHistory = RawHoldRow & { changes: Array<{ status: HoldStatus; amount: string; transaction_id: string | null; created_at: string }> };
 
-/** The holds with these ids that exist, by id, each with its changes: what the relay renders a hold's events from. */
+/**
+ * The holds with these ids that exist, by id, each with its changes: what a hold's events and its
+ * stored answers (a created or voided hold) are rendered from.
+ */
 export async function readHoldHistories(queryable: pg.Pool | pg.PoolClient, ids: string[]): Promise<Map<string, HoldHistory>> {
   const result = await queryable.query<RawHoldHistory>({
     name: 'read_hold_histories',
@@ -27,4 +30,16 @@ export async function readHoldHistories(queryable: pg.Pool | pg.PoolClient, ids:
     hold: toHoldRow(raw),
     changes: new Map(changes.map((change) => [change.status, { ...change, amount: BigInt(change.amount), created_at: new Date(change.created_at) }])),
   }]));
+}
+
+/** The hold as its change to `status` left it (the hold row holds only its latest state), or undefined if it made none. */
+export function holdAsChanged(history: HoldHistory, status: HoldStatus): HoldRow | undefined {
+  const change = history.changes.get(status);
+  return change && {
+    ...history.hold,
+    status,
+    captured_amount: status === 'captured' ? change.amount : 0n,
+    capture_transaction_id: change.transaction_id,
+    updated_at: change.created_at,
+  };
 }

@@ -10,11 +10,11 @@ import type { BatchPlan } from '../planBatch.js';
 // text array with regular expressions, while JSON.stringify writes one string natively. Bodies are
 // well-formed and NUL-free (storableBody.ts), so they come back from JSON byte for byte. A
 // posting's event and stored outcome carry its transaction's id instead of a body (JSON null), a
-// hold's event its hold's id.
+// hold's its hold's id.
 
 const WRITE_BATCH_SQL = `SELECT write_batch_v4($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
   $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41,
-  $42, $43, $44, $45)`;
+  $42, $43, $44, $45, $46)`;
 
 /**
  * The statement that writes a plan, inside the database transaction that locked its accounts
@@ -54,5 +54,6 @@ export function writeValues(plan: BatchPlan): unknown[] {
     JSON.stringify(plan.accountHistory.map((h) => ({ ...h, version: h.version.toString() }))),
     o.map((r) => r.traceparent ?? null),
     unquotedArray(o.map((r) => r.holdId)),
+    unquotedArray(k.map((r) => r.holdId)),
   ];
 }
