@@ -9,14 +9,14 @@ import type { PlainVariant } from './transferScripts.js';
 //
 // Authorize: the two accounts' rows locked in id order (the source's pending_debits and the
 // destination's pending_credits grow; the accounts' CHECK refuses a reservation beyond the
-// available balance), the hold, its pending change, its outbox row (hold.created, naming the hold
-// as the service's event does) and its idempotency row (the answer's body: a hold names no ledger
-// transaction). Capture: the hold claimed (status pending to captured, which refuses a hold already
-// captured or voided: its statement then returns no row and \gset fails the client), the two
-// accounts in id order (balances moved, pending sums released), the ledger transaction naming the
-// hold, its two entries, the captured change, two outbox rows (hold.captured naming the hold,
-// transfer.posted naming the transaction, as the service's do) and the idempotency row. Each step notifies after its COMMIT, as the transfer baseline does
-// (transferScripts.ts). Ids the later statements need (event ids, entry ids) come back with the
+// available balance), the hold, its pending change, its outbox row (hold.created) and its
+// idempotency row, both naming the hold as the service's do. Capture: the hold claimed (status
+// pending to captured, which refuses a hold already captured or voided: its statement then returns
+// no row and \gset fails the client), the two accounts in id order (balances moved, pending sums
+// released), the ledger transaction naming the hold, its two entries, the captured change, two
+// outbox rows (transfer.posted naming the transaction, hold.captured naming the hold, as the
+// service's do) and the idempotency row. Each step notifies after its COMMIT, as the transfer
+// baseline does (transferScripts.ts). Ids the later statements need (entry ids) come back with the
 // first statement's RETURNING, so no statement is added to fetch them.
 //
 // The variants take the locks as the transfer's do: `select-locks` first locks the hold and the
@@ -59,10 +59,10 @@ function authorize(variant: PlainVariant): string {
   const expect = `UPDATE ${plain}accounts SET pending_credits = pending_credits + :amount, updated_at = now() WHERE id = bench.account_id(:dst);`;
   return `BEGIN;
 ${lockAccounts(variant)}${inIdOrder(reserve, expect)}
-INSERT INTO ${plain}holds AS h (id, status, source_account_id, destination_account_id, amount, captured_amount, currency, expires_at, metadata, created_at, updated_at) VALUES (bench.uuid_v7(), 'pending', bench.account_id(:src), bench.account_id(:dst), :amount, 0, '${CURRENCY}', now() + ${HOLD_EXPIRY}, '{}', now(), now()) RETURNING h.id AS hold_id, to_jsonb(h)::text AS hold_json \\gset
+INSERT INTO ${plain}holds AS h (id, status, source_account_id, destination_account_id, amount, captured_amount, currency, expires_at, metadata, created_at, updated_at) VALUES (bench.uuid_v7(), 'pending', bench.account_id(:src), bench.account_id(:dst), :amount, 0, '${CURRENCY}', now() + ${HOLD_EXPIRY}, '{}', now(), now()) RETURNING h.id AS hold_id \\gset
 INSERT INTO ${plain}hold_changes (hold_id, status, amount, created_at) VALUES (:hold_id, 'pending', :amount, now());
 INSERT INTO ${plain}outbox (event_id, event_type, routing_key, hold_id, created_at) VALUES (bench.uuid_v7(), 'hold.created', 'ledger.hold.created', :hold_id, now());
-INSERT INTO ${plain}idempotency_keys (key, fingerprint, status_code, response_body, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :hold_json, now(), now() + ${IDEMPOTENCY_RETENTION});
+INSERT INTO ${plain}idempotency_keys (key, fingerprint, status_code, hold_id, created_at, expires_at) VALUES (gen_random_uuid()::text, :fingerprint, 201, :hold_id, now(), now() + ${IDEMPOTENCY_RETENTION});
 COMMIT;
 SELECT pg_notify('outbox', '');`;
 }

@@ -126,6 +126,7 @@ CREATE TABLE baseline.idempotency_keys (
   status_code     smallint NOT NULL,
   response_body   text,
   transaction_id  uuid,
+  hold_id         uuid,
   created_at      timestamptz NOT NULL,
   expires_at      timestamptz NOT NULL
 );

@@ -67,11 +67,12 @@ test('both variants authorize and capture under concurrent clients, keeping the 
            (SELECT count(*) FROM baseline.outbox o JOIN baseline.holds h ON h.capture_transaction_id = o.transaction_id
              WHERE o.event_type = 'transfer.posted') AS posted_events,
            (SELECT count(*) FROM baseline.outbox WHERE event_type IN ('hold.created', 'hold.captured', 'transfer.posted')) AS events,
+           (SELECT count(*) FROM baseline.idempotency_keys k JOIN baseline.holds h ON h.id = k.hold_id WHERE k.response_body IS NULL) AS hold_keys,
            (SELECT count(*) FROM baseline.idempotency_keys) AS keys`);
   const pairsText = String(pairs);
   assert.deepEqual(counts.rows[0], {
     captured: pairsText, other: '0', transactions: pairsText, changes: pairsText, opened: pairsText, captured_events: pairsText,
-    created_events: pairsText, posted_events: pairsText, events: String(3 * pairs), keys: String(2 * pairs),
+    created_events: pairsText, posted_events: pairsText, events: String(3 * pairs), hold_keys: pairsText, keys: String(2 * pairs),
   });
 });
 
