@@ -8,7 +8,7 @@ import type { ClaimedEvent } from './sql/claimDueEvents.js';
 import type { OutboxRow } from './sql/outboxRow.js';
 
 // A posting's event is stored as its transaction's id (migration postings-stored-by-reference), a
-// hold's as the hold's id (hold-events-stored-by-reference): the data is rendered here from rows
+// hold's as the hold's id (holds-stored-by-reference): the data is rendered here from rows
 // that never change, read once per claim for all the batch's events. The envelope is the one the
 // write path would have stored, rendered the same way on every attempt, so a retry publishes the
 // same bytes under the same signature.

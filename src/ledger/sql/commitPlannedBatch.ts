@@ -9,7 +9,7 @@ const COMMIT_PLANNED_BATCH_SQL = `SELECT commit_planned_batch_v4($1, $2, $3, $4,
 
 /**
  * A batch planned against remembered rows, as one statement (commit_planned_batch_v4 in
- * migrations/*_hold-events-stored-by-reference.sql): it locks the accounts in the one global order, checks
+ * migrations/*_holds-stored-by-reference.sql): it locks the accounts in the one global order, checks
  * under the locks that each still has the balance, version and pending sums the batch was planned against, and
  * writes the plan (writeBatch). Sent outside an explicit transaction, the statement is its own
  * transaction and is committed when it returns. It fails with SQLSTATE WL002 (sqlstate.ts), having

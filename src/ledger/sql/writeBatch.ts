@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { unquotedArray } from '../../db/arrayLiteral.js';
 import type { BatchPlan } from '../planBatch.js';
 
-// Writes everything a batch decided in one statement, write_batch_v4 (migrations/*_hold-events-stored-by-reference.sql):
+// Writes everything a batch decided in one statement, write_batch_v4 (migrations/*_holds-stored-by-reference.sql):
 // new accounts, transactions, entries, one balance update per changed account (with its pending
 // sums, and the settings a PATCH changed), account history, holds and their changes, outbox events (with their traceparents) and stored idempotent outcomes. Each table is fed by unnest() over column arrays, so the statement's
 // cost does not grow with round trips. The JSON columns (metadata, event payloads) and the stored
