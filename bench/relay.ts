@@ -3,7 +3,7 @@ import { CpuMeter, processTree, type ProcessGroups } from './cpu.js';
 import type { BenchDatabase } from './database.js';
 import { runLoad } from './loadClient.js';
 import { note } from './progress.js';
-import { countUnpublished, insertBacklog, setAsideUnpublished } from './relayBacklog.js';
+import { countUnpublished, insertBacklog, setAsideUnpublished, type BacklogKind } from './relayBacklog.js';
 import { DeliveryCounter } from './relayConsumer.js';
 import { startRelayProcess, type RelayProcess } from './relayProcess.js';
 import type { RelayDrain, RelayLatency, RelayReport } from './relayResults.js';
@@ -33,6 +33,8 @@ export interface RelayBenchContext {
   settings: BenchSettings;
   database: BenchDatabase;
   peakWriteRate: number | undefined;
+  /** Events per second of the authorize-then-capture scenario in the same configuration (three a pair). */
+  holdEventRate: number | undefined;
   /** Starts a service in the measured configuration and warms it up. */
   startWarmService(): Promise<ServiceProcess>;
   notes: string[];
@@ -48,8 +50,13 @@ export async function runRelayBench(context: RelayBenchContext): Promise<RelayRe
     note(`\noutbox relay (broker: ${broker.description})`);
     const setAside = await setAsideUnpublished(context.database.url);
     note(`  ${setAside.toLocaleString('en-US')} events of the HTTP scenarios (no relay ran) set aside as published`);
-    const report: RelayReport = { broker: broker.description, eventBytes: 0, drains: [], latencies: [], ...(context.peakWriteRate ? { peakWriteRate: context.peakWriteRate } : {}) };
-    for (const relays of DRAIN_RELAY_COUNTS) report.drains.push(await measureDrain(context, broker.url, relays, report));
+    const report: RelayReport = {
+      broker: broker.description, eventBytes: 0, drains: [], latencies: [],
+      ...(context.peakWriteRate ? { peakWriteRate: context.peakWriteRate } : {}), ...(context.holdEventRate ? { holdEventRate: context.holdEventRate } : {}),
+    };
+    for (const relays of DRAIN_RELAY_COUNTS) report.drains.push(await measureDrain(context, broker.url, relays, report, 'postings'));
+    // Hold events are rendered from three tables (the hold, its change, a capture's transaction): one relay, half the backlog.
+    report.drains.push(await measureDrain(context, broker.url, 1, report, 'holds'));
     const service = await context.startWarmService();
     try {
       for (const wakeUp of ['listen', 'poll'] as const) report.latencies.push(await measureLatency(context, broker.url, service, wakeUp));
@@ -68,11 +75,10 @@ async function openBroker(givenUrl: string | undefined) {
   return installed ? startLocalBroker() : undefined;
 }
 
-async function measureDrain(context: RelayBenchContext, brokerUrl: string, relayCount: number, report: RelayReport): Promise<RelayDrain> {
+async function measureDrain(context: RelayBenchContext, brokerUrl: string, relayCount: number, report: RelayReport, kind: BacklogKind): Promise<RelayDrain> {
   const { database, settings } = context;
-  const backlog = settings.relayBacklog;
-  await insertBacklog(database.url, backlog);
-  const label = `  drain ${backlog.toLocaleString('en-US')} events, ${relayCount} relay${relayCount > 1 ? 's' : ''}`;
+  const backlog = await insertBacklog(database.url, kind === 'postings' ? settings.relayBacklog : Math.round(settings.relayBacklog / 2), kind);
+  const label = `  drain ${backlog.toLocaleString('en-US')} ${kind === 'holds' ? 'hold ' : ''}events, ${relayCount} relay${relayCount > 1 ? 's' : ''}`;
   const consumer = await DeliveryCounter.start(brokerUrl, EXCHANGE);
   const meter = await CpuMeter.start(postgresGroup(database));
   const relays = Array.from({ length: relayCount }, () => startRelayProcess(relayEnvironment(database.url, brokerUrl)));
@@ -84,14 +90,16 @@ async function measureDrain(context: RelayBenchContext, brokerUrl: string, relay
   } finally {
     await consumer.close();
   }
-  report.eventBytes = Math.round(consumer.bytes / Math.max(1, consumer.deliveries));
+  if (kind === 'postings') report.eventBytes = Math.round(consumer.bytes / Math.max(1, consumer.deliveries));
   const cpuPercent = sumRelayCpu(await meter.stop());
   const exitCodes = await Promise.all(relays.map((relay) => relay.stop()));
   const seconds = Math.max(0.001, (consumer.lastAtMs - consumer.firstAtMs) / 1000);
   const eventsPerSecond = Math.round(backlog / seconds);
-  const ratio = context.peakWriteRate ? Math.round((100 * eventsPerSecond) / context.peakWriteRate) / 100 : undefined;
-  note(`${label}: ${eventsPerSecond.toLocaleString('en-US')} events/s${ratio ? `, ${ratio}x the service's peak write rate` : ''}`);
+  const rate = kind === 'postings' ? context.peakWriteRate : context.holdEventRate;
+  const ratio = rate ? Math.round((100 * eventsPerSecond) / rate) / 100 : undefined;
+  note(`${label}: ${eventsPerSecond.toLocaleString('en-US')} events/s${ratio ? `, ${ratio}x the service's peak ${kind === 'postings' ? 'write' : 'hold event'} rate` : ''}`);
   return {
+    kind,
     relays: relayCount, events: backlog, deliveries: consumer.deliveries, seconds: Math.round(seconds * 1000) / 1000,
     eventsPerSecond, ...(ratio ? { ratioToPeakWriteRate: ratio } : {}), exitCodes, cpuPercent,
   };

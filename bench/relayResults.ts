@@ -1,6 +1,8 @@
 // The relay part of a benchmark run, as written to bench/results/<date>.json under `relay`.
 
 export interface RelayDrain {
+  /** What the backlog's events announce: transfers, or captured holds (three events each). Absent in older runs: postings. */
+  kind?: 'postings' | 'holds';
   /** Relay processes draining the backlog side by side. */
   relays: number;
   /** Outbox rows in the backlog, and messages the consumer received (duplicates included). */
@@ -9,7 +11,7 @@ export interface RelayDrain {
   /** From the first delivery to the last, in seconds. */
   seconds: number;
   eventsPerSecond: number;
-  /** eventsPerSecond divided by the service's peak write rate of the same run (scenario 1, inline). */
+  /** eventsPerSecond divided by the service's peak write rate of the same run (scenario 1), or for holds by holdEventRate. */
   ratioToPeakWriteRate?: number;
   /** Exit codes of the relay processes after SIGTERM. */
   exitCodes: Array<number | null>;
@@ -39,8 +41,10 @@ export interface RelayReport {
   broker: string;
   /** Mean size of a backlog event's body in bytes (a real transfer.posted envelope, copied). */
   eventBytes: number;
-  /** The service's peak write rate in this run (scenario 1 uniform, inline), in transfers per second. */
+  /** The service's peak write rate in this run (scenario 1 uniform, the first configuration), in transfers per second. */
   peakWriteRate?: number;
+  /** The events per second the same configuration wrote authorizing and capturing holds (scenario 6: three events a pair). */
+  holdEventRate?: number;
   drains: RelayDrain[];
   latencies: RelayLatency[];
 }

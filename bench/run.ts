@@ -106,14 +106,17 @@ function serviceEnvironment(context: RunContext, configuration: ServiceConfigura
   return { LOG_LEVEL: context.settings.serviceLogLevel, ...configuration.environment, ...context.settings.serviceEnvironment };
 }
 
-/** The outbox relay against the first configuration's service, whose uniform peak is the write rate to keep up with. */
+/** The outbox relay against the first configuration's service, whose uniform peak (and hold events' rate) it must keep up with. */
 async function runRelay(context: RunContext): Promise<RelayReport | undefined> {
   const configuration = SERVICE_CONFIGURATIONS[0]!;
-  const peak = context.measurements.find((m) => m.system === 'service' && m.serviceConfiguration === configuration.name && m.name === 'uniform');
+  const measured = (name: string) => context.measurements.find((m) => m.system === 'service' && m.serviceConfiguration === configuration.name && m.name === name);
+  const holds = measured('authorize_capture');
   return runRelayBench({
     settings: context.settings,
     database: context.database,
-    peakWriteRate: peak?.throughput,
+    peakWriteRate: measured('uniform')?.throughput,
+    // Three events a pair of writes: hold.created, then the capture's transfer.posted and hold.captured.
+    holdEventRate: holds && Math.round(holds.throughput * 1.5),
     notes: context.notes,
     startWarmService: async () => {
       const service = await startService(context.database.url, serviceEnvironment(context, configuration));
