@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { SIGNATURE_HEADER, verifyBodySignature } from '../../src/relay/signature.js';
 import { unroutedName } from '../../src/relay/topology.js';
 import { brokerUrl, createTestDatabase, type TestDatabase } from '../support/database.js';
-import { renderedEvents } from '../support/outboxEvents.js';
+import { EVENT_SUBJECT_SQL, renderedEvents } from '../support/outboxEvents.js';
 import { countUnpublished, delay, insertEvents, postLedgerEvents, QueueCollector, relayEnvironment, settingsFrom, startRelay, TEST_SECRET_KEY, waitFor, TEST_TIMEOUT_MS } from './relayFixture.js';
 
 let database: TestDatabase;
@@ -38,7 +38,7 @@ test('every committed event is delivered once, with the contract message propert
     await waitFor('every row marked published', async () => (await countUnpublished(database.pool)) === 0, 5_000);
 
     const stored = await database.pool.query<{ subject: string; published: boolean; attempts: number }>(
-      `SELECT coalesce(transaction_id::text, hold_id::text, payload->>'subject') AS subject, published_at IS NOT NULL AS published, attempts FROM outbox`,
+      `SELECT ${EVENT_SUBJECT_SQL} AS subject, published_at IS NOT NULL AS published, attempts FROM outbox`,
     );
     assert.ok(stored.rows.every((row) => row.published && row.attempts === 0), 'every row marked published on first attempt');
     // What is stored, with a posting's or a hold's event rendered from the rows it names.

@@ -14,6 +14,7 @@ import { OutboxRelay, relaySettingsFromConfig, type RelayHooks, type RelaySettin
 import { declareTopology } from '../../src/relay/topology.js';
 import { brokerUrl, type TestDatabase } from '../support/database.js';
 import { planSettings } from '../support/ledgerSettings.js';
+import { EVENT_SUBJECT_SQL } from '../support/outboxEvents.js';
 import { waitFor as waitUntil } from '../support/waitFor.js';
 
 // Shared helpers for the relay tests: relay settings from environment-style variables (the same
@@ -100,7 +101,7 @@ export async function postLedgerEvents(pool: pg.Pool, count: number): Promise<Re
   if (!results.every((result) => result.statusCode === 201)) throw new Error(`the ledger refused a test posting: ${results.map((r) => r.body).join()}`);
   const subjects = results.map((result) => (JSON.parse(result.body) as { id: string }).id);
   const events = await pool.query<{ event_id: string; event_type: string }>(
-    `SELECT event_id::text, event_type FROM outbox WHERE coalesce(transaction_id::text, hold_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY id`,
+    `SELECT event_id::text, event_type FROM outbox WHERE ${EVENT_SUBJECT_SQL} = ANY($1::text[]) ORDER BY id`,
     [subjects],
   );
   const ofType = (type: string) => events.rows.filter((row) => row.event_type === type).map((row) => row.event_id);

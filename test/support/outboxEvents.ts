@@ -12,6 +12,9 @@ export interface RenderedEvent {
   envelope: CloudEvent;
 }
 
+/** An outbox row's subject, whichever way it is stored: the transaction or hold it names, or its envelope's subject. */
+export const EVENT_SUBJECT_SQL = "coalesce(transaction_id::text, hold_id::text, payload->>'subject')";
+
 /**
  * The outbox events about these subjects (accounts, transactions or holds), in the order they were
  * written, with the bodies the relay publishes: rendered from the ledger for a posting's or a hold's event.
@@ -20,8 +23,8 @@ export async function renderedEvents(pool: pg.Pool, subjects: string[]): Promise
   const client = await pool.connect();
   try {
     const stored = await client.query<ClaimedRow & { subject: string }>(
-      `SELECT ${CLAIMED_COLUMNS}, coalesce(transaction_id::text, hold_id::text, payload->>'subject') AS subject
-       FROM outbox WHERE coalesce(transaction_id::text, hold_id::text, payload->>'subject') = ANY($1::text[]) ORDER BY outbox.id`,
+      `SELECT ${CLAIMED_COLUMNS}, ${EVENT_SUBJECT_SQL} AS subject
+       FROM outbox WHERE ${EVENT_SUBJECT_SQL} = ANY($1::text[]) ORDER BY outbox.id`,
       [subjects],
     );
     const claimed = stored.rows.map(toClaimedEvent);
