@@ -206,11 +206,11 @@ function replayOf(operation: LedgerOperation, locked: LockedBatch, stored: Store
   if (outcome.body !== null) return { kind: 'stored_response', statusCode: outcome.statusCode, body: outcome.body };
   if (outcome.holdId !== null) {
     // The same fingerprint is the same request: a void's key replays the void, a creation's the new hold.
-    const change = operation.kind === 'void_hold' ? 'voided' : 'created';
+    const voided = operation.kind === 'void_hold';
     const history = stored.holds.get(outcome.holdId);
-    const hold = history && holdAsChanged(history, change === 'voided' ? 'voided' : 'pending');
-    if (!hold) throw new Error(`invariant: stored hold ${outcome.holdId} has no ${change} change`);
-    return { kind: 'hold_changed', change, hold, replayed: true };
+    const hold = history && holdAsChanged(history, voided ? 'voided' : 'pending');
+    if (!hold) throw new Error(`invariant: stored hold ${outcome.holdId} has no ${voided ? 'void' : 'creation'}`);
+    return { kind: 'hold_changed', change: voided ? 'voided' : 'created', hold, replayed: true };
   }
   const posting = stored.transactions.get(outcome.transactionId!);
   if (!posting) throw new Error(`invariant: stored transaction ${outcome.transactionId} does not exist`);

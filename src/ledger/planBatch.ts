@@ -11,7 +11,7 @@ import type {
 } from './ledgerRows.js';
 import type { LedgerOperation, OpenAccount, PostingOperation } from './operations.js';
 import {
-  rejected, replayOf, type AccountOpened, type AccountUpdated, type DecidedOutcome, type HoldChanged, type Posted, type Rejected,
+  rejected, replayOf, type AccountOpened, type AccountUpdated, type DecidedOutcome, type Posted, type Rejected,
 } from './outcomes.js';
 import { captureHold, createHold, releaseHold } from './planHolds.js';
 import { postMultiLeg } from './planMultiLeg.js';
@@ -35,7 +35,7 @@ import { balanceOverflow, PlanWork, resolveSides } from './planWork.js';
  */
 export interface StoredResponses {
   statusOf(outcome: DecidedOutcome): number;
-  bodyOf(outcome: AccountOpened | AccountUpdated | HoldChanged | Rejected): string;
+  bodyOf(outcome: AccountOpened | AccountUpdated | Rejected): string;
 }
 
 export interface PlanSettings {
