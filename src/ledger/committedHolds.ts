@@ -35,7 +35,7 @@ export class CommittedHolds {
 
   /** Remembers the holds a committed batch left pending, forgets those it took out of pending. */
   rememberCommit(plan: BatchPlan): void {
-    for (const hold of plan.holds) {
+    for (const hold of [...plan.newHolds, ...plan.changedHolds]) {
       this.remove(hold.id);
       if (hold.status === 'pending') this.add(hold);
     }

@@ -103,8 +103,10 @@ export interface BatchPlan {
   entries: EntryRow[];
   /** One per changed account, however many operations changed it. */
   balanceUpdates: BalanceUpdate[];
-  /** Holds created or changed, one row each as the batch leaves it. */
-  holds: HoldRow[];
+  /** Holds the batch created, each as the batch leaves it (written whole). */
+  newHolds: HoldRow[];
+  /** Holds made before the batch that it captured, voided or expired (only their state is written). */
+  changedHolds: HoldRow[];
   holdChanges: HoldChangeRow[];
   /** Settings changed by the batch; each such account is among balanceUpdates too. */
   accountSettings: AccountSettingsRow[];
@@ -247,7 +249,8 @@ class Planner {
       transactions: work.transactions,
       entries: work.entries,
       balanceUpdates,
-      holds: [...work.writtenHolds].map((id) => work.holds.get(id)!),
+      newHolds: [...work.writtenHolds].filter((id) => work.newHolds.has(id)).map((id) => work.holds.get(id)!),
+      changedHolds: [...work.writtenHolds].filter((id) => !work.newHolds.has(id)).map((id) => work.holds.get(id)!),
       holdChanges: work.holdChanges,
       accountSettings: work.accountSettings,
       accountHistory: work.accountHistory,

@@ -36,7 +36,7 @@ export function createHold(work: PlanWork, operation: CreateHold): HoldChanged |
     created_at: work.now,
     updated_at: work.now,
   };
-  work.changeHold(hold, operation.amount, null);
+  work.addHold(hold, operation.amount);
   work.events.push(holdEvent('hold.created', hold.id, hold.updated_at, work.settings.routingKeyPrefix));
   return { kind: 'hold_changed', change: 'created', hold: { ...hold }, replayed: false };
 }

@@ -32,6 +32,8 @@ export class PlanWork {
   readonly holds = new Map<string, HoldRow>();
   /** Holds created or changed by this batch, written once each. */
   readonly writtenHolds = new Set<string>();
+  /** Of those, the holds this batch created: written whole, where the others get only their new state. */
+  readonly newHolds = new Set<string>();
   readonly holdChanges: HoldChangeRow[] = [];
   /** Settings changed by the batch (each such account is in `changed` too) and their history rows. */
   readonly accountSettings: AccountSettingsRow[] = [];
@@ -104,6 +106,12 @@ export class PlanWork {
     destination.pending_credits += change;
     this.changed.add(source.id);
     this.changed.add(destination.id);
+  }
+
+  /** Records a hold this batch creates, with its first change. */
+  addHold(hold: HoldRow, amount: bigint): void {
+    this.newHolds.add(hold.id);
+    this.changeHold(hold, amount, null);
   }
 
   /** Records a hold's new state: its row (written once per batch) and its appended change. */

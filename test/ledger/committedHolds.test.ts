@@ -16,8 +16,8 @@ function hold(id: string, status: HoldRow['status'] = 'pending'): HoldRow {
   };
 }
 
-function committing(holds: HoldRow[]): BatchPlan {
-  return { holds } as unknown as BatchPlan;
+function committing(newHolds: HoldRow[], changedHolds: HoldRow[] = []): BatchPlan {
+  return { newHolds, changedHolds } as unknown as BatchPlan;
 }
 
 test('a pending hold is known once committed, and forgotten when it leaves pending', () => {
@@ -26,7 +26,7 @@ test('a pending hold is known once committed, and forgotten when it leaves pendi
   assert.deepEqual(remembered.statesOf([]), new Map());
   remembered.rememberCommit(committing([hold(a), hold(b)]));
   assert.equal(remembered.statesOf([a, b])!.size, 2);
-  remembered.rememberCommit(committing([hold(a, 'voided')]));
+  remembered.rememberCommit(committing([], [hold(a, 'voided')]));
   assert.equal(remembered.statesOf([a]), undefined);
   assert.equal(remembered.statesOf([a, b]), undefined, 'all or nothing');
   assert.equal(remembered.statesOf([b])!.get(b)!.status, 'pending');

@@ -88,6 +88,8 @@ test('a hold reserves on both pending sums; what is held is not available to the
   assert.deepEqual(pendingOf(plan, ALICE), [100n, 60n, 0n]);
   assert.deepEqual(pendingOf(plan, BOB), [0n, 0n, 60n]);
   assert.deepEqual(plan.holdChanges.map((change) => [change.status, change.amount]), [['pending', 20n]]);
+  assert.deepEqual(plan.newHolds.map((hold) => [hold.status, hold.amount]), [['pending', 20n]]);
+  assert.equal(plan.changedHolds.length, 0);
   assert.deepEqual(plan.events.map((event) => event.eventType), ['hold.created']);
 });
 
@@ -106,8 +108,9 @@ test('a capture and a void of one hold in one batch: the first wins, the second 
   assert.deepEqual(rejectionOf(captureFirst.results[1]), { code: 'hold_not_pending', holdId: HOLD, status: 'captured' });
   assert.deepEqual(pendingOf(captureFirst, ALICE), [60n, 0n, 0n]);
   assert.deepEqual(pendingOf(captureFirst, BOB), [40n, 0n, 0n]);
-  assert.equal(captureFirst.holds.length, 1);
-  assert.equal(captureFirst.holds[0]!.capture_transaction_id, captureFirst.transactions[0]!.id);
+  assert.equal(captureFirst.newHolds.length, 0);
+  assert.equal(captureFirst.changedHolds.length, 1);
+  assert.equal(captureFirst.changedHolds[0]!.capture_transaction_id, captureFirst.transactions[0]!.id);
   assert.equal(captureFirst.transactions[0]!.hold_id, HOLD);
 
   const voidFirst = planBatch([voidHold(), capture()], accounts(), new Set(), NOW, SETTINGS, references());

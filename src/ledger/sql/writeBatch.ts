@@ -1,10 +1,13 @@
 import type pg from 'pg';
 import { unquotedArray } from '../../db/arrayLiteral.js';
+import { functionCall } from '../../db/functionCall.js';
 import type { BatchPlan } from '../planBatch.js';
 
-// Writes everything a batch decided in one statement, write_batch_v4 (migrations/*_holds-stored-by-reference.sql):
+// Writes everything a batch decided in one statement, write_batch_v5 (migrations/*_hold-state-written-alone.sql):
 // new accounts, transactions, entries, one balance update per changed account (with its pending
-// sums, and the settings a PATCH changed), account history, holds and their changes, outbox events (with their traceparents) and stored idempotent outcomes. Each table is fed by unnest() over column arrays, so the statement's
+// sums, and the settings a PATCH changed), account history, new holds, the new state of holds made
+// before, hold changes, outbox events (with their traceparents) and stored idempotent outcomes.
+// Each table is fed by unnest() over column arrays, so the statement's
 // cost does not grow with round trips. The JSON columns (metadata, event payloads) and the stored
 // response bodies travel as one JSON array each, not as text arrays: pg escapes every element of a
 // text array with regular expressions, while JSON.stringify writes one string natively. Bodies are
@@ -12,9 +15,7 @@ import type { BatchPlan } from '../planBatch.js';
 // posting's event and stored outcome carry its transaction's id instead of a body (JSON null), a
 // hold's its hold's id.
 
-const WRITE_BATCH_SQL = `SELECT write_batch_v4($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-  $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41,
-  $42, $43, $44, $45, $46)`;
+const WRITE_BATCH_SQL = functionCall('write_batch_v5', 63);
 
 /**
  * The statement that writes a plan, inside the database transaction that locked its accounts
@@ -27,9 +28,10 @@ export function writeBatch(plan: BatchPlan): pg.QueryConfig {
   return { name: 'write_batch', text: WRITE_BATCH_SQL, values: writeValues(plan) };
 }
 
-/** write_batch_v4's parameters, in its order. Holds, their changes, account settings and history travel as JSON arrays of records. */
+/** write_batch_v5's parameters, in its order. Account settings and history travel as JSON arrays of records. */
 export function writeValues(plan: BatchPlan): unknown[] {
   const { newAccounts: a, transactions: t, entries: e, balanceUpdates: u, events: o, idempotencyRows: k } = plan;
+  const { newHolds: h, changedHolds: s, holdChanges: c } = plan;
   // Every row of a batch has the same time, so it travels once: the arrays carry only what differs.
   return [
     plan.now, plan.expiresAt,
@@ -48,8 +50,13 @@ export function writeValues(plan: BatchPlan): unknown[] {
     k.length,
     t.map((r) => r.hold_id), t.map((r) => r.reverses_transaction_id),
     u.map((r) => r.pendingDebits.toString()), u.map((r) => r.pendingCredits.toString()),
-    JSON.stringify(plan.holds.map((h) => ({ ...h, amount: h.amount.toString(), captured_amount: h.captured_amount.toString() }))),
-    JSON.stringify(plan.holdChanges.map((c) => ({ ...c, amount: c.amount.toString() }))),
+    unquotedArray(h.map((r) => r.id)), unquotedArray(h.map((r) => r.source_account_id)), unquotedArray(h.map((r) => r.destination_account_id)),
+    unquotedArray(h.map((r) => r.amount)), unquotedArray(h.map((r) => r.captured_amount)), h.map((r) => r.currency), h.map((r) => r.status),
+    unquotedArray(h.map((r) => r.expires_at.toISOString())), unquotedArray(h.map((r) => r.capture_transaction_id)),
+    h.map((r) => r.description), JSON.stringify(h.map((r) => r.metadata)),
+    unquotedArray(s.map((r) => r.id)), s.map((r) => r.status), unquotedArray(s.map((r) => r.captured_amount)),
+    unquotedArray(s.map((r) => r.capture_transaction_id)),
+    unquotedArray(c.map((r) => r.hold_id)), c.map((r) => r.status), unquotedArray(c.map((r) => r.amount)), unquotedArray(c.map((r) => r.transaction_id)),
     JSON.stringify(plan.accountSettings.map((s) => ({ ...s, overdraft_limit: s.overdraft_limit?.toString() }))),
     JSON.stringify(plan.accountHistory.map((h) => ({ ...h, version: h.version.toString() }))),
     o.map((r) => r.traceparent ?? null),
