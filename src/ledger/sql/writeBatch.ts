@@ -31,7 +31,7 @@ export function writeBatch(plan: BatchPlan): pg.QueryConfig {
 /** write_batch_v5's parameters, in its order. Account settings and history travel as JSON arrays of records. */
 export function writeValues(plan: BatchPlan): unknown[] {
   const { newAccounts: a, transactions: t, entries: e, balanceUpdates: u, events: o, idempotencyRows: k } = plan;
-  const { newHolds: h, changedHolds: s, holdChanges: c } = plan;
+  const { newHolds, changedHolds, holdChanges } = plan;
   // Every row of a batch has the same time, so it travels once: the arrays carry only what differs.
   return [
     plan.now, plan.expiresAt,
@@ -50,13 +50,15 @@ export function writeValues(plan: BatchPlan): unknown[] {
     k.length,
     t.map((r) => r.hold_id), t.map((r) => r.reverses_transaction_id),
     u.map((r) => r.pendingDebits.toString()), u.map((r) => r.pendingCredits.toString()),
-    unquotedArray(h.map((r) => r.id)), unquotedArray(h.map((r) => r.source_account_id)), unquotedArray(h.map((r) => r.destination_account_id)),
-    unquotedArray(h.map((r) => r.amount)), unquotedArray(h.map((r) => r.captured_amount)), h.map((r) => r.currency), h.map((r) => r.status),
-    unquotedArray(h.map((r) => r.expires_at.toISOString())), unquotedArray(h.map((r) => r.capture_transaction_id)),
-    h.map((r) => r.description), JSON.stringify(h.map((r) => r.metadata)),
-    unquotedArray(s.map((r) => r.id)), s.map((r) => r.status), unquotedArray(s.map((r) => r.captured_amount)),
-    unquotedArray(s.map((r) => r.capture_transaction_id)),
-    unquotedArray(c.map((r) => r.hold_id)), c.map((r) => r.status), unquotedArray(c.map((r) => r.amount)), unquotedArray(c.map((r) => r.transaction_id)),
+    unquotedArray(newHolds.map((r) => r.id)), unquotedArray(newHolds.map((r) => r.source_account_id)),
+    unquotedArray(newHolds.map((r) => r.destination_account_id)), unquotedArray(newHolds.map((r) => r.amount)),
+    unquotedArray(newHolds.map((r) => r.captured_amount)), newHolds.map((r) => r.currency), newHolds.map((r) => r.status),
+    unquotedArray(newHolds.map((r) => r.expires_at.toISOString())), unquotedArray(newHolds.map((r) => r.capture_transaction_id)),
+    newHolds.map((r) => r.description), JSON.stringify(newHolds.map((r) => r.metadata)),
+    unquotedArray(changedHolds.map((r) => r.id)), changedHolds.map((r) => r.status), unquotedArray(changedHolds.map((r) => r.captured_amount)),
+    unquotedArray(changedHolds.map((r) => r.capture_transaction_id)),
+    unquotedArray(holdChanges.map((r) => r.hold_id)), holdChanges.map((r) => r.status), unquotedArray(holdChanges.map((r) => r.amount)),
+    unquotedArray(holdChanges.map((r) => r.transaction_id)),
     JSON.stringify(plan.accountSettings.map((s) => ({ ...s, overdraft_limit: s.overdraft_limit?.toString() }))),
     JSON.stringify(plan.accountHistory.map((h) => ({ ...h, version: h.version.toString() }))),
     o.map((r) => r.traceparent ?? null),
