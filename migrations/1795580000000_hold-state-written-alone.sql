@@ -139,19 +139,6 @@ $$;
 
 -- Down Migration
 
-DROP FUNCTION commit_planned_batch_v5(
-  uuid[], numeric[], bigint[], numeric[], numeric[], timestamptz, timestamptz, uuid[], text[], text[], jsonb,
-  uuid[], text[], numeric[], text[], uuid[], uuid[], text[], jsonb,
-  uuid[], uuid[], uuid[], text[], numeric[], numeric[], bigint[], uuid[], numeric[], bigint[],
-  uuid[], text[], text[], uuid[], jsonb, text[], text[], smallint[], uuid[], json, integer,
-  uuid[], uuid[], numeric[], numeric[],
-  uuid[], uuid[], uuid[], numeric[], numeric[], text[], text[], timestamptz[], uuid[], text[], jsonb,
-  uuid[], text[], numeric[], uuid[], uuid[], text[], numeric[], uuid[], jsonb, jsonb, text[], uuid[], uuid[], uuid[]);
-DROP FUNCTION write_batch_v5(
-  timestamptz, timestamptz, uuid[], text[], text[], jsonb,
-  uuid[], text[], numeric[], text[], uuid[], uuid[], text[], jsonb,
-  uuid[], uuid[], uuid[], text[], numeric[], numeric[], bigint[], uuid[], numeric[], bigint[],
-  uuid[], text[], text[], uuid[], jsonb, text[], text[], smallint[], uuid[], json, integer,
-  uuid[], uuid[], numeric[], numeric[],
-  uuid[], uuid[], uuid[], numeric[], numeric[], text[], text[], timestamptz[], uuid[], text[], jsonb,
-  uuid[], text[], numeric[], uuid[], uuid[], text[], numeric[], uuid[], jsonb, jsonb, text[], uuid[], uuid[]);
+-- Each name is unique, so no argument list is needed.
+DROP FUNCTION commit_planned_batch_v5;
+DROP FUNCTION write_batch_v5;

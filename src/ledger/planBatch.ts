@@ -241,6 +241,7 @@ class Planner {
         updatedAt: work.now,
       };
     });
+    const writtenHolds = [...work.writtenHolds].map((id) => work.holds.get(id)!);
     const plan: BatchPlan = {
       now: work.now,
       expiresAt: new Date(work.now.getTime() + work.settings.idempotencyTtlMs),
@@ -249,8 +250,8 @@ class Planner {
       transactions: work.transactions,
       entries: work.entries,
       balanceUpdates,
-      newHolds: [...work.writtenHolds].filter((id) => work.newHolds.has(id)).map((id) => work.holds.get(id)!),
-      changedHolds: [...work.writtenHolds].filter((id) => !work.newHolds.has(id)).map((id) => work.holds.get(id)!),
+      newHolds: writtenHolds.filter((hold) => work.newHolds.has(hold.id)),
+      changedHolds: writtenHolds.filter((hold) => !work.newHolds.has(hold.id)),
       holdChanges: work.holdChanges,
       accountSettings: work.accountSettings,
       accountHistory: work.accountHistory,
